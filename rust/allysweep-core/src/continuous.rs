@@ -1,0 +1,301 @@
+//! Continuous ally type θ ~ Uniform(lo, hi): interior cutpoint equilibria (MODEL.md §6).
+//!
+//! Φ(u) = P_0(u) L_0(u) - P_1(u) L_1(u) - k is continuous and piecewise smooth on (lo, hi), with
+//! kinks at t_1 and t_0 (where beliefs and A's best reply at war change form) and, for a
+//! uniform G, where the challenge probability saturates at 0 or 1. Between kinks:
+//! - uniform G: Φ(u)·D(u) is a polynomial of degree <= 2 (D = hi - u below t_1, 1 between t_1
+//!   and t_0, u - lo above t_0), so its roots are computed exactly;
+//! - logistic / normal G: Φ is sampled on a grid, sign changes are refined by Brent's method to
+//!   1e-13 and near-touching extrema are searched for tangent (double) roots.
+
+use crate::dist::CostDist;
+use crate::equilibrium::{Equilibrium, Flags, Kind, Solution};
+use crate::params::Params;
+use crate::roots::{brent, golden_min, quadratic_roots};
+
+/// Grid cells per smooth piece for non-polynomial G.
+const GRID_CELLS: usize = 32;
+/// Roots closer than this are one root (found from both sides of a kink).
+const MERGE_TOL: f64 = 1e-9;
+/// |Φ'(u)| below this marks a tangency: `degenerate`.
+pub const DEGENERATE_SLOPE: f64 = 1e-8;
+
+/// The quantities Φ needs, computed once per point.
+pub(crate) struct Cutpoints<'a> {
+    params: &'a Params,
+    lo: f64,
+    hi: f64,
+    t1: f64,
+    t0: f64,
+}
+
+/// One interior root: where, and Φ' there.
+#[derive(Clone, Copy)]
+struct Root {
+    u: f64,
+    slope: f64,
+    tangent: bool,
+}
+
+impl<'a> Cutpoints<'a> {
+    pub(crate) fn new(params: &'a Params, lo: f64, hi: f64) -> Self {
+        Cutpoints { params, lo, hi, t1: params.threshold(true), t0: params.threshold(false) }
+    }
+
+    /// q_1(u): share of allied types (θ >= u) that honour (θ >= t_1). Limit value at u = hi.
+    #[inline]
+    fn belief_alliance(&self, u: f64) -> f64 {
+        if u >= self.hi {
+            return if self.t1 < self.hi { 1.0 } else { 0.0 };
+        }
+        (self.hi - self.t1.max(u).clamp(self.lo, self.hi)) / (self.hi - u)
+    }
+
+    /// q_0(u): share of non-allied types (θ < u) that intervene anyway (θ >= t_0). Limit at u = lo.
+    #[inline]
+    fn belief_no_alliance(&self, u: f64) -> f64 {
+        if u <= self.lo {
+            return if self.t0 <= self.lo { 1.0 } else { 0.0 };
+        }
+        (u - self.t0.clamp(self.lo, self.hi)).max(0.0) / (u - self.lo)
+    }
+
+    /// Φ(u), MODEL.md §6.
+    #[inline]
+    pub(crate) fn phi(&self, u: f64) -> f64 {
+        let p0 = self.params.prob_challenge(false, self.belief_no_alliance(u));
+        let p1 = self.params.prob_challenge(true, self.belief_alliance(u));
+        self.params.gain(u, p0, p1)
+    }
+
+    /// Every interior equilibrium, pushed into `out`.
+    pub(crate) fn interior(&self, range_cost: f64, out: &mut Solution) {
+        let mut cuts = [f64::NAN; 8];
+        let mut n = 0;
+        let mut add = |x: f64| {
+            if x > self.lo && x < self.hi && n < cuts.len() {
+                cuts[n] = x;
+                n += 1;
+            }
+        };
+        add(self.lo);
+        add(self.t1);
+        add(self.t0);
+        if let CostDist::Uniform { lo: c_lo, hi: c_hi } = self.params.cost_c {
+            for c in [c_lo, c_hi] {
+                for x in self.saturation_points(c) {
+                    add(x);
+                }
+            }
+        }
+        let inner = &mut cuts[..n];
+        inner.sort_by(f64::total_cmp);
+        let mut bounds = [f64::NAN; 10];
+        bounds[0] = self.lo;
+        bounds[1..=n].copy_from_slice(inner);
+        bounds[n + 1] = self.hi;
+        let bounds = &bounds[..n + 2];
+
+        let mut roots = [Root { u: f64::NAN, slope: f64::NAN, tangent: false }; 24];
+        let mut n_roots = 0;
+        for w in bounds.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if b <= a {
+                continue;
+            }
+            let mut push = |root: Root| {
+                if root.u > self.lo && root.u < self.hi && n_roots < roots.len() {
+                    if !roots[..n_roots].iter().any(|r| (r.u - root.u).abs() < MERGE_TOL) {
+                        roots[n_roots] = root;
+                        n_roots += 1;
+                    }
+                }
+            };
+            if self.params.cost_c.is_uniform() {
+                self.piece_roots_polynomial(a, b, &mut push);
+            } else {
+                self.piece_roots_grid(a, b, &mut push);
+            }
+        }
+        for root in &roots[..n_roots] {
+            out.push(self.equilibrium_at(*root, range_cost));
+        }
+    }
+
+    /// u in (lo, hi) where the argument of a uniform G crosses the support end `c`.
+    fn saturation_points(&self, c: f64) -> [f64; 2] {
+        let params = self.params;
+        let s = 1.0 - params.p;
+        let mut pts = [f64::NAN; 2];
+        // Below t_1: τ_1(u) = s - M_1 N_1/(hi - u).
+        let n1 = self.hi - self.t1.clamp(self.lo, self.hi);
+        if n1 > 0.0 && s - c > 0.0 {
+            pts[0] = self.hi - params.war_shift(true) * n1 / (s - c);
+        }
+        // Above t_0: τ_0(u) = s - M_0 (u - t0c)/(u - lo).
+        let m0 = params.war_shift(false);
+        let t0c = self.t0.clamp(self.lo, self.hi);
+        let den = m0 - (s - c);
+        if den != 0.0 {
+            let u = (m0 * t0c - (s - c) * self.lo) / den;
+            if u > t0c {
+                pts[1] = u;
+            }
+        }
+        pts
+    }
+
+    /// Local affine form P = A - B q of a uniform G around belief q (slope 0 where clipped).
+    fn affine_challenge(&self, alliance: bool, q: f64) -> (f64, f64) {
+        let params = self.params;
+        let CostDist::Uniform { lo: c_lo, hi: c_hi } = params.cost_c else {
+            unreachable!("affine_challenge is only called for a uniform G")
+        };
+        let s = 1.0 - params.p;
+        let m = params.war_shift(alliance);
+        let tau = s - q * m;
+        let w = c_hi - c_lo;
+        if tau <= c_lo {
+            (0.0, 0.0)
+        } else if tau >= c_hi {
+            (1.0, 0.0)
+        } else {
+            ((s - c_lo) / w, m / w)
+        }
+    }
+
+    /// Exact roots of Φ on a piece [a, b] for uniform G, where Φ·D is a quadratic.
+    fn piece_roots_polynomial(&self, a: f64, b: f64, push: &mut impl FnMut(Root)) {
+        let params = self.params;
+        let (lo, hi, t1, t0) = (self.lo, self.hi, self.t1, self.t0);
+        let mid = 0.5 * (a + b);
+        let s = 1.0 - params.p;
+        let s1 = 1.0 - params.p_alliance;
+        let s0 = 1.0 - params.p_coalition;
+        let (c_a, k, r) = (params.c_a, params.k, params.r);
+        let p_bar = params.prob_challenge(false, 0.0);
+        let p_low = params.prob_challenge(true, 1.0);
+        // (a2, a1, a0) of Q(u) = Φ(u)·D(u), and D as (d1, d0): D(u) = d1 u + d0.
+        let (a2, a1, a0, d1, d0);
+        if mid < t1 {
+            // Below t_1 (and t_0): q_0 = 0, q_1 = N_1/(hi - u); L_0 = s u, L_1 = s u + r.
+            let n1 = hi - t1.clamp(lo, hi);
+            let (aa, bb) = self.affine_challenge(true, self.belief_alliance(mid));
+            let alpha = (p_bar - aa) * s;
+            let beta = -aa * r - k;
+            a2 = -alpha;
+            a1 = alpha * hi - beta + bb * n1 * s;
+            a0 = beta * hi + bb * n1 * r;
+            (d1, d0) = (-1.0, hi);
+        } else if mid < t0 {
+            // Between t_1 and t_0: q_1 = 1, q_0 = 0; L_0 = s u, L_1 = s_1 u + c_A.
+            a2 = 0.0;
+            a1 = p_bar * s - p_low * s1;
+            a0 = -p_low * c_a - k;
+            (d1, d0) = (0.0, 1.0);
+        } else {
+            // Above t_0: q_1 = 1, q_0 = (u - t0c)/(u - lo); L_α = s_α u + c_A.
+            let t0c = t0.clamp(lo, hi);
+            let (aa, bb) = self.affine_challenge(false, self.belief_no_alliance(mid));
+            let gamma = aa - bb;
+            let delta = -aa * lo + bb * t0c;
+            a2 = gamma * s0 - p_low * s1;
+            a1 = gamma * c_a + delta * s0 - p_low * c_a - k + lo * p_low * s1;
+            a0 = delta * c_a + lo * (p_low * c_a + k);
+            (d1, d0) = (1.0, -lo);
+        }
+        let (cands, n, tangent) = quadratic_roots(a2, a1, a0);
+        let slack = 1e-12 * (1.0 + b.abs());
+        for &u0 in &cands[..n] {
+            if !(u0 >= a - slack && u0 <= b + slack) {
+                continue;
+            }
+            // One Newton step on the exact polynomial polishes rounding in the formula.
+            let dq = 2.0 * a2 * u0 + a1;
+            let q = (a2 * u0 + a1) * u0 + a0;
+            let u = if !tangent && dq != 0.0 { u0 - q / dq } else { u0 };
+            let u = u.clamp(a, b);
+            let slope = (2.0 * a2 * u + a1) / (d1 * u + d0);
+            push(Root { u, slope, tangent });
+        }
+    }
+
+    /// Roots of Φ on a piece [a, b] for smooth G, by grid bracketing, Brent and extremum search.
+    fn piece_roots_grid(&self, a: f64, b: f64, push: &mut impl FnMut(Root)) {
+        let f = |u: f64| self.phi(u);
+        let h = (b - a) / GRID_CELLS as f64;
+        let mut xs = [0.0; GRID_CELLS + 1];
+        let mut fs = [0.0; GRID_CELLS + 1];
+        for i in 0..=GRID_CELLS {
+            xs[i] = if i == GRID_CELLS { b } else { a + h * i as f64 };
+            fs[i] = f(xs[i]);
+        }
+        let tol = 1e-13;
+        let slope_at = |u: f64| self.slope_in_piece(u, a, b);
+        for i in 0..GRID_CELLS {
+            if fs[i] == 0.0 {
+                push(Root { u: xs[i], slope: slope_at(xs[i]), tangent: false });
+            } else if (fs[i] > 0.0) != (fs[i + 1] > 0.0) && fs[i + 1] != 0.0 {
+                let u = brent(f, xs[i], xs[i + 1], fs[i], fs[i + 1], tol);
+                push(Root { u, slope: slope_at(u), tangent: false });
+            }
+        }
+        if fs[GRID_CELLS] == 0.0 {
+            push(Root { u: b, slope: slope_at(b), tangent: false });
+        }
+        // A local extremum of Φ that approaches zero without a sign change on the grid may hide
+        // two close roots or a tangency.
+        for i in 1..GRID_CELLS {
+            let (fl, fm, fr) = (fs[i - 1], fs[i], fs[i + 1]);
+            let sign = fm.signum();
+            if fm == 0.0 || fl.signum() != sign || fr.signum() != sign {
+                continue;
+            }
+            if !(fm.abs() < fl.abs() && fm.abs() <= fr.abs()) {
+                continue;
+            }
+            // Vertex of the parabola through the three samples: only search promising dips.
+            let curv = fl - 2.0 * fm + fr;
+            let vertex = fm - (fr - fl) * (fr - fl) / (8.0 * curv);
+            if sign * vertex > 0.25 * fm.abs() {
+                continue;
+            }
+            let g = |u: f64| sign * f(u);
+            let (x_ext, g_ext) = golden_min(g, xs[i - 1], xs[i + 1], 1e-10 * (1.0 + b.abs()));
+            if g_ext < 0.0 {
+                let fe = sign * g_ext;
+                let u1 = brent(f, xs[i - 1], x_ext, fl, fe, tol);
+                let u2 = brent(f, x_ext, xs[i + 1], fe, fr, tol);
+                push(Root { u: u1, slope: slope_at(u1), tangent: false });
+                push(Root { u: u2, slope: slope_at(u2), tangent: false });
+            } else if g_ext < 1e-12 {
+                push(Root { u: x_ext, slope: 0.0, tangent: true });
+            }
+        }
+    }
+
+    /// Φ'(u) by a central difference kept inside the smooth piece [a, b].
+    fn slope_in_piece(&self, u: f64, a: f64, b: f64) -> f64 {
+        let h = 1e-6 * (b - a).max(1e-300);
+        let (x1, x2) = ((u - h).max(a), (u + h).min(b));
+        (self.phi(x2) - self.phi(x1)) / (x2 - x1)
+    }
+
+    fn equilibrium_at(&self, root: Root, range_cost: f64) -> Equilibrium {
+        let u = root.u;
+        let kind = if u >= self.t1 { Kind::CutpointHonest } else { Kind::CutpointBluff };
+        let prob_alliance = (self.hi - u) / (self.hi - self.lo);
+        let degenerate = root.tangent || root.slope.abs() < DEGENERATE_SLOPE;
+        let flags = Flags { stable: root.slope > 0.0 && !root.tangent, ic_ok: true, d1_ok: true, degenerate };
+        Equilibrium::new(
+            self.params,
+            range_cost,
+            kind,
+            u,
+            prob_alliance,
+            Some(self.belief_alliance(u)),
+            Some(self.belief_no_alliance(u)),
+            flags,
+        )
+    }
+}

@@ -1,0 +1,216 @@
+//! What the solver reports about one equilibrium and one point (MODEL.md §8).
+
+use crate::params::Params;
+
+/// Most equilibria reported per point; more are counted in `status` and dropped.
+pub const MAX_EQ: usize = 8;
+/// Candidate buffer before sorting and truncating to `MAX_EQ`.
+const MAX_CANDIDATES: usize = 16;
+
+/// Equilibrium kind (MODEL.md §8). The discriminants are the flat codes of the `kind` output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(i8)]
+pub enum Kind {
+    CutpointHonest = 0,
+    CutpointBluff = 1,
+    PoolNoAlliance = 2,
+    PoolAlliance = 3,
+    Separating = 4,
+    Hybrid = 5,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] =
+        [Kind::CutpointHonest, Kind::CutpointBluff, Kind::PoolNoAlliance, Kind::PoolAlliance, Kind::Separating, Kind::Hybrid];
+
+    /// The public name of the kind.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::CutpointHonest => "cutpoint_honest",
+            Kind::CutpointBluff => "cutpoint_bluff",
+            Kind::PoolNoAlliance => "pool_no_alliance",
+            Kind::PoolAlliance => "pool_alliance",
+            Kind::Separating => "separating",
+            Kind::Hybrid => "hybrid",
+        }
+    }
+}
+
+/// Refinement and stability flags of one equilibrium.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Flags {
+    pub stable: bool,
+    pub ic_ok: bool,
+    pub d1_ok: bool,
+    pub degenerate: bool,
+}
+
+/// One equilibrium, with every per-equilibrium output of MODEL.md §8. Off-path quantities are NaN.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Equilibrium {
+    pub kind: Kind,
+    pub cutpoint: f64,
+    pub prob_alliance: f64,
+    pub belief_alliance: f64,
+    pub belief_no_alliance: f64,
+    pub prob_challenge_alliance: f64,
+    pub prob_challenge_no_alliance: f64,
+    pub prob_war: f64,
+    pub prob_renege: f64,
+    pub range_lo_alliance: f64,
+    pub range_hi_alliance: f64,
+    pub range_lo_no_alliance: f64,
+    pub range_hi_no_alliance: f64,
+    pub flags: Flags,
+    pub selected: bool,
+}
+
+/// Bargaining range [lo, hi] over D's share after a signal that makes C and D believe A
+/// intervenes with probability `belief`, at challenger cost `cost` (MODEL.md §8), clipped to [0, 1].
+#[inline]
+pub fn bargaining_range(params: &Params, alliance: bool, belief: f64, cost: f64) -> (f64, f64) {
+    let lo = belief * (params.p_prime(alliance) - params.c_d_joint) + (1.0 - belief) * (params.p - params.c_d);
+    let hi = params.p + cost + belief * params.war_shift(alliance);
+    (lo.clamp(0.0, 1.0), hi.clamp(0.0, 1.0))
+}
+
+impl Equilibrium {
+    /// Build the record from the equilibrium's on-path beliefs (`None` = that signal is off path).
+    pub fn new(
+        params: &Params,
+        range_cost: f64,
+        kind: Kind,
+        cutpoint: f64,
+        prob_alliance: f64,
+        belief_alliance: Option<f64>,
+        belief_no_alliance: Option<f64>,
+        flags: Flags,
+    ) -> Self {
+        let nan = f64::NAN;
+        let p1 = belief_alliance.map(|q| params.prob_challenge(true, q));
+        let p0 = belief_no_alliance.map(|q| params.prob_challenge(false, q));
+        let prob_war = p1.map_or(0.0, |x| prob_alliance * x) + p0.map_or(0.0, |x| (1.0 - prob_alliance) * x);
+        let (ra_lo, ra_hi) = belief_alliance.map_or((nan, nan), |q| bargaining_range(params, true, q, range_cost));
+        let (rn_lo, rn_hi) = belief_no_alliance.map_or((nan, nan), |q| bargaining_range(params, false, q, range_cost));
+        Equilibrium {
+            kind,
+            cutpoint,
+            prob_alliance,
+            belief_alliance: belief_alliance.unwrap_or(nan),
+            belief_no_alliance: belief_no_alliance.unwrap_or(nan),
+            prob_challenge_alliance: p1.unwrap_or(nan),
+            prob_challenge_no_alliance: p0.unwrap_or(nan),
+            prob_war,
+            prob_renege: belief_alliance.map_or(nan, |q| 1.0 - q),
+            range_lo_alliance: ra_lo,
+            range_hi_alliance: ra_hi,
+            range_lo_no_alliance: rn_lo,
+            range_hi_no_alliance: rn_hi,
+            flags,
+            selected: false,
+        }
+    }
+
+    fn sort_key(&self) -> (f64, Kind, f64) {
+        (self.prob_alliance, self.kind, self.cutpoint)
+    }
+}
+
+/// Point status codes (per-point `status` output).
+pub mod status {
+    /// Everything found and reported.
+    pub const OK: i64 = 0;
+    /// More equilibria than `MAX_EQ` slots; the extra ones were dropped.
+    pub const TRUNCATED: i64 = 1;
+}
+
+/// Everything the solver reports for one point.
+#[derive(Debug, Clone)]
+pub struct Solution {
+    candidates: [Option<Equilibrium>; MAX_CANDIDATES],
+    len: usize,
+    overflow: bool,
+    /// Full-information bargaining range, D alone: [p - c_D, p + c].
+    pub range_alone: (f64, f64),
+    /// Full-information bargaining range, D and A together: [p'_1 - c_D', p'_1 + c + Δ_C].
+    pub range_joint: (f64, f64),
+}
+
+impl Solution {
+    pub(crate) fn new(params: &Params, range_cost: f64) -> Self {
+        let c = range_cost;
+        let clip = |x: f64| x.clamp(0.0, 1.0);
+        Solution {
+            candidates: [None; MAX_CANDIDATES],
+            len: 0,
+            overflow: false,
+            range_alone: (clip(params.p - params.c_d), clip(params.p + c)),
+            range_joint: (clip(params.p_alliance - params.c_d_joint), clip(params.p_alliance + c + params.c_c_extra)),
+        }
+    }
+
+    pub(crate) fn push(&mut self, eq: Equilibrium) {
+        if self.len < MAX_CANDIDATES {
+            self.candidates[self.len] = Some(eq);
+            self.len += 1;
+        } else {
+            self.overflow = true;
+        }
+    }
+
+    /// Sort (prob_alliance ascending, then kind, then cutpoint), truncate to `MAX_EQ`, and mark
+    /// the selected equilibrium: the lexicographic maximum of (d1_ok, stable, prob_alliance),
+    /// ties to the lower slot (MODEL.md §6 "Selection").
+    pub(crate) fn finish(&mut self) {
+        let slots = &mut self.candidates[..self.len];
+        slots.sort_by(|a, b| {
+            let (a, b) = (a.as_ref().map(Equilibrium::sort_key), b.as_ref().map(Equilibrium::sort_key));
+            a.partial_cmp(&b).unwrap_or(std::cmp::Ordering::Equal)
+        });
+        if self.len > MAX_EQ {
+            self.overflow = true;
+            for slot in &mut self.candidates[MAX_EQ..] {
+                *slot = None;
+            }
+            self.len = MAX_EQ;
+        }
+        let mut best: Option<(usize, (bool, bool, f64))> = None;
+        for (i, eq) in self.candidates[..self.len].iter().enumerate() {
+            let Some(eq) = eq else { continue };
+            let key = (eq.flags.d1_ok, eq.flags.stable, eq.prob_alliance);
+            if best.is_none_or(|(_, b)| key > b) {
+                best = Some((i, key));
+            }
+        }
+        if let Some((i, _)) = best {
+            if let Some(eq) = self.candidates[i].as_mut() {
+                eq.selected = true;
+            }
+        }
+    }
+
+    /// The equilibria found, in output order.
+    pub fn equilibria(&self) -> Vec<Equilibrium> {
+        self.candidates[..self.len].iter().flatten().copied().collect()
+    }
+
+    /// The i-th reported equilibrium, if any.
+    #[inline]
+    pub fn get(&self, i: usize) -> Option<&Equilibrium> {
+        self.candidates.get(i).and_then(Option::as_ref)
+    }
+
+    /// Number of equilibria reported.
+    pub fn n_eq(&self) -> usize {
+        self.len
+    }
+
+    /// Status code (see [`status`]).
+    pub fn status(&self) -> i64 {
+        if self.overflow {
+            status::TRUNCATED
+        } else {
+            status::OK
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Scalar root-finding helpers: a stable quadratic solver and Brent's method.
+
+/// Real roots of a2 u² + a1 u + a0 = 0, with a flag telling whether they form a double root
+/// (a tangency). Uses the cancellation-free form of the quadratic formula.
+pub(crate) fn quadratic_roots(a2: f64, a1: f64, a0: f64) -> ([f64; 2], usize, bool) {
+    let mut roots = [f64::NAN; 2];
+    if a2 == 0.0 {
+        if a1 != 0.0 {
+            roots[0] = -a0 / a1;
+            return (roots, 1, false);
+        }
+        return (roots, 0, false);
+    }
+    let disc = a1 * a1 - 4.0 * a2 * a0;
+    let scale = a1 * a1 + (4.0 * a2 * a0).abs();
+    if disc < 0.0 {
+        if disc > -1e-13 * scale {
+            roots[0] = -a1 / (2.0 * a2);
+            return (roots, 1, true);
+        }
+        return (roots, 0, false);
+    }
+    if disc <= 1e-13 * scale {
+        roots[0] = -a1 / (2.0 * a2);
+        return (roots, 1, true);
+    }
+    let q = -0.5 * (a1 + a1.signum() * disc.sqrt());
+    roots[0] = q / a2;
+    if q != 0.0 {
+        roots[1] = a0 / q;
+        return (roots, 2, false);
+    }
+    (roots, 1, false)
+}
+
+/// Brent's method on [a, b] with f(a)·f(b) <= 0, to absolute tolerance `tol` in x.
+pub(crate) fn brent(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, mut fa: f64, mut fb: f64, tol: f64) -> f64 {
+    if fa == 0.0 {
+        return a;
+    }
+    if fb == 0.0 {
+        return b;
+    }
+    let (mut c, mut fc) = (a, fa);
+    let mut d = b - a;
+    let mut e = d;
+    for _ in 0..200 {
+        if (fb > 0.0) == (fc > 0.0) {
+            c = a;
+            fc = fa;
+            d = b - a;
+            e = d;
+        }
+        if fc.abs() < fb.abs() {
+            a = b;
+            b = c;
+            c = a;
+            fa = fb;
+            fb = fc;
+            fc = fa;
+        }
+        let tol1 = 2.0 * f64::EPSILON * b.abs() + 0.5 * tol;
+        let xm = 0.5 * (c - b);
+        if xm.abs() <= tol1 || fb == 0.0 {
+            return b;
+        }
+        if e.abs() >= tol1 && fa.abs() > fb.abs() {
+            let s = fb / fa;
+            let (mut p, mut q);
+            if a == c {
+                p = 2.0 * xm * s;
+                q = 1.0 - s;
+            } else {
+                let qq = fa / fc;
+                let r = fb / fc;
+                p = s * (2.0 * xm * qq * (qq - r) - (b - a) * (r - 1.0));
+                q = (qq - 1.0) * (r - 1.0) * (s - 1.0);
+            }
+            if p > 0.0 {
+                q = -q;
+            }
+            p = p.abs();
+            let min1 = 3.0 * xm * q - (tol1 * q).abs();
+            let min2 = (e * q).abs();
+            if 2.0 * p < min1.min(min2) {
+                e = d;
+                d = p / q;
+            } else {
+                d = xm;
+                e = d;
+            }
+        } else {
+            d = xm;
+            e = d;
+        }
+        a = b;
+        fa = fb;
+        b += if d.abs() > tol1 { d } else { tol1.copysign(xm) };
+        fb = f(b);
+    }
+    b
+}
+
+/// Golden-section search for the minimum of f on [a, b]; returns (x, f(x)).
+pub(crate) fn golden_min(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, tol: f64) -> (f64, f64) {
+    let g = 0.5 * (5f64.sqrt() - 1.0);
+    let mut x1 = b - g * (b - a);
+    let mut x2 = a + g * (b - a);
+    let (mut f1, mut f2) = (f(x1), f(x2));
+    while b - a > tol {
+        if f1 < f2 {
+            b = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = b - g * (b - a);
+            f1 = f(x1);
+        } else {
+            a = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = a + g * (b - a);
+            f2 = f(x2);
+        }
+    }
+    if f1 < f2 {
+        (x1, f1)
+    } else {
+        (x2, f2)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quadratic_roots_of_known_polynomials() {
+        let (r, n, d) = quadratic_roots(1.0, -3.0, 2.0);
+        assert_eq!((n, d), (2, false));
+        let mut v = [r[0], r[1]];
+        v.sort_by(f64::total_cmp);
+        assert!((v[0] - 1.0).abs() < 1e-15 && (v[1] - 2.0).abs() < 1e-15);
+        let (r, n, d) = quadratic_roots(1.0, -2.0, 1.0);
+        assert_eq!((n, d), (1, true));
+        assert!((r[0] - 1.0).abs() < 1e-15);
+        assert_eq!(quadratic_roots(1.0, 0.0, 1.0).1, 0);
+        let (r, n, _) = quadratic_roots(0.0, 2.0, -1.0);
+        assert_eq!(n, 1);
+        assert_eq!(r[0], 0.5);
+    }
+
+    #[test]
+    fn brent_finds_cube_root() {
+        let f = |x: f64| x * x * x - 2.0;
+        let x = brent(f, 0.0, 2.0, f(0.0), f(2.0), 1e-14);
+        assert!((x - 2f64.cbrt()).abs() < 1e-13);
+    }
+
+    #[test]
+    fn golden_finds_minimum() {
+        let (x, fx) = golden_min(|x| (x - 0.3) * (x - 0.3) + 1.0, 0.0, 1.0, 1e-10);
+        // A smooth minimum is located only to ~sqrt(machine epsilon) in x.
+        assert!((x - 0.3).abs() < 1e-7 && (fx - 1.0).abs() < 1e-12);
+    }
+}

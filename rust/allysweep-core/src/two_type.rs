@@ -1,0 +1,112 @@
+//! Two-type ally θ ∈ {θ_L, θ_H} (MODEL.md §7): enumerate the pure and one-type-mixing profiles
+//! and keep those where every type best-responds and beliefs follow Bayes' rule.
+
+use crate::equilibrium::{Equilibrium, Flags, Kind, Solution};
+use crate::params::Params;
+use crate::pooling::{pool_alliance, pool_no_alliance, Support};
+
+fn indicator(b: bool) -> f64 {
+    f64::from(u8::from(b))
+}
+
+/// One type of the ally: its value, prior weight, and whether it honours (h) an alliance /
+/// intervenes without one (g).
+#[derive(Clone, Copy)]
+struct Type {
+    theta: f64,
+    weight: f64,
+    honours: f64,
+    intervenes: f64,
+}
+
+pub(crate) fn solve(params: &Params, low: f64, high: f64, prior_high: f64, range_cost: f64, out: &mut Solution) {
+    let (t1, t0) = (params.threshold(true), params.threshold(false));
+    let make = |theta: f64, weight: f64| Type { theta, weight, honours: indicator(theta >= t1), intervenes: indicator(theta >= t0) };
+    let lo_t = make(low, 1.0 - prior_high);
+    let hi_t = make(high, prior_high);
+    let support = Support::Points { low, high, prior_high };
+    let nan = f64::NAN;
+
+    pool_no_alliance(params, support, range_cost, nan, out);
+    pool_alliance(params, support, range_cost, nan, out);
+
+    // Pure separating profiles: one type allies, the other does not.
+    for (ally, other) in [(hi_t, lo_t), (lo_t, hi_t)] {
+        let q1 = ally.honours;
+        let q0 = other.intervenes;
+        let (p0, p1) = (params.prob_challenge(false, q0), params.prob_challenge(true, q1));
+        let (g_ally, g_other) = (params.gain(ally.theta, p0, p1), params.gain(other.theta, p0, p1));
+        if g_ally >= 0.0 && g_other <= 0.0 {
+            let flags = Flags { stable: g_ally > 0.0 && g_other < 0.0, ic_ok: true, d1_ok: true, degenerate: false };
+            out.push(Equilibrium::new(params, range_cost, Kind::Separating, nan, ally.weight, Some(q1), Some(q0), flags));
+        }
+    }
+
+    // One type mixes, the other plays a pure strategy.
+    for (mixer, other) in [(lo_t, hi_t), (hi_t, lo_t)] {
+        for other_allies in [true, false] {
+            mixed(params, mixer, other, other_allies, range_cost, out);
+        }
+    }
+}
+
+/// The profile where `mixer` allies with probability σ in (0, 1) and `other` allies surely
+/// (`other_allies`) or never. Only the belief after the signal both types send depends on σ;
+/// σ is pinned down by the mixer's indifference.
+fn mixed(params: &Params, mixer: Type, other: Type, other_allies: bool, range_cost: f64, out: &mut Solution) {
+    let g = &params.cost_c;
+    let s = 1.0 - params.p;
+    let (q1, q0, sigma, stable);
+    if other_allies {
+        // Non-allied types are all mixers: q_0 fixed. q_1 varies with σ iff h differs.
+        if mixer.honours == other.honours {
+            return;
+        }
+        q0 = mixer.intervenes;
+        let p0 = params.prob_challenge(false, q0);
+        let l1 = params.loss(true, mixer.theta);
+        if l1 <= 0.0 {
+            return;
+        }
+        let p1_star = (p0 * params.loss(false, mixer.theta) - params.k) / l1;
+        if !(p1_star > 0.0 && p1_star < 1.0) {
+            return;
+        }
+        q1 = (s - g.quantile(p1_star)) / params.war_shift(true);
+        // q_1 = (w_o h_o + w_m σ h_m)/(w_o + w_m σ)  =>  σ = w_o (h_o - q_1)/(w_m (q_1 - h_m)).
+        sigma = other.weight * (other.honours - q1) / (mixer.weight * (q1 - mixer.honours));
+        stable = mixer.honours < other.honours;
+    } else {
+        // Allied types are all mixers: q_1 fixed. q_0 varies with σ iff g differs.
+        if mixer.intervenes == other.intervenes {
+            return;
+        }
+        q1 = mixer.honours;
+        let p1 = params.prob_challenge(true, q1);
+        let l0 = params.loss(false, mixer.theta);
+        if l0 <= 0.0 {
+            return;
+        }
+        let p0_star = (p1 * params.loss(true, mixer.theta) + params.k) / l0;
+        if !(p0_star > 0.0 && p0_star < 1.0) {
+            return;
+        }
+        q0 = (s - g.quantile(p0_star)) / params.war_shift(false);
+        // q_0 = (w_o g_o + w_m x g_m)/(w_o + w_m x) with x = 1 - σ.
+        let x = other.weight * (other.intervenes - q0) / (mixer.weight * (q0 - mixer.intervenes));
+        sigma = 1.0 - x;
+        stable = mixer.intervenes < other.intervenes;
+    }
+    if !(sigma > 0.0 && sigma < 1.0) {
+        return;
+    }
+    let (p0, p1) = (params.prob_challenge(false, q0), params.prob_challenge(true, q1));
+    let g_other = params.gain(other.theta, p0, p1);
+    let other_ok = if other_allies { g_other >= 0.0 } else { g_other <= 0.0 };
+    if !other_ok {
+        return;
+    }
+    let prob_alliance = mixer.weight * sigma + if other_allies { other.weight } else { 0.0 };
+    let flags = Flags { stable, ic_ok: true, d1_ok: true, degenerate: false };
+    out.push(Equilibrium::new(params, range_cost, Kind::Hybrid, f64::NAN, prob_alliance, Some(q1), Some(q0), flags));
+}
