@@ -1,1 +1,175 @@
+//! `allysweep._core`: the thin pyo3 binding of `allysweep-core`.
+//!
+//! Only numpy arrays and scalars cross the boundary. Every engine call goes through
+//! [`enter_engine`], which releases the GIL (so Dask threads run in parallel), turns a Rust
+//! panic into a Python exception instead of unwinding across the FFI, and maps [`ModelError`]
+//! variants to the exception classes of `allysweep.exceptions`.
 
+use allysweep_core::batch::{BatchInput, BatchOutput};
+use allysweep_core::{Kind, ModelError, MAX_EQ};
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+pyo3::import_exception!(allysweep.exceptions, ParameterError);
+pyo3::import_exception!(allysweep.exceptions, EngineError);
+
+fn to_py_err(err: ModelError) -> PyErr {
+    match err {
+        ModelError::InvalidParameter(e) => ParameterError::new_err((e.name, e.value, e.domain, e.index)),
+        other @ ModelError::ShapeMismatch { .. } => PyValueError::new_err(other.to_string()),
+    }
+}
+
+/// The one choke point for engine calls: GIL released, panics caught, errors mapped.
+fn enter_engine<T: Send>(py: Python<'_>, work: impl FnOnce() -> Result<T, ModelError> + Send) -> PyResult<T> {
+    let outcome = py.detach(|| catch_unwind(AssertUnwindSafe(work)));
+    match outcome {
+        Ok(result) => result.map_err(to_py_err),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(EngineError::new_err(format!("internal error in the allysweep engine (please report): {msg}")))
+        }
+    }
+}
+
+fn input_slices<'a>(columns: &'a [PyReadonlyArray1<'_, f64>]) -> PyResult<BatchInput<'a>> {
+    if columns.len() != BatchInput::COLUMNS.len() {
+        return Err(PyValueError::new_err(format!(
+            "expected {} input columns ({}), got {}",
+            BatchInput::COLUMNS.len(),
+            BatchInput::COLUMNS.join(", "),
+            columns.len()
+        )));
+    }
+    let mut s: Vec<&'a [f64]> = Vec::with_capacity(columns.len());
+    for (name, col) in BatchInput::COLUMNS.iter().zip(columns) {
+        s.push(col.as_slice().map_err(|_| PyValueError::new_err(format!("input column `{name}` must be a contiguous float64 array")))?);
+    }
+    Ok(BatchInput {
+        p: s[0],
+        p_alliance: s[1],
+        p_coalition: s[2],
+        c_d: s[3],
+        c_d_joint: s[4],
+        c_c_extra: s[5],
+        c_a: s[6],
+        k: s[7],
+        r: s[8],
+        b_c: s[9],
+        theta_kind: s[10],
+        theta_a: s[11],
+        theta_b: s[12],
+        theta_c: s[13],
+        cost_kind: s[14],
+        cost_a: s[15],
+        cost_b: s[16],
+        range_cost: s[17],
+    })
+}
+
+/// Check a batch against the model's domains without solving it.
+///
+/// Raises `allysweep.exceptions.ParameterError` naming the parameter, value, domain and the first
+/// offending point.
+#[pyfunction]
+fn validate_batch(py: Python<'_>, columns: Vec<PyReadonlyArray1<'_, f64>>) -> PyResult<()> {
+    let input = input_slices(&columns)?;
+    enter_engine(py, || input.validate())
+}
+
+/// Solve a batch of points given as the flat input columns of docs/conventions.md.
+///
+/// Returns a dict of numpy arrays: per point shape (n,), per equilibrium shape (n, MAX_EQ).
+/// `threads=1` solves on the calling thread (for Dask tasks); 0 uses the engine's rayon pool.
+#[pyfunction]
+#[pyo3(signature = (columns, threads = 0))]
+fn solve_batch<'py>(py: Python<'py>, columns: Vec<PyReadonlyArray1<'py, f64>>, threads: usize) -> PyResult<Bound<'py, PyDict>> {
+    let input = input_slices(&columns)?;
+    let n = input.len();
+    let m = n * MAX_EQ;
+    let mut n_eq = vec![0i64; n];
+    let mut status = vec![0i64; n];
+    let mut pt: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; n]);
+    let mut kind = vec![-1i8; m];
+    let mut eqf: [Vec<f64>; 12] = std::array::from_fn(|_| vec![0.0; m]);
+    let mut eqb: [Vec<bool>; 5] = std::array::from_fn(|_| vec![false; m]);
+    enter_engine(py, || {
+        let [r0, r1, r2, r3] = &mut pt;
+        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11] = &mut eqf;
+        let [b0, b1, b2, b3, b4] = &mut eqb;
+        let out = BatchOutput {
+            n_eq: &mut n_eq,
+            status: &mut status,
+            range_lo_alone: r0,
+            range_hi_alone: r1,
+            range_lo_joint: r2,
+            range_hi_joint: r3,
+            kind: &mut kind,
+            cutpoint: f0,
+            prob_alliance: f1,
+            belief_alliance: f2,
+            belief_no_alliance: f3,
+            prob_challenge_alliance: f4,
+            prob_challenge_no_alliance: f5,
+            prob_war: f6,
+            prob_renege: f7,
+            range_lo_alliance: f8,
+            range_hi_alliance: f9,
+            range_lo_no_alliance: f10,
+            range_hi_no_alliance: f11,
+            stable: b0,
+            ic_ok: b1,
+            d1_ok: b2,
+            selected: b3,
+            degenerate: b4,
+        };
+        allysweep_core::solve_batch(&input, out, threads)
+    })?;
+    let dict = PyDict::new(py);
+    dict.set_item("n_eq", PyArray1::from_vec(py, n_eq))?;
+    dict.set_item("status", PyArray1::from_vec(py, status))?;
+    for (name, v) in ["range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint"].into_iter().zip(pt) {
+        dict.set_item(name, PyArray1::from_vec(py, v))?;
+    }
+    dict.set_item("kind", PyArray1::from_vec(py, kind).reshape([n, MAX_EQ])?)?;
+    let float_names = [
+        "cutpoint",
+        "prob_alliance",
+        "belief_alliance",
+        "belief_no_alliance",
+        "prob_challenge_alliance",
+        "prob_challenge_no_alliance",
+        "prob_war",
+        "prob_renege",
+        "range_lo_alliance",
+        "range_hi_alliance",
+        "range_lo_no_alliance",
+        "range_hi_no_alliance",
+    ];
+    for (name, v) in float_names.into_iter().zip(eqf) {
+        dict.set_item(name, PyArray1::from_vec(py, v).reshape([n, MAX_EQ])?)?;
+    }
+    for (name, v) in ["stable", "ic_ok", "d1_ok", "selected", "degenerate"].into_iter().zip(eqb) {
+        dict.set_item(name, PyArray1::from_vec(py, v).reshape([n, MAX_EQ])?)?;
+    }
+    Ok(dict)
+}
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(solve_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_batch, m)?)?;
+    m.add("MAX_EQ", MAX_EQ)?;
+    m.add("COLUMNS", BatchInput::COLUMNS.to_vec())?;
+    m.add("KIND_NAMES", Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("BUILD_PROFILE", if cfg!(debug_assertions) { "debug" } else { "release" })?;
+    Ok(())
+}

@@ -1,0 +1,218 @@
+"""The ``allysweep`` command line.
+
+``allysweep solve`` solves one point and prints its equilibria; ``allysweep run`` computes a
+sweep into a Zarr cube; ``allysweep info`` describes a cube. Errors in the input are printed on
+one line and the exit status is 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .distributions import parse_distribution
+from .exceptions import AllysweepError, ParameterError
+from .parameters import DEFAULTS, EQ_OUTPUTS, KIND_NAMES, PARAMETERS
+
+EXIT_USAGE = 2
+
+
+def _parameter_help() -> str:
+    lines = ["model parameters (NAME=VALUE; omitted ones take the MODEL.md §10 base case):"]
+    for p in PARAMETERS.values():
+        default = DEFAULTS[p.name]
+        shown = default.to_string() if hasattr(default, "to_string") else default  # type: ignore[union-attr]
+        if default is None:
+            shown = "see meaning"
+        lines.append(f"  {p.name:<12} {p.symbol:<5} {p.meaning}")
+        lines.append(f"  {'':<12} {'':<5} domain: {p.domain}; default: {shown}")
+    lines.append("  range_cost         challenger cost at which bargaining ranges are evaluated (default: E[c])")
+    return "\n".join(lines)
+
+
+def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` words -> parameter dict; distributions as ``family:a,b[,c]``."""
+    params: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ParameterError(item, item, "NAME=VALUE with NAME one of: " + ", ".join([*PARAMETERS, "range_cost"]))
+        if name not in PARAMETERS and name != "range_cost":
+            raise ParameterError(name, text, "a model parameter: " + ", ".join([*PARAMETERS, "range_cost"]))
+        if name in ("theta", "cost_c"):
+            params[name] = parse_distribution(name, text)
+            continue
+        try:
+            params[name] = float(text)
+        except ValueError:
+            domain = PARAMETERS[name].domain if name in PARAMETERS else "a number"
+            raise ParameterError(name, text, f"a number with {domain}") from None
+    return params
+
+
+def _json_value(x: Any) -> Any:
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    return x
+
+
+def point_report(ds: Any, params: dict[str, Any]) -> dict[str, Any]:
+    """The JSON document of ``allysweep solve --json`` from a solved single-point dataset."""
+    shown = {}
+    for name in PARAMETERS:
+        if name in ("theta", "cost_c"):
+            family = ds.attrs[f"{name}_family"]
+            fields = {k.removeprefix(f"{name}_"): float(v) for k, v in ds.coords.items() if k.startswith(f"{name}_")}
+            shown[name] = {"family": family, **fields}
+        else:
+            shown[name] = float(ds.coords[name])
+    if "range_cost" in params:
+        shown["range_cost"] = params["range_cost"]
+    n_eq = int(ds.n_eq)
+    equilibria = []
+    for i in range(n_eq):
+        row = ds.isel(eq=i)
+        eq: dict[str, Any] = {"kind": KIND_NAMES[int(row.kind)]}
+        for name in EQ_OUTPUTS:
+            if name == "kind":
+                continue
+            value = row[name].item()
+            eq[name] = _json_value(bool(value) if isinstance(value, bool) else float(value))
+        equilibria.append(eq)
+    return {
+        "params": shown,
+        "n_eq": n_eq,
+        "equilibria": equilibria,
+        "ranges": {
+            "alone": [float(ds.range_lo_alone), float(ds.range_hi_alone)],
+            "joint": [float(ds.range_lo_joint), float(ds.range_hi_joint)],
+        },
+    }
+
+
+def _fmt(x: Any) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    return f"{x:.6g}"
+
+
+def print_table(report: dict[str, Any], out: Any = sys.stdout) -> None:
+    """Readable table of one point's equilibria."""
+    params = report["params"]
+    scal = ", ".join(f"{k}={v:g}" for k, v in params.items() if isinstance(v, float))
+    dists = ", ".join(
+        f"{k}={v['family']}(" + ", ".join(f"{f}={x:g}" for f, x in v.items() if f != "family") + ")"
+        for k, v in params.items()
+        if isinstance(v, dict)
+    )
+    print(f"parameters: {scal}", file=out)
+    print(f"            {dists}", file=out)
+    print(f"{report['n_eq']} equilibri{'um' if report['n_eq'] == 1 else 'a'} (* = selected)", file=out)
+    cols = [
+        ("kind", "kind", 17), ("cutpoint", "θ*", 9), ("prob_alliance", "Pr(ally)", 9),
+        ("belief_alliance", "q1", 8), ("belief_no_alliance", "q0", 8), ("prob_challenge_alliance", "P1", 8),
+        ("prob_challenge_no_alliance", "P0", 8), ("prob_war", "Pr(war)", 8), ("prob_renege", "renege", 8),
+        ("stable", "stable", 7), ("ic_ok", "IC", 4), ("d1_ok", "D1", 4), ("degenerate", "degen", 6),
+    ]
+    print("  " + " ".join(f"{title:<{w}}" for _, title, w in cols), file=out)
+    for eq in report["equilibria"]:
+        mark = "*" if eq["selected"] else " "
+        cells = [eq["kind"] if name == "kind" else _fmt(eq[name]) for name, _, _ in cols]
+        print(mark + " " + " ".join(f"{c:<{w}}" for c, (_, _, w) in zip(cells, cols, strict=True)), file=out)
+    alone, joint = report["ranges"]["alone"], report["ranges"]["joint"]
+    print(f"bargaining range, D alone: [{alone[0]:.6g}, {alone[1]:.6g}]; with the ally fighting: "
+          f"[{joint[0]:.6g}, {joint[1]:.6g}]", file=out)
+    for eq in report["equilibria"]:
+        if eq["selected"]:
+            print(f"selected ({eq['kind']}): after alliance [{_fmt(eq['range_lo_alliance'])}, "
+                  f"{_fmt(eq['range_hi_alliance'])}], without [{_fmt(eq['range_lo_no_alliance'])}, "
+                  f"{_fmt(eq['range_hi_no_alliance'])}]", file=out)
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from .solver import solve
+
+    params = parse_assignments(args.params)
+    ds = solve(**params, method=args.method)
+    report = point_report(ds, params)
+    if args.json:
+        json.dump(report, sys.stdout, indent=None if args.compact else 2)
+        print()
+    else:
+        print_table(report)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="allysweep",
+        description=(
+            "Exact equilibria of the costly-signalling alliance model (MODEL.md): an ally with a "
+            "private interest θ in a defender chooses whether to form a costly alliance (sunk cost k, "
+            "reputation cost r if it reneges); a challenger with a private war cost sees the signal "
+            "and challenges or not. Solve one point, sweep parameter spaces into Zarr cubes, inspect them."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_parameter_help(),
+    )
+    parser.add_argument("--version", action="version", version=f"allysweep {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p_solve = sub.add_parser(
+        "solve",
+        help="solve one parameter point and print every equilibrium",
+        description="Solve one parameter point and print every equilibrium (MODEL.md §6-§8) and the "
+        "bargaining ranges. Example: allysweep solve --json k=0.03 theta=uniform:0,1 cost_c=logistic:0.5,0.1",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_parameter_help(),
+    )
+    p_solve.add_argument("params", nargs="*", metavar="NAME=VALUE", help="model parameters (see below)")
+    p_solve.add_argument("--json", action="store_true", help="print one JSON object (NaN as null)")
+    p_solve.add_argument("--compact", action="store_true", help="with --json: on one line")
+    p_solve.add_argument("--method", default="roots", choices=["roots", "reference"],
+                         help="solver variant (default: roots, the Rust engine)")
+    p_solve.set_defaults(func=cmd_solve)
+    _add_sweep_commands(sub)
+    return parser
+
+
+def _add_sweep_commands(sub: Any) -> None:
+    try:
+        from .sweep_cli import add_commands
+    except ImportError:  # pragma: no cover - sweep module absent in a partial install
+        return
+    add_commands(sub)
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``allysweep`` command."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except (AllysweepError, ValueError) as err:
+        print(f"allysweep: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("allysweep: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Exceptions raised by allysweep.
+
+They are plain Python classes (the Rust engine imports and raises them), so they carry
+docstrings, subclass :class:`ValueError` where the problem is a bad value, and pickle back from
+Dask workers.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["AllysweepError", "ParameterError", "SpecError", "StoreError", "EngineError"]
+
+
+class AllysweepError(Exception):
+    """Base class of every allysweep error."""
+
+
+class ParameterError(AllysweepError, ValueError):
+    """A model parameter outside its domain (MODEL.md §3), an unknown parameter name, or a
+    malformed distribution.
+
+    Attributes
+    ----------
+    name : str
+        Public parameter name (``p``, ``k``, ``theta.lo``, ...).
+    value : object
+        The offending value.
+    domain : str
+        The allowed domain, in words.
+    index : int or None
+        Position of the first offending point when the input was a batch.
+    """
+
+    def __init__(self, name: str, value: object, domain: str, index: int | None = None):
+        self.name = name
+        self.value = value
+        self.domain = domain
+        self.index = index
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        value = self.value
+        if isinstance(value, float) and math.isnan(value):
+            shown = "nan"
+        else:
+            shown = repr(value) if isinstance(value, str) else f"{value}"
+        where = f" at point {self.index}" if self.index is not None else ""
+        return f"invalid parameter `{self.name}` = {shown}{where}: allowed domain is {self.domain}"
+
+    def __reduce__(self):
+        return (type(self), (self.name, self.value, self.domain, self.index))
+
+
+class SpecError(AllysweepError, ValueError):
+    """A sweep specification that cannot be run: unknown key, wrong type, empty range, or an
+    invalid model value. The message names the file and the key."""
+
+
+class StoreError(AllysweepError):
+    """A Zarr store that cannot be written or resumed (exists already, belongs to another
+    specification, incomplete, ...)."""
+
+
+class EngineError(AllysweepError, RuntimeError):
+    """An internal failure of the Rust engine (a bug: please report it). Never a bad input."""

@@ -1,0 +1,280 @@
+"""Solving the model: numpy-level (flat columns) and xarray-level (labelled, broadcast).
+
+The Rust engine (``method="roots"``) and the independent NumPy reference
+(``method="reference"``) take the same flat columns and return the same arrays, so everything
+above this module is method-agnostic.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from . import _core
+from .distributions import Distribution, check_family
+from .exceptions import ParameterError
+from .parameters import DEFAULTS, EQ_OUTPUTS, KIND_NAMES, PARAMETERS, POINT_OUTPUTS
+
+__all__ = ["solve", "solve_flat", "METHODS", "COLUMNS", "MAX_EQ", "to_columns"]
+
+#: Input columns of the engine, in order (docs/conventions.md).
+COLUMNS: tuple[str, ...] = tuple(_core.COLUMNS)
+#: Slots along ``eq`` in the engine's flat output.
+MAX_EQ: int = int(_core.MAX_EQ)
+#: Solver variants available through ``method=``.
+METHODS: tuple[str, ...] = ("roots", "reference")
+
+_SCALAR_PARAMS = ("p", "p_alliance", "p_coalition", "c_d", "c_d_joint", "c_c_extra", "c_a", "k", "r", "b_c")
+
+
+def solve_flat(columns: Mapping[str, np.ndarray], method: str = "roots", threads: int = 0) -> dict[str, np.ndarray]:
+    """Solve a batch of points given as flat columns (docs/conventions.md).
+
+    Parameters
+    ----------
+    columns : mapping of str to 1-D float arrays
+        One entry per name in :data:`COLUMNS`, all of the same length N.
+    method : {"roots", "reference"}
+        ``roots``: the Rust engine. ``reference``: the slow, independent NumPy implementation.
+    threads : int
+        Engine threads: 0 = the engine's pool (``RAYON_NUM_THREADS``, default all cores),
+        1 = the calling thread only (what a Dask task wants).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Per-point arrays of shape (N,) and per-equilibrium arrays of shape (N, MAX_EQ).
+
+    Raises
+    ------
+    ParameterError
+        A value outside the model's domain; the message names the parameter, value, domain
+        and the first offending point.
+    """
+    missing = [c for c in COLUMNS if c not in columns]
+    if missing:
+        raise ValueError(f"missing input columns: {', '.join(missing)}")
+    unknown = sorted(set(columns) - set(COLUMNS))
+    if unknown:
+        raise ParameterError(unknown[0], columns[unknown[0]], "one of: " + ", ".join(COLUMNS))
+    arrays = [np.ascontiguousarray(columns[c], dtype=np.float64).ravel() for c in COLUMNS]
+    if method == "roots":
+        return dict(_core.solve_batch(arrays, threads))
+    if method == "reference":
+        _core.validate_batch(arrays)
+        from .reference import solve_reference
+
+        return solve_reference(dict(zip(COLUMNS, arrays, strict=True)))
+    raise ParameterError("method", method, "one of: " + ", ".join(METHODS))
+
+
+def _as_dataarray(name: str, value: Any) -> xr.DataArray:
+    """A parameter value (number, array or DataArray) as a float DataArray."""
+    if isinstance(value, xr.DataArray):
+        if not np.issubdtype(value.dtype, np.number) or np.issubdtype(value.dtype, np.bool_):
+            raise ParameterError(name, f"DataArray of {value.dtype}", "real numbers")
+        return value.astype(np.float64).rename(name)
+    if isinstance(value, bool) or isinstance(value, str | bytes | Distribution):
+        raise ParameterError(name, value, f"a real number ({_domain(name)})")
+    if isinstance(value, numbers.Real):
+        return xr.DataArray(float(value), name=name)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(name, value, f"a real number or array of them ({_domain(name)})") from None
+    if arr.ndim == 0:
+        return xr.DataArray(float(arr), name=name)
+    if arr.ndim == 1:
+        return xr.DataArray(arr, dims=[name], coords={name: arr}, name=name)
+    return xr.DataArray(arr, dims=[f"{name}_dim_{i}" for i in range(arr.ndim)], name=name)
+
+
+def _domain(name: str) -> str:
+    base = name.split("_")[0] if name not in PARAMETERS else name
+    param = PARAMETERS.get(name) or PARAMETERS.get(base)
+    return param.domain if param else "see MODEL.md §3"
+
+
+def collect_inputs(params: Mapping[str, Any]) -> dict[str, xr.DataArray]:
+    """Fill defaults (MODEL.md §10) and turn every parameter into a named DataArray.
+
+    Distribution fields become ``theta_<field>`` and ``cost_c_<field>``. Unknown names raise
+    :class:`ParameterError`.
+    """
+    unknown = [name for name in params if name not in PARAMETERS and name != "range_cost"]
+    if unknown:
+        raise ParameterError(unknown[0], params[unknown[0]], "a model parameter: " + ", ".join(PARAMETERS))
+    values: dict[str, Any] = {name: params.get(name) for name in PARAMETERS}
+    for name, value in values.items():
+        if value is None:
+            values[name] = DEFAULTS[name]
+    if values["p_coalition"] is None:
+        values["p_coalition"] = values["p_alliance"]
+    if values["c_d_joint"] is None:
+        # Base case (MODEL.md §10) when D's costs are left alone; otherwise D's joint war cost
+        # follows the c_d the user chose (MODEL.md §3: "default c_d").
+        values["c_d_joint"] = 0.05 if params.get("c_d") is None else values["c_d"]
+    inputs = {name: _as_dataarray(name, values[name]) for name in _SCALAR_PARAMS}
+    for dist_name in ("theta", "cost_c"):
+        dist = check_family(dist_name, values[dist_name])
+        for field, value in dist.values().items():
+            inputs[f"{dist_name}_{field}"] = _as_dataarray(f"{dist_name}_{field}", value)
+    if params.get("range_cost") is not None:
+        inputs["range_cost"] = _as_dataarray("range_cost", params["range_cost"])
+    return inputs
+
+
+def to_columns(theta: Distribution, cost_c: Distribution, flat: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """Flat engine columns from flattened parameter arrays and the two distribution families."""
+    theta_fields = [f"theta_{f}" for f in theta.values()]
+    cost_fields = [f"cost_c_{f}" for f in cost_c.values()]
+    nan = np.full(n, np.nan)
+    cols = {name: flat[name] for name in _SCALAR_PARAMS}
+    cols["theta_kind"] = np.full(n, float(theta.code))
+    for slot, field in zip(("theta_a", "theta_b", "theta_c"), theta_fields + [None] * 3, strict=False):
+        cols[slot] = flat[field] if field else nan
+    cols["cost_kind"] = np.full(n, float(cost_c.code))
+    cols["cost_a"], cols["cost_b"] = flat[cost_fields[0]], flat[cost_fields[1]]
+    cols["range_cost"] = flat.get("range_cost", nan)
+    return cols
+
+
+def solve(
+    theta: Distribution | None = None,
+    cost_c: Distribution | None = None,
+    *,
+    p: Any = None,
+    p_alliance: Any = None,
+    p_coalition: Any = None,
+    c_d: Any = None,
+    c_d_joint: Any = None,
+    c_c_extra: Any = None,
+    c_a: Any = None,
+    k: Any = None,
+    r: Any = None,
+    b_c: Any = None,
+    range_cost: Any = None,
+    method: str = "roots",
+    threads: int = 0,
+    **unknown: Any,
+) -> xr.Dataset:
+    """Every equilibrium of the alliance model at one point or over broadcast arrays of points.
+
+    Parameters
+    ----------
+    theta : Uniform or TwoPoint, default Uniform(0, 1)
+        The ally's private type distribution F.
+    cost_c : Uniform, Logistic or Normal, default Uniform(0, 1)
+        The challenger's private war-cost distribution G.
+    p, p_alliance, p_coalition, c_d, c_d_joint, c_c_extra, c_a, k, r, b_c : number, array or DataArray
+        Model parameters (MODEL.md §3; ``allysweep solve --help`` lists meanings and domains).
+        Omitted ones take the base case of MODEL.md §10; ``p_coalition`` defaults to
+        ``p_alliance`` and ``c_d_joint`` to ``c_d``. A 1-D numpy array becomes a dimension named
+        after the parameter; DataArrays keep their dimensions; everything broadcasts like xarray.
+    range_cost : number, array or DataArray, optional
+        The challenger cost at which bargaining ranges are evaluated (default: E[c]).
+    method : {"roots", "reference"}
+        Solver variant (see :func:`solve_flat`).
+    threads : int
+        Engine threads (0 = all cores).
+
+    Returns
+    -------
+    xarray.Dataset
+        Per-point ``n_eq``, ``status`` and full-information ranges; per-equilibrium variables of
+        MODEL.md §8 along dimension ``eq`` (padded with NaN / kind -1 up to the most equilibria
+        found). Every variable has ``long_name``, ``units`` and ``description``.
+
+    Raises
+    ------
+    ParameterError
+        Unknown parameter name or a value outside its domain.
+
+    Examples
+    --------
+    >>> import allysweep as asw
+    >>> ds = asw.solve(k=0.03)              # MODEL.md §10, case E2
+    >>> float(ds.cutpoint.sel(eq=ds.selected.argmax("eq")))  # doctest: +ELLIPSIS
+    0.2102564...
+    """
+    params: dict[str, Any] = {
+        "theta": theta, "cost_c": cost_c, "p": p, "p_alliance": p_alliance, "p_coalition": p_coalition,
+        "c_d": c_d, "c_d_joint": c_d_joint, "c_c_extra": c_c_extra, "c_a": c_a, "k": k, "r": r, "b_c": b_c,
+        "range_cost": range_cost, **unknown,
+    }
+    inputs = collect_inputs(params)
+    theta_d = check_family("theta", theta if theta is not None else DEFAULTS["theta"])
+    cost_d = check_family("cost_c", cost_c if cost_c is not None else DEFAULTS["cost_c"])
+    broadcast = xr.broadcast(*inputs.values())
+    dims = broadcast[0].dims
+    shape = broadcast[0].shape
+    n = int(np.prod(shape, dtype=np.int64))
+    flat = {name: da.transpose(*dims).values.ravel() for name, da in zip(inputs, broadcast, strict=True)}
+    try:
+        result = solve_flat(to_columns(theta_d, cost_d, flat, n), method=method, threads=threads)
+    except ParameterError as err:
+        if dims or err.index is None:
+            raise
+        # A single point: "at point 0" would only be noise.
+        raise ParameterError(err.name, err.value, err.domain) from None
+    coords = {name: da for name, da in inputs.items()}
+    ds = to_dataset(result, dims, shape, coords)
+    ds.attrs.update(provenance(method, theta_d, cost_d))
+    return ds
+
+
+def provenance(method: str, theta: Distribution, cost_c: Distribution) -> dict[str, str]:
+    """Dataset attributes saying what produced the numbers."""
+    from . import __version__
+
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    return {
+        "title": "Equilibria of the costly-signalling alliance model",
+        "software": f"allysweep {__version__}",
+        "method": method,
+        "theta_family": theta.family,
+        "cost_c_family": cost_c.family,
+        "conventions": "MODEL.md §8 outputs; solver conventions in docs/conventions.md",
+        "history": f"{now}: allysweep.solve(method={method!r})",
+    }
+
+
+def to_dataset(
+    result: Mapping[str, np.ndarray],
+    dims: tuple[str, ...],
+    shape: tuple[int, ...],
+    coords: Mapping[str, xr.DataArray] | None = None,
+    n_slots: int | None = None,
+) -> xr.Dataset:
+    """Label flat solver output: per-point variables over ``dims``, per-equilibrium ones over
+    ``dims + ("eq",)``. ``n_slots`` fixes the length of ``eq`` (default: the most equilibria
+    found, at least 1)."""
+    n_eq = np.asarray(result["n_eq"])
+    if n_slots is None:
+        n_slots = max(int(n_eq.max(initial=0)), 1)
+    data_vars: dict[str, xr.DataArray] = {}
+    for name, (long_name, units, description) in POINT_OUTPUTS.items():
+        data_vars[name] = xr.DataArray(
+            np.asarray(result[name]).reshape(shape), dims=dims,
+            attrs={"long_name": long_name, "units": units, "description": description},
+        )
+    for name, (long_name, units, description) in EQ_OUTPUTS.items():
+        values = np.asarray(result[name])[:, :n_slots].reshape(*shape, n_slots)
+        attrs = {"long_name": long_name, "units": units, "description": description}
+        if name == "kind":
+            attrs["flag_values"] = list(range(len(KIND_NAMES)))
+            attrs["flag_meanings"] = " ".join(KIND_NAMES)
+        data_vars[name] = xr.DataArray(values, dims=(*dims, "eq"), attrs=attrs)
+    ds = xr.Dataset(data_vars)
+    ds = ds.assign_coords(eq=("eq", np.arange(n_slots), {"long_name": "equilibrium slot"}))
+    for name, da in (coords or {}).items():
+        if set(da.dims) <= set(dims):
+            param = PARAMETERS.get(name)
+            attrs = {"long_name": param.meaning, "units": param.units} if param else {"long_name": name}
+            ds = ds.assign_coords({name: da.assign_attrs(attrs)})
+    return ds
