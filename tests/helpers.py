@@ -1,0 +1,93 @@
+"""Test helpers: random parameter points and MODEL.md formulas written out in plain Python.
+
+Nothing here calls the code under test except :func:`solve_points`, a thin wrapper of
+``asw.solve`` that lays N points along one dimension ``point``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import xarray as xr
+from scipy import special
+
+import allysweep as asw
+
+KINDS = asw.KIND_NAMES
+
+
+def solve_points(theta=None, cost_c=None, method="roots", **params):
+    """Solve N points given as equal-length 1-D arrays (all along dimension ``point``)."""
+
+    def wrap(x):
+        x = np.asarray(x, dtype=float)
+        return xr.DataArray(x, dims="point") if x.ndim == 1 else float(x)
+
+    def wrap_dist(d):
+        if d is None:
+            return None
+        return type(d)(*[wrap(v) for v in d.values().values()])
+
+    return asw.solve(
+        theta=wrap_dist(theta), cost_c=wrap_dist(cost_c), method=method, **{k: wrap(v) for k, v in params.items()}
+    )
+
+
+def uniform_cdf(x, lo, hi):
+    return min(max((x - lo) / (hi - lo), 0.0), 1.0)
+
+
+def cost_cdf(family: str, a: float, b: float, x: float) -> float:
+    """G(x) for the three challenger-cost families (MODEL.md §3)."""
+    if family == "uniform":
+        return uniform_cdf(x, a, b)
+    if family == "logistic":
+        return 1.0 / (1.0 + math.exp(-(x - a) / b))
+    return float(special.ndtr((x - a) / b))
+
+
+def loss(pt: dict, alliance: bool, theta: float) -> float:
+    """L_α(θ), MODEL.md §5.5."""
+    pp = pt["p_alliance"] if alliance else pt["p_coalition"]
+    return min((1 - pp) * theta + pt["c_a"], (1 - pt["p"]) * theta + (pt["r"] if alliance else 0.0))
+
+
+def gain(pt: dict, theta: float, p0: float, p1: float) -> float:
+    """Gain(θ) = P_0 L_0(θ) - P_1 L_1(θ) - k, MODEL.md §5.5."""
+    return p0 * loss(pt, False, theta) - p1 * loss(pt, True, theta) - pt["k"]
+
+
+def thresholds(pt: dict) -> tuple[float, float]:
+    t1 = (pt["c_a"] - pt["r"]) / (pt["p_alliance"] - pt["p"])
+    t0 = pt["c_a"] / (pt["p_coalition"] - pt["p"])
+    return t1, t0
+
+
+def war_shift(pt: dict, alliance: bool) -> float:
+    return (pt["p_alliance"] if alliance else pt["p_coalition"]) - pt["p"] + pt["c_c_extra"]
+
+
+def random_base(rng: np.random.Generator, n: int, equal_p_prime: bool = False) -> dict[str, np.ndarray]:
+    """Random valid model parameters (MODEL.md §3 domains), n points."""
+    p = rng.uniform(0.05, 0.85, n)
+    p_alliance = p + rng.uniform(0.02, 1.0, n) * (1 - p)
+    p_coalition = p_alliance.copy() if equal_p_prime else p + rng.uniform(0.1, 1.0, n) * (p_alliance - p)
+    c_d = rng.uniform(0, 1, n) * p
+    c_d_joint = rng.uniform(0, 1, n) * c_d
+    return {
+        "p": p,
+        "p_alliance": p_alliance,
+        "p_coalition": p_coalition,
+        "c_d": c_d,
+        "c_d_joint": c_d_joint,
+        "c_c_extra": rng.uniform(0, 0.3, n),
+        "c_a": rng.uniform(0.01, 0.4, n),
+        "k": rng.uniform(0, 0.15, n) * rng.choice([0.1, 1.0], n),
+        "r": rng.uniform(0, 0.3, n),
+        "b_c": rng.uniform(0, 0.2, n),
+    }
+
+
+def point(params: dict, i: int) -> dict:
+    return {k: float(v[i]) for k, v in params.items()}
