@@ -71,7 +71,9 @@ _RANGE = "share of the good (D's share x)"
 #: name -> (long_name, units, description); per point.
 POINT_OUTPUTS: dict[str, tuple[str, str, str]] = {
     "n_eq": ("number of equilibria", "1", "Number of perfect Bayesian equilibria found at this point."),
-    "status": ("solver status", "1", "0 = all equilibria reported; 1 = more equilibria than slots along `eq`."),
+    "status": ("solver status", "1",
+               "Bit set: 0 = all equilibria reported; +1 = more equilibria than slots along `eq` (extra "
+               "dropped); +2 = a continuum of cutpoints (one degenerate representative reported)."),
     "range_lo_alone": ("bargaining range low end, D alone", _RANGE,
                        "Full information, no ally: p - c_D, clipped to [0, 1]."),
     "range_hi_alone": ("bargaining range high end, D alone", _RANGE,

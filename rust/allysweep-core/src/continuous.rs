@@ -27,6 +27,7 @@ pub(crate) struct Cutpoints<'a> {
     hi: f64,
     t1: f64,
     t0: f64,
+    found_continuum: std::cell::Cell<bool>,
 }
 
 /// One interior root: where, and Φ' there.
@@ -37,9 +38,19 @@ struct Root {
     tangent: bool,
 }
 
+/// |Φ| at or below this everywhere on a piece means Φ vanishes identically there.
+const ZERO_PHI: f64 = 1e-15;
+
 impl<'a> Cutpoints<'a> {
     pub(crate) fn new(params: &'a Params, lo: f64, hi: f64) -> Self {
-        Cutpoints { params, lo, hi, t1: params.threshold(true), t0: params.threshold(false) }
+        Cutpoints {
+            params,
+            lo,
+            hi,
+            t1: params.threshold(true),
+            t0: params.threshold(false),
+            found_continuum: std::cell::Cell::new(false),
+        }
     }
 
     /// q_1(u): share of allied types (θ >= u) that honour (θ >= t_1). Limit value at u = hi.
@@ -119,6 +130,9 @@ impl<'a> Cutpoints<'a> {
         }
         for root in &roots[..n_roots] {
             out.push(self.equilibrium_at(*root, range_cost));
+        }
+        if self.found_continuum.get() {
+            out.mark_continuum();
         }
     }
 
@@ -204,6 +218,10 @@ impl<'a> Cutpoints<'a> {
             a0 = delta * c_a + lo * (p_low * c_a + k);
             (d1, d0) = (1.0, -lo);
         }
+        if a2.abs() <= ZERO_PHI && a1.abs() <= ZERO_PHI && a0.abs() <= ZERO_PHI {
+            self.continuum(a, b, push);
+            return;
+        }
         let (cands, n, tangent) = quadratic_roots(a2, a1, a0);
         let slack = 1e-12 * (1.0 + b.abs());
         for &u0 in &cands[..n] {
@@ -215,7 +233,13 @@ impl<'a> Cutpoints<'a> {
             let q = (a2 * u0 + a1) * u0 + a0;
             let u = if !tangent && dq != 0.0 { u0 - q / dq } else { u0 };
             let u = u.clamp(a, b);
-            let slope = (2.0 * a2 * u + a1) / (d1 * u + d0);
+            let denom = d1 * u + d0;
+            // Q = Φ·D also vanishes where D does (u = lo above t_0 when t_0 <= lo, u = hi below
+            // t_1 when t_1 >= hi): those are not roots of Φ.
+            if denom.abs() <= 1e-9 * (hi - lo) {
+                continue;
+            }
+            let slope = (2.0 * a2 * u + a1) / denom;
             push(Root { u, slope, tangent });
         }
     }
@@ -229,6 +253,10 @@ impl<'a> Cutpoints<'a> {
         for i in 0..=GRID_CELLS {
             xs[i] = if i == GRID_CELLS { b } else { a + h * i as f64 };
             fs[i] = f(xs[i]);
+        }
+        if fs.iter().all(|v| v.abs() <= ZERO_PHI) {
+            self.continuum(a, b, push);
+            return;
         }
         let tol = 1e-13;
         let slope_at = |u: f64| self.slope_in_piece(u, a, b);
@@ -272,6 +300,13 @@ impl<'a> Cutpoints<'a> {
                 push(Root { u: x_ext, slope: 0.0, tangent: true });
             }
         }
+    }
+
+    /// Φ vanishes on all of [a, b]: every cutpoint there is an equilibrium. Report the midpoint
+    /// as a degenerate representative; the point's status says a continuum was found.
+    fn continuum(&self, a: f64, b: f64, push: &mut impl FnMut(Root)) {
+        self.found_continuum.set(true);
+        push(Root { u: 0.5 * (a + b), slope: 0.0, tangent: true });
     }
 
     /// Φ'(u) by a central difference kept inside the smooth piece [a, b].

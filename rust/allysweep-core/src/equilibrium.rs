@@ -117,11 +117,15 @@ impl Equilibrium {
 }
 
 /// Point status codes (per-point `status` output).
+/// Point status: a bit set, 0 when everything was found and reported.
 pub mod status {
     /// Everything found and reported.
     pub const OK: i64 = 0;
     /// More equilibria than `MAX_EQ` slots; the extra ones were dropped.
     pub const TRUNCATED: i64 = 1;
+    /// Φ vanishes on a whole interval: a continuum of cutpoint equilibria, represented by one
+    /// degenerate equilibrium at the interval's midpoint.
+    pub const CONTINUUM: i64 = 2;
 }
 
 /// Everything the solver reports for one point.
@@ -130,6 +134,7 @@ pub struct Solution {
     candidates: [Option<Equilibrium>; MAX_CANDIDATES],
     len: usize,
     overflow: bool,
+    continuum: bool,
     /// Full-information bargaining range, D alone: [p - c_D, p + c].
     pub range_alone: (f64, f64),
     /// Full-information bargaining range, D and A together: [p'_1 - c_D', p'_1 + c + Δ_C].
@@ -144,6 +149,7 @@ impl Solution {
             candidates: [None; MAX_CANDIDATES],
             len: 0,
             overflow: false,
+            continuum: false,
             range_alone: (clip(params.p - params.c_d), clip(params.p + c)),
             range_joint: (clip(params.p_alliance - params.c_d_joint), clip(params.p_alliance + c + params.c_c_extra)),
         }
@@ -156,6 +162,10 @@ impl Solution {
         } else {
             self.overflow = true;
         }
+    }
+
+    pub(crate) fn mark_continuum(&mut self) {
+        self.continuum = true;
     }
 
     /// Sort (prob_alliance ascending, then kind, then cutpoint), truncate to `MAX_EQ`, and mark
@@ -207,10 +217,13 @@ impl Solution {
 
     /// Status code (see [`status`]).
     pub fn status(&self) -> i64 {
+        let mut code = status::OK;
         if self.overflow {
-            status::TRUNCATED
-        } else {
-            status::OK
+            code |= status::TRUNCATED;
         }
+        if self.continuum {
+            code |= status::CONTINUUM;
+        }
+        code
     }
 }
