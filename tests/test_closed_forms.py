@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import KINDS, solve_points
 
 import allysweep as asw
+
+from helpers import KINDS, solve_points
 
 N_POINTS = 1500
 
@@ -32,8 +33,22 @@ def section9_points(seed: int, n: int) -> dict[str, np.ndarray]:
     k_d1 = b * t0 * ((1 - p_prime) + c_a)
     k = rng.uniform(0, 1.3, n) * k_d1
     c_d = rng.uniform(0, 1, n) * p
-    return dict(p=p, p_prime=p_prime, c_a=c_a, r=r, c_c_extra=c_c_extra, c_lo=c_lo, c_hi=c_hi, a=a, b=b,
-                t1=t1, t0=t0, k=k, k_d1=k_d1, c_d=c_d)
+    return dict(
+        p=p,
+        p_prime=p_prime,
+        c_a=c_a,
+        r=r,
+        c_c_extra=c_c_extra,
+        c_lo=c_lo,
+        c_hi=c_hi,
+        a=a,
+        b=b,
+        t1=t1,
+        t0=t0,
+        k=k,
+        k_d1=k_d1,
+        c_d=c_d,
+    )
 
 
 def expected_cutpoints(x: dict, i: int) -> list[tuple[float, str, bool]]:
@@ -59,8 +74,16 @@ def solve_section9(x: dict, method: str = "roots"):
     return solve_points(
         theta=asw.Uniform(0.0, 1.0),
         cost_c=asw.Uniform(x["c_lo"], x["c_hi"]),
-        p=x["p"], p_alliance=x["p_prime"], p_coalition=x["p_prime"], c_a=x["c_a"], r=x["r"],
-        c_c_extra=x["c_c_extra"], k=x["k"], c_d=x["c_d"], c_d_joint=x["c_d"], method=method,
+        p=x["p"],
+        p_alliance=x["p_prime"],
+        p_coalition=x["p_prime"],
+        c_a=x["c_a"],
+        r=x["r"],
+        c_c_extra=x["c_c_extra"],
+        k=x["k"],
+        c_d=x["c_d"],
+        c_d_joint=x["c_d"],
+        method=method,
     )
 
 
@@ -74,7 +97,8 @@ def test_interior_cutpoints_match_closed_forms(method, n):
         kinds = [KINDS[int(v)] for v in row.kind.values if v >= 0]
         got = sorted(
             (float(row.cutpoint[j]), kinds[j], bool(row.stable[j]))
-            for j in range(len(kinds)) if kinds[j].startswith("cutpoint")
+            for j in range(len(kinds))
+            if kinds[j].startswith("cutpoint")
         )
         want = expected_cutpoints(x, i)
         assert len(got) == len(want), (i, got, want)

@@ -6,11 +6,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from helpers import KINDS, cost_cdf, gain, thresholds, war_shift
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import allysweep as asw
+
+from helpers import KINDS, cost_cdf, gain, thresholds, war_shift
 
 TOL = 1e-9
 unit = st.floats(0.0, 1.0, allow_nan=False)
@@ -24,8 +25,15 @@ def points(draw):
     p_coalition = p_alliance if draw(st.booleans()) else p + (0.05 + 0.95 * u[2]) * (p_alliance - p)
     c_d = u[3] * p
     pt = {
-        "p": p, "p_alliance": p_alliance, "p_coalition": p_coalition, "c_d": c_d, "c_d_joint": u[4] * c_d,
-        "c_c_extra": 0.3 * u[5], "c_a": 0.01 + 0.4 * u[6], "k": 0.15 * u[7] ** 2, "r": 0.3 * u[8],
+        "p": p,
+        "p_alliance": p_alliance,
+        "p_coalition": p_coalition,
+        "c_d": c_d,
+        "c_d_joint": u[4] * c_d,
+        "c_c_extra": 0.3 * u[5],
+        "c_a": 0.01 + 0.4 * u[6],
+        "k": 0.15 * u[7] ** 2,
+        "r": 0.3 * u[8],
         "b_c": 0.1 * u[9],
     }
     theta_family = draw(st.sampled_from(["uniform", "two_point"]))
@@ -63,8 +71,15 @@ def check_equilibrium(pt, theta, cost, eq):
     q1, q0 = eq["belief_alliance"], eq["belief_no_alliance"]
     P1, P0 = eq["prob_challenge_alliance"], eq["prob_challenge_no_alliance"]
     pa = eq["prob_alliance"]
-    for name in ("prob_alliance", "belief_alliance", "belief_no_alliance", "prob_challenge_alliance",
-                 "prob_challenge_no_alliance", "prob_war", "prob_renege"):
+    for name in (
+        "prob_alliance",
+        "belief_alliance",
+        "belief_no_alliance",
+        "prob_challenge_alliance",
+        "prob_challenge_no_alliance",
+        "prob_war",
+        "prob_renege",
+    ):
         v = eq[name]
         assert math.isnan(v) or -TOL <= v <= 1 + TOL, (name, v)
     # Challenge probabilities are G(τ_α) at the reported beliefs.
@@ -157,8 +172,10 @@ def test_challenge_iff_status_quo_above_range(case, c):
     pt, theta, cost = case
     ds = asw.solve(theta=theta, cost_c=cost, range_cost=c, **pt)
     for j in range(int(ds.n_eq)):
-        for alliance, q_name, hi_name in [(True, "belief_alliance", "range_hi_alliance"),
-                                          (False, "belief_no_alliance", "range_hi_no_alliance")]:
+        for alliance, q_name, hi_name in [
+            (True, "belief_alliance", "range_hi_alliance"),
+            (False, "belief_no_alliance", "range_hi_no_alliance"),
+        ]:
             q = float(ds[q_name].values[j])
             if math.isnan(q):
                 continue

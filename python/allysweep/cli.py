@@ -116,10 +116,19 @@ def print_table(report: dict[str, Any], out: Any = sys.stdout) -> None:
     print(f"            {dists}", file=out)
     print(f"{report['n_eq']} equilibri{'um' if report['n_eq'] == 1 else 'a'} (* = selected)", file=out)
     cols = [
-        ("kind", "kind", 17), ("cutpoint", "θ*", 9), ("prob_alliance", "Pr(ally)", 9),
-        ("belief_alliance", "q1", 8), ("belief_no_alliance", "q0", 8), ("prob_challenge_alliance", "P1", 8),
-        ("prob_challenge_no_alliance", "P0", 8), ("prob_war", "Pr(war)", 8), ("prob_renege", "renege", 8),
-        ("stable", "stable", 7), ("ic_ok", "IC", 4), ("d1_ok", "D1", 4), ("degenerate", "degen", 6),
+        ("kind", "kind", 17),
+        ("cutpoint", "θ*", 9),
+        ("prob_alliance", "Pr(ally)", 9),
+        ("belief_alliance", "q1", 8),
+        ("belief_no_alliance", "q0", 8),
+        ("prob_challenge_alliance", "P1", 8),
+        ("prob_challenge_no_alliance", "P0", 8),
+        ("prob_war", "Pr(war)", 8),
+        ("prob_renege", "renege", 8),
+        ("stable", "stable", 7),
+        ("ic_ok", "IC", 4),
+        ("d1_ok", "D1", 4),
+        ("degenerate", "degen", 6),
     ]
     print("  " + " ".join(f"{title:<{w}}" for _, title, w in cols), file=out)
     for eq in report["equilibria"]:
@@ -127,13 +136,19 @@ def print_table(report: dict[str, Any], out: Any = sys.stdout) -> None:
         cells = [eq["kind"] if name == "kind" else _fmt(eq[name]) for name, _, _ in cols]
         print(mark + " " + " ".join(f"{c:<{w}}" for c, (_, _, w) in zip(cells, cols, strict=True)), file=out)
     alone, joint = report["ranges"]["alone"], report["ranges"]["joint"]
-    print(f"bargaining range, D alone: [{alone[0]:.6g}, {alone[1]:.6g}]; with the ally fighting: "
-          f"[{joint[0]:.6g}, {joint[1]:.6g}]", file=out)
+    print(
+        f"bargaining range, D alone: [{alone[0]:.6g}, {alone[1]:.6g}]; with the ally fighting: "
+        f"[{joint[0]:.6g}, {joint[1]:.6g}]",
+        file=out,
+    )
     for eq in report["equilibria"]:
         if eq["selected"]:
-            print(f"selected ({eq['kind']}): after alliance [{_fmt(eq['range_lo_alliance'])}, "
-                  f"{_fmt(eq['range_hi_alliance'])}], without [{_fmt(eq['range_lo_no_alliance'])}, "
-                  f"{_fmt(eq['range_hi_no_alliance'])}]", file=out)
+            print(
+                f"selected ({eq['kind']}): after alliance [{_fmt(eq['range_lo_alliance'])}, "
+                f"{_fmt(eq['range_hi_alliance'])}], without [{_fmt(eq['range_lo_no_alliance'])}, "
+                f"{_fmt(eq['range_hi_no_alliance'])}]",
+                file=out,
+            )
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -176,8 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     p_solve.add_argument("params", nargs="*", metavar="NAME=VALUE", help="model parameters (see below)")
     p_solve.add_argument("--json", action="store_true", help="print one JSON object (NaN as null)")
     p_solve.add_argument("--compact", action="store_true", help="with --json: on one line")
-    p_solve.add_argument("--method", default="roots", choices=["roots", "reference"],
-                         help="solver variant (default: roots, the Rust engine)")
+    p_solve.add_argument(
+        "--method",
+        default="roots",
+        choices=["roots", "reference"],
+        help="solver variant (default: roots, the Rust engine)",
+    )
     p_solve.set_defaults(func=cmd_solve)
     _add_sweep_commands(sub)
     return parser

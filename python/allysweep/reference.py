@@ -38,26 +38,50 @@ KIND_NAMES = (
 _KIND = {name: code for code, name in enumerate(KIND_NAMES)}
 
 INPUT_KEYS = (
-    "p", "p_alliance", "p_coalition", "c_d", "c_d_joint", "c_c_extra", "c_a", "k",
-    "r", "b_c", "theta_kind", "theta_a", "theta_b", "theta_c", "cost_kind",
-    "cost_a", "cost_b", "range_cost",
+    "p",
+    "p_alliance",
+    "p_coalition",
+    "c_d",
+    "c_d_joint",
+    "c_c_extra",
+    "c_a",
+    "k",
+    "r",
+    "b_c",
+    "theta_kind",
+    "theta_a",
+    "theta_b",
+    "theta_c",
+    "cost_kind",
+    "cost_a",
+    "cost_b",
+    "range_cost",
 )
 _POINT_FLOAT_KEYS = ("range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint")
 _EQ_FLOAT_KEYS = (
-    "cutpoint", "prob_alliance", "belief_alliance", "belief_no_alliance",
-    "prob_challenge_alliance", "prob_challenge_no_alliance", "prob_war", "prob_renege",
-    "range_lo_alliance", "range_hi_alliance", "range_lo_no_alliance", "range_hi_no_alliance",
+    "cutpoint",
+    "prob_alliance",
+    "belief_alliance",
+    "belief_no_alliance",
+    "prob_challenge_alliance",
+    "prob_challenge_no_alliance",
+    "prob_war",
+    "prob_renege",
+    "range_lo_alliance",
+    "range_hi_alliance",
+    "range_lo_no_alliance",
+    "range_hi_no_alliance",
 )
 _EQ_FLAG_KEYS = ("stable", "ic_ok", "d1_ok", "selected", "degenerate")
 
 # Numerical settings of the interior root search (§6, "find every root").
-_GRID_PER_PIECE = 2500      # grid points per smooth piece of Phi
-_SATURATION_GRID = 4001     # grid used to locate where a uniform G saturates
-_XTOL = 1e-14               # absolute tolerance in u (and in G^-1) for brentq
-_TANGENT_TOL = 1e-12        # accept a touching (tangent) root when |Phi| < this
-_MERGE_TOL = 1e-9           # roots closer than this are one root
-_FD_STEP = 1e-6             # finite-difference step for Phi'(u)
-_DEGENERATE_TOL = 1e-8      # conventions: degenerate iff |Phi'(u)| < 1e-8
+_GRID_PER_PIECE = 2500  # grid points per smooth piece of Phi
+_SATURATION_GRID = 4001  # grid used to locate where a uniform G saturates
+_XTOL = 1e-14  # absolute tolerance in u (and in G^-1) for brentq
+_TANGENT_TOL = 1e-12  # accept a touching (tangent) root when |Phi| < this
+_MERGE_TOL = 1e-9  # roots closer than this are one root
+_FD_STEP = 1e-6  # finite-difference step for Phi'(u)
+_DEGENERATE_TOL = 1e-8  # conventions: degenerate iff |Phi'(u)| < 1e-8
 _MAX_TANGENT_CANDIDATES = 50
 
 
@@ -207,13 +231,20 @@ def _min_gain(m: _Model, support, P0, P1) -> float:
     return float(np.min(m.gain(support.extreme_points(m), P0, P1)))
 
 
-def _equilibrium(kind, cutpoint, prob_alliance, q1, q0, P1, P0, stable, ic_ok, d1_ok,
-                 degenerate) -> dict:
+def _equilibrium(kind, cutpoint, prob_alliance, q1, q0, P1, P0, stable, ic_ok, d1_ok, degenerate) -> dict:
     """One equilibrium record; off-path belief / probability must be passed as NaN."""
     return {
-        "kind": _KIND[kind], "cutpoint": cutpoint, "prob_alliance": prob_alliance,
-        "q1": q1, "q0": q0, "P1": P1, "P0": P0, "stable": bool(stable),
-        "ic_ok": bool(ic_ok), "d1_ok": bool(d1_ok), "degenerate": bool(degenerate),
+        "kind": _KIND[kind],
+        "cutpoint": cutpoint,
+        "prob_alliance": prob_alliance,
+        "q1": q1,
+        "q0": q0,
+        "P1": P1,
+        "P0": P0,
+        "stable": bool(stable),
+        "ic_ok": bool(ic_ok),
+        "d1_ok": bool(d1_ok),
+        "degenerate": bool(degenerate),
     }
 
 
@@ -223,7 +254,7 @@ def _equilibrium(kind, cutpoint, prob_alliance, q1, q0, P1, P0, stable, ic_ok, d
 # --------------------------------------------------------------------------------------
 def _pool_no_alliance(m: _Model, support, cutpoint: float) -> dict | None:
     t1, t0 = m.t[1], m.t[0]
-    q0 = support.prob_at_least(t0)           # on path: q_0 = 1 - F(t_0)
+    q0 = support.prob_at_least(t0)  # on path: q_0 = 1 - F(t_0)
     P0 = float(m.P(0, q0))
     # PBE iff the pessimistic off-path belief (deviation by the lowest type) deters all.
     q_pess = 1.0 if support.lo >= t1 else 0.0
@@ -236,19 +267,18 @@ def _pool_no_alliance(m: _Model, support, cutpoint: float) -> dict | None:
     stable = g_d1 < 0.0
     # Intuitive Criterion: Theta** = types that could gain at the best response q = 1.
     P1_best = float(m.P(1, 1.0))
-    if _max_gain(m, support, P0, P1_best) < 0.0:     # Theta** empty
+    if _max_gain(m, support, P0, P1_best) < 0.0:  # Theta** empty
         ic_ok = True
     else:
         below = support.exists_below(m, lambda th: m.gain(th, P0, P1_best), t1)
         q_min = 0.0 if below else 1.0
         ic_ok = not (_max_gain(m, support, P0, float(m.P(1, q_min))) > 0.0)
-    return _equilibrium("pool_no_alliance", cutpoint, 0.0, math.nan, q0, math.nan, P0,
-                        stable, ic_ok, d1_ok, False)
+    return _equilibrium("pool_no_alliance", cutpoint, 0.0, math.nan, q0, math.nan, P0, stable, ic_ok, d1_ok, False)
 
 
 def _pool_alliance(m: _Model, support, cutpoint: float) -> dict | None:
     t1, t0 = m.t[1], m.t[0]
-    q1 = support.prob_at_least(t1)           # on path: q_1 = 1 - F(t_1)
+    q1 = support.prob_at_least(t1)  # on path: q_1 = 1 - F(t_1)
     P1 = float(m.P(1, q1))
     # Pessimistic belief after the off-path "no alliance": the lowest type sent it.
     q0_pess = 1.0 if support.lo >= t0 else 0.0
@@ -259,14 +289,13 @@ def _pool_alliance(m: _Model, support, cutpoint: float) -> dict | None:
     stable = float(m.gain(support.lo, float(m.P(0, q_d1)), P1)) > 0.0
     # Intuitive Criterion: Theta** = types that could gain by not allying (q_0 = 1).
     P0_best = float(m.P(0, 1.0))
-    if _min_gain(m, support, P0_best, P1) > 0.0:      # Theta** empty
+    if _min_gain(m, support, P0_best, P1) > 0.0:  # Theta** empty
         ic_ok = True
     else:
         below = support.exists_below(m, lambda th: -m.gain(th, P0_best, P1), t0)
         q0_min = 0.0 if below else 1.0
         ic_ok = not (_min_gain(m, support, float(m.P(0, q0_min)), P1) < 0.0)
-    return _equilibrium("pool_alliance", cutpoint, 1.0, q1, math.nan, P1, math.nan,
-                        stable, ic_ok, True, False)
+    return _equilibrium("pool_alliance", cutpoint, 1.0, q1, math.nan, P1, math.nan, stable, ic_ok, True, False)
 
 
 # --------------------------------------------------------------------------------------
@@ -321,9 +350,11 @@ def _phi_kinks(m: _Model, sup: _Interval) -> np.ndarray:
         grid = np.linspace(sup.lo, sup.hi, _SATURATION_GRID)
         for alpha in (0, 1):
             for edge in (m.cost_a, m.cost_b):
+
                 def arg_minus_edge(u, alpha=alpha, edge=edge):
                     q = _beliefs(m, sup, u)[1 - alpha]
                     return float((1.0 - m.p) - q * m.M[alpha] - edge)
+
                 q_grid = _beliefs(m, sup, grid)[1 - alpha]
                 f = (1.0 - m.p) - q_grid * m.M[alpha] - edge
                 points += _sign_change_points(grid, f, arg_minus_edge)
@@ -340,10 +371,10 @@ def _phi_derivative(m: _Model, sup: _Interval, u: float, kinks: np.ndarray) -> f
     def phi(x):
         return float(_phi(m, sup, x))
 
-    if min(room_left, room_right) >= _FD_STEP:          # central difference
+    if min(room_left, room_right) >= _FD_STEP:  # central difference
         h = _FD_STEP
         return (phi(u + h) - phi(u - h)) / (2.0 * h)
-    if room_right >= room_left:                         # one-sided, second order
+    if room_right >= room_left:  # one-sided, second order
         h = min(_FD_STEP, room_right / 2.0)
         return (-3.0 * phi(u) + 4.0 * phi(u + h) - phi(u + 2.0 * h)) / (2.0 * h)
     h = min(_FD_STEP, room_left / 2.0)
@@ -357,9 +388,7 @@ def _interior_roots(m: _Model, sup: _Interval) -> tuple[list[float], np.ndarray]
     def phi(x):
         return float(_phi(m, sup, x))
 
-    grid = np.unique(np.concatenate(
-        [np.linspace(a, b, _GRID_PER_PIECE) for a, b in itertools.pairwise(kinks)]
-    ))
+    grid = np.unique(np.concatenate([np.linspace(a, b, _GRID_PER_PIECE) for a, b in itertools.pairwise(kinks)]))
     values = _phi(m, sup, grid)
     roots = _sign_change_points(grid, values, phi)
 
@@ -369,21 +398,30 @@ def _interior_roots(m: _Model, sup: _Interval) -> tuple[list[float], np.ndarray]
     s = np.sign(values)
     mag = s * values
     idx = np.arange(1, len(grid) - 1)
-    cand = idx[(s[idx - 1] == s[idx]) & (s[idx + 1] == s[idx]) & (s[idx] != 0)
-               & (mag[idx] < mag[idx - 1]) & (mag[idx] <= mag[idx + 1])]
+    cand = idx[
+        (s[idx - 1] == s[idx])
+        & (s[idx + 1] == s[idx])
+        & (s[idx] != 0)
+        & (mag[idx] < mag[idx - 1])
+        & (mag[idx] <= mag[idx + 1])
+    ]
     if cand.size > _MAX_TANGENT_CANDIDATES:
         cand = cand[np.argsort(mag[cand])[:_MAX_TANGENT_CANDIDATES]]
     for i in cand:
         sign = s[i]
         a, b = grid[i - 1], grid[i + 1]
-        res = minimize_scalar(lambda x, sign=sign: sign * phi(x), bounds=(a, b),
-                              method="bounded", options={"xatol": 1e-15, "maxiter": 500})
+        res = minimize_scalar(
+            lambda x, sign=sign: sign * phi(x),
+            bounds=(a, b),
+            method="bounded",
+            options={"xatol": 1e-15, "maxiter": 500},
+        )
         u_ext = float(res.x)
         f_ext = phi(u_ext)
-        if sign * f_ext < 0.0:                 # dips through zero: two simple roots
+        if sign * f_ext < 0.0:  # dips through zero: two simple roots
             roots.append(brentq(phi, a, u_ext, xtol=_XTOL, maxiter=500))
             roots.append(brentq(phi, u_ext, b, xtol=_XTOL, maxiter=500))
-        elif abs(f_ext) < _TANGENT_TOL:        # touches zero: tangent root
+        elif abs(f_ext) < _TANGENT_TOL:  # touches zero: tangent root
             roots.append(u_ext)
 
     # Keep the open interval, merge roots closer than _MERGE_TOL (keep smaller |Phi|).
@@ -406,11 +444,21 @@ def _solve_continuous(m: _Model, sup: _Interval) -> list[dict]:
         d_phi = _phi_derivative(m, sup, u, kinks)
         kind = "cutpoint_honest" if u >= m.t[1] else "cutpoint_bluff"
         # Both signals are on path: no off-path belief, so IC and D1 hold trivially.
-        eqs.append(_equilibrium(
-            kind, u, 1.0 - float(sup.F(u)), q1, q0, float(m.P(1, q1)), float(m.P(0, q0)),
-            stable=d_phi > 0.0, ic_ok=True, d1_ok=True,
-            degenerate=abs(d_phi) < _DEGENERATE_TOL,
-        ))
+        eqs.append(
+            _equilibrium(
+                kind,
+                u,
+                1.0 - float(sup.F(u)),
+                q1,
+                q0,
+                float(m.P(1, q1)),
+                float(m.P(0, q0)),
+                stable=d_phi > 0.0,
+                ic_ok=True,
+                d1_ok=True,
+                degenerate=abs(d_phi) < _DEGENERATE_TOL,
+            )
+        )
     for eq in (_pool_no_alliance(m, sup, sup.hi), _pool_alliance(m, sup, sup.lo)):
         if eq is not None:
             eqs.append(eq)
@@ -425,16 +473,26 @@ def _two_type_pure(m: _Model, sup: _TwoPoint, sigma_low: int, sigma_high: int) -
     ally = 0 if sigma_low == 1 else 1
     stay = 1 - ally
     theta_ally, theta_stay = sup.types[ally], sup.types[stay]
-    q1 = 1.0 if theta_ally >= m.t[1] else 0.0      # Bayes: only `ally` sends alliance
+    q1 = 1.0 if theta_ally >= m.t[1] else 0.0  # Bayes: only `ally` sends alliance
     q0 = 1.0 if theta_stay >= m.t[0] else 0.0
     P1, P0 = float(m.P(1, q1)), float(m.P(0, q0))
     g_ally = float(m.gain(theta_ally, P0, P1))
     g_stay = float(m.gain(theta_stay, P0, P1))
     if not (g_ally >= 0.0 and g_stay <= 0.0):
         return None
-    return _equilibrium("separating", math.nan, float(sup.weights[ally]), q1, q0, P1, P0,
-                        stable=g_ally > 0.0 and g_stay < 0.0, ic_ok=True, d1_ok=True,
-                        degenerate=False)
+    return _equilibrium(
+        "separating",
+        math.nan,
+        float(sup.weights[ally]),
+        q1,
+        q0,
+        P1,
+        P0,
+        stable=g_ally > 0.0 and g_stay < 0.0,
+        ic_ok=True,
+        d1_ok=True,
+        degenerate=False,
+    )
 
 
 def _two_type_hybrid(m: _Model, sup: _TwoPoint, mixer: int, other_action: int) -> dict | None:
@@ -453,7 +511,7 @@ def _two_type_hybrid(m: _Model, sup: _TwoPoint, mixer: int, other_action: int) -
     if other_action == 1:
         # No alliance is sent only by the mixer: q_0 = g_m.
         if h_m == h_o:
-            return None                          # q_1 independent of sigma: non-generic
+            return None  # q_1 independent of sigma: non-generic
         q0 = g_m
         P0 = float(m.P(0, q0))
         L1 = float(m.L(1, th_m))
@@ -474,7 +532,7 @@ def _two_type_hybrid(m: _Model, sup: _TwoPoint, mixer: int, other_action: int) -
     else:
         # Alliance is sent only by the mixer: q_1 = h_m.
         if g_m == g_o:
-            return None                          # q_0 independent of sigma: non-generic
+            return None  # q_0 independent of sigma: non-generic
         q1 = h_m
         P1 = float(m.P(1, q1))
         L0 = float(m.L(0, th_m))
@@ -493,16 +551,17 @@ def _two_type_hybrid(m: _Model, sup: _TwoPoint, mixer: int, other_action: int) -
         # More mixing moves q_0 toward g_o; the mixer's gain falls (stable) iff g_m < g_o.
         stable = g_m < g_o
     prob_alliance = float(w_m * sigma + w_o * other_action)
-    return _equilibrium("hybrid", math.nan, prob_alliance, q1, q0, P1, P0,
-                        stable=stable, ic_ok=True, d1_ok=True, degenerate=False)
+    return _equilibrium(
+        "hybrid", math.nan, prob_alliance, q1, q0, P1, P0, stable=stable, ic_ok=True, d1_ok=True, degenerate=False
+    )
 
 
 def _solve_two_type(m: _Model, sup: _TwoPoint) -> list[dict]:
     candidates = [
-        _two_type_pure(m, sup, 0, 1),                # separating: H allies, L does not
-        _two_type_pure(m, sup, 1, 0),                # reversed separating
-        _pool_no_alliance(m, sup, math.nan),         # (0, 0)
-        _pool_alliance(m, sup, math.nan),            # (1, 1)
+        _two_type_pure(m, sup, 0, 1),  # separating: H allies, L does not
+        _two_type_pure(m, sup, 1, 0),  # reversed separating
+        _pool_no_alliance(m, sup, math.nan),  # (0, 0)
+        _pool_alliance(m, sup, math.nan),  # (1, 1)
         _two_type_hybrid(m, sup, mixer=0, other_action=1),  # L mixes, H allies
         _two_type_hybrid(m, sup, mixer=1, other_action=0),  # H mixes, L does not
         _two_type_hybrid(m, sup, mixer=0, other_action=0),  # reversed: L mixes, H not
@@ -568,14 +627,12 @@ def solve_point(row: dict[str, float], max_eq: int = MAX_EQ) -> dict:
         eq["range_no_alliance"] = _signal_range(m, 0, eq["q0"], c)
 
     # Order: prob_alliance ascending, then kind code, then cutpoint (conventions).
-    eqs.sort(key=lambda e: (e["prob_alliance"], e["kind"],
-                            -math.inf if math.isnan(e["cutpoint"]) else e["cutpoint"]))
+    eqs.sort(key=lambda e: (e["prob_alliance"], e["kind"], -math.inf if math.isnan(e["cutpoint"]) else e["cutpoint"]))
     status = 1 if len(eqs) > max_eq else 0
     eqs = eqs[:max_eq]
     # Selection: max of (d1_ok, stable, prob_alliance); ties to the lower slot.
     if eqs:
-        best = max(range(len(eqs)), key=lambda i: (eqs[i]["d1_ok"], eqs[i]["stable"],
-                                                   eqs[i]["prob_alliance"], -i))
+        best = max(range(len(eqs)), key=lambda i: (eqs[i]["d1_ok"], eqs[i]["stable"], eqs[i]["prob_alliance"], -i))
         for i, eq in enumerate(eqs):
             eq["selected"] = i == best
 
@@ -648,8 +705,7 @@ def solve_reference(points: dict[str, np.ndarray], max_eq: int = MAX_EQ) -> dict
             out["prob_war"][i, j] = eq["prob_war"]
             out["prob_renege"][i, j] = eq["prob_renege"]
             out["range_lo_alliance"][i, j], out["range_hi_alliance"][i, j] = eq["range_alliance"]
-            out["range_lo_no_alliance"][i, j], out["range_hi_no_alliance"][i, j] = (
-                eq["range_no_alliance"])
+            out["range_lo_no_alliance"][i, j], out["range_hi_no_alliance"][i, j] = eq["range_no_alliance"]
             for key in _EQ_FLAG_KEYS:
                 out[key][i, j] = eq[key]
     return out

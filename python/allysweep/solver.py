@@ -129,7 +129,9 @@ def collect_inputs(params: Mapping[str, Any]) -> dict[str, xr.DataArray]:
     return inputs
 
 
-def to_columns(theta: Distribution, cost_c: Distribution, flat: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+def to_columns(
+    theta: Distribution, cost_c: Distribution, flat: Mapping[str, np.ndarray], n: int
+) -> dict[str, np.ndarray]:
     """Flat engine columns from flattened parameter arrays and the two distribution families."""
     theta_fields = [f"theta_{f}" for f in theta.values()]
     cost_fields = [f"cost_c_{f}" for f in cost_c.values()]
@@ -203,9 +205,20 @@ def solve(
     0.2102564...
     """
     params: dict[str, Any] = {
-        "theta": theta, "cost_c": cost_c, "p": p, "p_alliance": p_alliance, "p_coalition": p_coalition,
-        "c_d": c_d, "c_d_joint": c_d_joint, "c_c_extra": c_c_extra, "c_a": c_a, "k": k, "r": r, "b_c": b_c,
-        "range_cost": range_cost, **unknown,
+        "theta": theta,
+        "cost_c": cost_c,
+        "p": p,
+        "p_alliance": p_alliance,
+        "p_coalition": p_coalition,
+        "c_d": c_d,
+        "c_d_joint": c_d_joint,
+        "c_c_extra": c_c_extra,
+        "c_a": c_a,
+        "k": k,
+        "r": r,
+        "b_c": b_c,
+        "range_cost": range_cost,
+        **unknown,
     }
     inputs = collect_inputs(params)
     theta_d = check_family("theta", theta if theta is not None else DEFAULTS["theta"])
@@ -260,7 +273,8 @@ def to_dataset(
     data_vars: dict[str, xr.DataArray] = {}
     for name, (long_name, units, description) in POINT_OUTPUTS.items():
         data_vars[name] = xr.DataArray(
-            np.asarray(result[name]).reshape(shape), dims=dims,
+            np.asarray(result[name]).reshape(shape),
+            dims=dims,
             attrs={"long_name": long_name, "units": units, "description": description},
         )
     for name, (long_name, units, description) in EQ_OUTPUTS.items():

@@ -33,8 +33,24 @@ pub struct BatchInput<'a> {
 impl<'a> BatchInput<'a> {
     /// Column names in declaration order (the binding and the Python side use the same list).
     pub const COLUMNS: [&'static str; 18] = [
-        "p", "p_alliance", "p_coalition", "c_d", "c_d_joint", "c_c_extra", "c_a", "k", "r", "b_c", "theta_kind", "theta_a",
-        "theta_b", "theta_c", "cost_kind", "cost_a", "cost_b", "range_cost",
+        "p",
+        "p_alliance",
+        "p_coalition",
+        "c_d",
+        "c_d_joint",
+        "c_c_extra",
+        "c_a",
+        "k",
+        "r",
+        "b_c",
+        "theta_kind",
+        "theta_a",
+        "theta_b",
+        "theta_c",
+        "cost_kind",
+        "cost_a",
+        "cost_b",
+        "range_cost",
     ];
 
     fn columns(&self) -> [&'a [f64]; 18] {
@@ -259,7 +275,9 @@ impl<'a> BatchOutput<'a> {
                     ] {
                         col[o] = nan;
                     }
-                    for col in [&mut self.stable, &mut self.ic_ok, &mut self.d1_ok, &mut self.selected, &mut self.degenerate] {
+                    for col in
+                        [&mut self.stable, &mut self.ic_ok, &mut self.d1_ok, &mut self.selected, &mut self.degenerate]
+                    {
                         col[o] = false;
                     }
                 }

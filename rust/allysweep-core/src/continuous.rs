@@ -115,11 +115,10 @@ impl<'a> Cutpoints<'a> {
                 continue;
             }
             let mut push = |root: Root| {
-                if root.u > self.lo && root.u < self.hi && n_roots < roots.len() {
-                    if !roots[..n_roots].iter().any(|r| (r.u - root.u).abs() < MERGE_TOL) {
-                        roots[n_roots] = root;
-                        n_roots += 1;
-                    }
+                let inside = root.u > self.lo && root.u < self.hi && n_roots < roots.len();
+                if inside && !roots[..n_roots].iter().any(|r| (r.u - root.u).abs() < MERGE_TOL) {
+                    roots[n_roots] = root;
+                    n_roots += 1;
                 }
             };
             if self.params.cost_c.is_uniform() {

@@ -26,8 +26,8 @@ impl TypeDist {
     /// Flat code used at the array boundary: 0 uniform, 1 two-point.
     pub fn from_code(code: f64, a: f64, b: f64, c: f64) -> Result<Self, ModelError> {
         match code {
-            x if x == 0.0 => Ok(TypeDist::Uniform { lo: a, hi: b }),
-            x if x == 1.0 => Ok(TypeDist::TwoPoint { low: a, high: b, prior_high: c }),
+            0.0 => Ok(TypeDist::Uniform { lo: a, hi: b }),
+            1.0 => Ok(TypeDist::TwoPoint { low: a, high: b, prior_high: c }),
             _ => Err(ModelError::invalid("theta_kind", code, "0 (uniform) or 1 (two_point)")),
         }
     }
@@ -62,9 +62,9 @@ impl CostDist {
     /// Flat code used at the array boundary: 0 uniform, 1 logistic, 2 normal.
     pub fn from_code(code: f64, a: f64, b: f64) -> Result<Self, ModelError> {
         match code {
-            x if x == 0.0 => Ok(CostDist::Uniform { lo: a, hi: b }),
-            x if x == 1.0 => Ok(CostDist::Logistic { mu: a, scale: b }),
-            x if x == 2.0 => Ok(CostDist::Normal { mu: a, scale: b }),
+            0.0 => Ok(CostDist::Uniform { lo: a, hi: b }),
+            1.0 => Ok(CostDist::Logistic { mu: a, scale: b }),
+            2.0 => Ok(CostDist::Normal { mu: a, scale: b }),
             _ => Err(ModelError::invalid("cost_kind", code, "0 (uniform), 1 (logistic) or 2 (normal)")),
         }
     }

@@ -20,8 +20,14 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 6] =
-        [Kind::CutpointHonest, Kind::CutpointBluff, Kind::PoolNoAlliance, Kind::PoolAlliance, Kind::Separating, Kind::Hybrid];
+    pub const ALL: [Kind; 6] = [
+        Kind::CutpointHonest,
+        Kind::CutpointBluff,
+        Kind::PoolNoAlliance,
+        Kind::PoolAlliance,
+        Kind::Separating,
+        Kind::Hybrid,
+    ];
 
     /// The public name of the kind.
     pub fn name(self) -> &'static str {
@@ -76,6 +82,7 @@ pub fn bargaining_range(params: &Params, alliance: bool, belief: f64, cost: f64)
 
 impl Equilibrium {
     /// Build the record from the equilibrium's on-path beliefs (`None` = that signal is off path).
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         params: &Params,
         range_cost: f64,

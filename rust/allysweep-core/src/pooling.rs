@@ -88,9 +88,7 @@ impl Support {
     fn some_type_below(&self, params: &Params, p0: f64, p1: f64, t: f64, sign: f64) -> bool {
         match *self {
             Support::Interval { lo, .. } if t <= lo => false,
-            Support::Interval { .. } => {
-                self.extreme_gain(params, p0, p1, t, sign).is_some_and(|g| sign * g >= 0.0)
-            }
+            Support::Interval { .. } => self.extreme_gain(params, p0, p1, t, sign).is_some_and(|g| sign * g >= 0.0),
             Support::Points { low, high, .. } => {
                 [low, high].into_iter().any(|th| th < t && sign * params.gain(th, p0, p1) >= 0.0)
             }

@@ -21,7 +21,12 @@ struct Type {
 
 pub(crate) fn solve(params: &Params, low: f64, high: f64, prior_high: f64, range_cost: f64, out: &mut Solution) {
     let (t1, t0) = (params.threshold(true), params.threshold(false));
-    let make = |theta: f64, weight: f64| Type { theta, weight, honours: indicator(theta >= t1), intervenes: indicator(theta >= t0) };
+    let make = |theta: f64, weight: f64| Type {
+        theta,
+        weight,
+        honours: indicator(theta >= t1),
+        intervenes: indicator(theta >= t0),
+    };
     let lo_t = make(low, 1.0 - prior_high);
     let hi_t = make(high, prior_high);
     let support = Support::Points { low, high, prior_high };
@@ -38,7 +43,16 @@ pub(crate) fn solve(params: &Params, low: f64, high: f64, prior_high: f64, range
         let (g_ally, g_other) = (params.gain(ally.theta, p0, p1), params.gain(other.theta, p0, p1));
         if g_ally >= 0.0 && g_other <= 0.0 {
             let flags = Flags { stable: g_ally > 0.0 && g_other < 0.0, ic_ok: true, d1_ok: true, degenerate: false };
-            out.push(Equilibrium::new(params, range_cost, Kind::Separating, nan, ally.weight, Some(q1), Some(q0), flags));
+            out.push(Equilibrium::new(
+                params,
+                range_cost,
+                Kind::Separating,
+                nan,
+                ally.weight,
+                Some(q1),
+                Some(q0),
+                flags,
+            ));
         }
     }
 

@@ -28,7 +28,9 @@ fn e1_honest_cutpoint() {
     assert!(e.flags.stable && e.selected);
     let pool = find(&eqs, Kind::PoolNoAlliance);
     assert!(!pool.flags.ic_ok && !pool.flags.d1_ok);
-    assert!(close(pool.belief_no_alliance, 0.5) && close(pool.prob_challenge_no_alliance, 0.4) && close(pool.prob_war, 0.4));
+    assert!(
+        close(pool.belief_no_alliance, 0.5) && close(pool.prob_challenge_no_alliance, 0.4) && close(pool.prob_war, 0.4)
+    );
 }
 
 #[test]
@@ -67,7 +69,11 @@ fn two_type(k: f64) -> Params {
 fn t1_separating() {
     let eqs = solve(&two_type(0.05), f64::NAN).expect("valid").equilibria();
     let e = find(&eqs, Kind::Separating);
-    assert!(close(e.prob_alliance, 0.5) && close(e.prob_challenge_alliance, 0.2) && close(e.prob_challenge_no_alliance, 0.6));
+    assert!(
+        close(e.prob_alliance, 0.5)
+            && close(e.prob_challenge_alliance, 0.2)
+            && close(e.prob_challenge_no_alliance, 0.6)
+    );
     assert!(close(e.prob_war, 0.4) && close(e.prob_renege, 0.0));
 }
 

@@ -50,7 +50,11 @@ fn input_slices<'a>(columns: &'a [PyReadonlyArray1<'_, f64>]) -> PyResult<BatchI
     }
     let mut s: Vec<&'a [f64]> = Vec::with_capacity(columns.len());
     for (name, col) in BatchInput::COLUMNS.iter().zip(columns) {
-        s.push(col.as_slice().map_err(|_| PyValueError::new_err(format!("input column `{name}` must be a contiguous float64 array")))?);
+        s.push(
+            col.as_slice().map_err(|_| {
+                PyValueError::new_err(format!("input column `{name}` must be a contiguous float64 array"))
+            })?,
+        );
     }
     Ok(BatchInput {
         p: s[0],
@@ -90,7 +94,11 @@ fn validate_batch(py: Python<'_>, columns: Vec<PyReadonlyArray1<'_, f64>>) -> Py
 /// `threads=1` solves on the calling thread (for Dask tasks); 0 uses the engine's rayon pool.
 #[pyfunction]
 #[pyo3(signature = (columns, threads = 0))]
-fn solve_batch<'py>(py: Python<'py>, columns: Vec<PyReadonlyArray1<'py, f64>>, threads: usize) -> PyResult<Bound<'py, PyDict>> {
+fn solve_batch<'py>(
+    py: Python<'py>,
+    columns: Vec<PyReadonlyArray1<'py, f64>>,
+    threads: usize,
+) -> PyResult<Bound<'py, PyDict>> {
     let input = input_slices(&columns)?;
     let n = input.len();
     let m = n * MAX_EQ;

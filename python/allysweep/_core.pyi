@@ -1,0 +1,20 @@
+"""Type stubs of the Rust extension ``allysweep._core`` (checked by ``mypy.stubtest`` in CI)."""
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+__all__: list[str]
+
+MAX_EQ: int
+COLUMNS: list[str]
+KIND_NAMES: list[str]
+BUILD_PROFILE: str
+__version__: str
+
+def solve_batch(columns: Sequence[npt.NDArray[np.float64]], threads: int = 0) -> dict[str, npt.NDArray[np.generic]]:
+    """Solve a batch of points given as the flat input columns of docs/conventions.md."""
+
+def validate_batch(columns: Sequence[npt.NDArray[np.float64]]) -> None:
+    """Check a batch against the model's domains without solving it."""
