@@ -18,6 +18,8 @@ from .distributions import Logistic, Normal, TwoPoint, Uniform, parse_distributi
 from .exceptions import AllysweepError, EngineError, ParameterError, SpecError, StoreError
 from .parameters import DEFAULTS, KIND_NAMES, PARAMETERS
 from .solver import METHODS, solve, solve_flat
+from .spec import SweepSpec, load_spec
+from .sweep import cube_info, open_cube, sweep
 
 __version__: str = _core.__version__
 
@@ -32,6 +34,11 @@ if _core.BUILD_PROFILE != "release":
 __all__ = [
     "solve",
     "solve_flat",
+    "sweep",
+    "open_cube",
+    "cube_info",
+    "load_spec",
+    "SweepSpec",
     "METHODS",
     "Uniform",
     "TwoPoint",

@@ -17,6 +17,7 @@ from typing import Any
 from .distributions import parse_distribution
 from .exceptions import AllysweepError, ParameterError
 from .parameters import DEFAULTS, EQ_OUTPUTS, KIND_NAMES, PARAMETERS
+from .solver import METHODS
 
 EXIT_USAGE = 2
 
@@ -194,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_solve.add_argument(
         "--method",
         default="roots",
-        choices=["roots", "reference"],
+        choices=list(METHODS),
         help="solver variant (default: roots, the Rust engine)",
     )
     p_solve.set_defaults(func=cmd_solve)

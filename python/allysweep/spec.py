@@ -1,0 +1,475 @@
+"""Sweep specifications: what to solve, where, and how.
+
+A specification is a TOML file (or the same dictionary built in Python)::
+
+    [sweep]
+    name = "k-r-map"
+    design = "grid"            # grid | lhs | sobol | list
+    method = "roots"           # solver variant
+    store = "k-r-map.zarr"     # output Zarr store (relative to the working directory)
+    chunk_points = 100000      # points per block (= per Zarr chunk)
+    max_eq = 4                 # length of the `eq` dimension in the cube
+    seed = 0                   # for lhs / sobol
+
+    [params]
+    p = 0.4                                    # fixed
+    k = { linspace = [0.0, 0.12, 121] }        # grid axis: start, stop, count
+    r = { geomspace = [0.01, 0.3, 40] }        # grid axis, log-spaced
+    c_a = [0.1, 0.15, 0.2]                     # grid axis: explicit values
+    theta = "uniform:0,1"                      # a distribution, fixed
+    cost_c_hi = { linspace = [0.5, 1.5, 11] }  # one field of a distribution, swept
+
+Sampled designs (``lhs``, ``sobol``) draw ``n_points`` points; their swept parameters are
+ranges ``{ uniform = [lo, hi] }`` or ``{ loguniform = [lo, hi] }``. A ``list`` design takes
+explicit points: ``[points]`` with one equal-length list per parameter.
+
+Everything is checked before any work starts; a problem raises :class:`SpecError` naming the
+file, the key and the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .distributions import COST_FAMILIES, THETA_FAMILIES, parse_distribution
+from .exceptions import ParameterError, SpecError
+from .parameters import DEFAULTS
+
+__all__ = ["SweepSpec", "load_spec", "DESIGNS"]
+
+DESIGNS = ("grid", "lhs", "sobol", "list")
+_SWEEP_KEYS = {
+    "name": str,
+    "design": str,
+    "method": str,
+    "store": str,
+    "chunk_points": int,
+    "max_eq": int,
+    "seed": int,
+    "n_points": int,
+    "outputs": list,
+    "lam": float,
+}
+_CLUSTER_KEYS = {"kind": str, "n_workers": int, "threads_per_worker": int, "scheduler": str, "jobqueue": dict}
+_SCALARS = ("p", "p_alliance", "p_coalition", "c_d", "c_d_joint", "c_c_extra", "c_a", "k", "r", "b_c")
+
+
+def _dist_fields(family_table: Mapping[str, Any]) -> set[str]:
+    out = set()
+    for cls in family_table.values():
+        out |= set(cls.__dataclass_fields__)
+    return out
+
+
+_THETA_FIELDS = {f"theta_{f}" for f in _dist_fields(THETA_FAMILIES)}
+_COST_FIELDS = {f"cost_c_{f}" for f in _dist_fields(COST_FAMILIES)}
+SWEEPABLE = set(_SCALARS) | _THETA_FIELDS | _COST_FIELDS | {"range_cost"}
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep specification (frozen: it pickles to Dask workers unchanged).
+
+    Use :func:`load_spec` for a TOML file or :meth:`from_dict` for a dictionary.
+    """
+
+    name: str
+    design: str
+    method: str
+    store: str
+    chunk_points: int
+    max_eq: int
+    seed: int
+    n_points: int | None
+    outputs: tuple[str, ...]
+    theta: str
+    cost_c: str
+    fixed: tuple[tuple[str, float], ...]
+    axes: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    ranges: tuple[tuple[str, str, float, float], ...] = ()
+    points: tuple[tuple[str, tuple[float, ...]], ...] = ()
+    cluster: tuple[tuple[str, Any], ...] = ()
+    lam: float | None = None
+    source: str = field(default="<dict>", compare=False)
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<dict>", base_dir: Path | None = None) -> SweepSpec:
+        """Validate a specification dictionary (the parsed TOML)."""
+
+        def fail(key: str, reason: str) -> SpecError:
+            return SpecError(f"{source}: {key}: {reason}")
+
+        if not isinstance(data, Mapping):
+            raise fail("(top level)", "expected a table")
+        unknown = set(data) - {"sweep", "params", "points", "cluster"}
+        if unknown:
+            raise fail(sorted(unknown)[0], "unknown section; allowed: [sweep], [params], [points], [cluster]")
+        sweep = dict(data.get("sweep", {}))
+        for key, value in sweep.items():
+            if key not in _SWEEP_KEYS:
+                raise fail(f"sweep.{key}", f"unknown key; allowed: {', '.join(sorted(_SWEEP_KEYS))}")
+            want = _SWEEP_KEYS[key]
+            ok = isinstance(value, want) and not (want is int and isinstance(value, bool))
+            if want is float and isinstance(value, int) and not isinstance(value, bool):
+                ok = True
+            if not ok:
+                raise fail(f"sweep.{key}", f"expected {want.__name__}, got {type(value).__name__} {value!r}")
+        design = sweep.get("design", "grid")
+        if design not in DESIGNS:
+            raise fail("sweep.design", f"{design!r} is not one of {', '.join(DESIGNS)}")
+        from .solver import METHODS
+
+        method = sweep.get("method", "roots")
+        if method not in METHODS:
+            raise fail("sweep.method", f"{method!r} is not one of {', '.join(METHODS)}")
+        name = sweep.get("name", Path(source).stem if source != "<dict>" else "sweep")
+        store = sweep.get("store", f"{name}.zarr")
+        if base_dir is not None and not Path(store).is_absolute():
+            store = str((base_dir / store).resolve())
+        chunk_points = sweep.get("chunk_points", 50_000)
+        if chunk_points < 1:
+            raise fail("sweep.chunk_points", f"must be >= 1, got {chunk_points}")
+        max_eq = sweep.get("max_eq", 4)
+        if not 1 <= max_eq <= 8:
+            raise fail("sweep.max_eq", f"must be between 1 and 8, got {max_eq}")
+        from .parameters import OUTPUTS
+
+        outputs = tuple(sweep.get("outputs", list(OUTPUTS)))
+        for out in outputs:
+            if out not in OUTPUTS:
+                raise fail("sweep.outputs", f"unknown output {out!r}; allowed: {', '.join(OUTPUTS)}")
+        for must in ("n_eq", "status"):
+            if must not in outputs:
+                outputs = (must, *outputs)
+        n_points = sweep.get("n_points")
+        if design in ("lhs", "sobol"):
+            if n_points is None:
+                raise fail("sweep.n_points", f"required for design {design!r}")
+            if n_points < 1:
+                raise fail("sweep.n_points", f"must be >= 1, got {n_points}")
+        elif n_points is not None:
+            raise fail("sweep.n_points", f"only for lhs / sobol designs, not {design!r}")
+
+        params = dict(data.get("params", {}))
+        theta = params.pop("theta", DEFAULTS["theta"].to_string())  # type: ignore[union-attr]
+        cost_c = params.pop("cost_c", DEFAULTS["cost_c"].to_string())  # type: ignore[union-attr]
+        for key, text in (("theta", theta), ("cost_c", cost_c)):
+            if not isinstance(text, str):
+                raise fail(f"params.{key}", f"expected a string like 'uniform:0,1', got {text!r}")
+            try:
+                parse_distribution(key, text)
+            except ParameterError as err:
+                raise fail(f"params.{key}", str(err)) from None
+        theta_fields = {f"theta_{f}" for f in parse_distribution("theta", theta).values()}
+        cost_fields = {f"cost_c_{f}" for f in parse_distribution("cost_c", cost_c).values()}
+        allowed = set(_SCALARS) | theta_fields | cost_fields | {"range_cost"}
+
+        fixed: dict[str, float] = {}
+        axes: list[tuple[str, tuple[float, ...]]] = []
+        ranges: list[tuple[str, str, float, float]] = []
+        for key, value in params.items():
+            where = f"params.{key}"
+            if key not in allowed:
+                hint = ", ".join(sorted(allowed))
+                raise fail(where, f"unknown parameter for theta={theta!r}, cost_c={cost_c!r}; allowed: {hint}")
+            if _is_number(value):
+                fixed[key] = _finite(fail, where, value)
+            elif isinstance(value, list):
+                if design != "grid":
+                    raise fail(where, f"a list of values makes a grid axis; design is {design!r}")
+                if not value:
+                    raise fail(where, "empty list of values")
+                vals = tuple(_finite(fail, where, v) for v in value)
+                if len(set(vals)) != len(vals):
+                    raise fail(where, "values repeat: a grid axis needs distinct values")
+                axes.append((key, vals))
+            elif isinstance(value, Mapping):
+                if len(value) != 1:
+                    raise fail(
+                        where,
+                        "expected one of {linspace=[a,b,n]}, {geomspace=[a,b,n]}, {uniform=[lo,hi]}, "
+                        "{loguniform=[lo,hi]}",
+                    )
+                ((kind, args),) = value.items()
+                if kind in ("linspace", "geomspace"):
+                    if design != "grid":
+                        raise fail(where, f"{kind} makes a grid axis; design is {design!r} (use uniform/loguniform)")
+                    axes.append((key, _spaced(fail, where, kind, args)))
+                elif kind in ("uniform", "loguniform"):
+                    if design not in ("lhs", "sobol"):
+                        raise fail(where, f"{kind} ranges are sampled; design {design!r} needs fixed values or axes")
+                    lo, hi = _pair(fail, where, kind, args)
+                    ranges.append((key, kind, lo, hi))
+                else:
+                    raise fail(where, f"unknown range kind {kind!r}; use linspace, geomspace, uniform or loguniform")
+            else:
+                raise fail(where, f"expected a number, a list, or a range table; got {type(value).__name__} {value!r}")
+
+        points: list[tuple[str, tuple[float, ...]]] = []
+        raw_points = data.get("points")
+        if design == "list":
+            if not isinstance(raw_points, Mapping) or not raw_points:
+                raise fail("points", "design 'list' needs a [points] table with one list per parameter")
+            lengths = set()
+            for key, vals in raw_points.items():
+                if key not in allowed:
+                    raise fail(f"points.{key}", f"unknown parameter; allowed: {', '.join(sorted(allowed))}")
+                if key in fixed:
+                    raise fail(f"points.{key}", "also given in [params]")
+                if not isinstance(vals, list) or not vals:
+                    raise fail(f"points.{key}", "expected a non-empty list of numbers")
+                points.append((key, tuple(_finite(fail, f"points.{key}", v) for v in vals)))
+                lengths.add(len(vals))
+            if len(lengths) != 1:
+                raise fail("points", f"lists have different lengths: {sorted(lengths)}")
+        elif raw_points is not None:
+            raise fail("points", f"only for design 'list', not {design!r}")
+        if design == "grid" and not axes:
+            raise fail("params", "a grid design needs at least one swept parameter (a list or linspace/geomspace)")
+        if design in ("lhs", "sobol") and not ranges:
+            raise fail("params", f"design {design!r} needs at least one range {{uniform=[lo,hi]}}")
+
+        cluster = dict(data.get("cluster", {}))
+        for key, value in cluster.items():
+            if key not in _CLUSTER_KEYS:
+                raise fail(f"cluster.{key}", f"unknown key; allowed: {', '.join(sorted(_CLUSTER_KEYS))}")
+            if not isinstance(value, _CLUSTER_KEYS[key]):
+                raise fail(f"cluster.{key}", f"expected {_CLUSTER_KEYS[key].__name__}, got {value!r}")
+        if cluster.get("kind", "local") not in ("local", "slurm", "scheduler"):
+            raise fail("cluster.kind", f"{cluster['kind']!r} is not one of local, slurm, scheduler")
+        lam = sweep.get("lam")
+
+        spec = cls(
+            name=name,
+            design=design,
+            method=method,
+            store=store,
+            chunk_points=chunk_points,
+            max_eq=max_eq,
+            seed=sweep.get("seed", 0),
+            n_points=n_points,
+            outputs=outputs,
+            theta=theta,
+            cost_c=cost_c,
+            fixed=tuple(fixed.items()),
+            axes=tuple(axes),
+            ranges=tuple(ranges),
+            points=tuple(points),
+            cluster=tuple(sorted(cluster.items())),
+            lam=None if lam is None else float(lam),
+            source=source,
+        )
+        spec._validate_model_values(fail)
+        return spec
+
+    # ---------------------------------------------------------------- derived
+    @property
+    def swept(self) -> tuple[str, ...]:
+        """Names of the parameters that vary across the sweep."""
+        return tuple(n for n, _ in self.axes) + tuple(n for n, *_ in self.ranges) + tuple(n for n, _ in self.points)
+
+    @property
+    def dims(self) -> tuple[str, ...]:
+        """Dimensions of the cube (without ``eq``)."""
+        return tuple(n for n, _ in self.axes) if self.design == "grid" else ("point",)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        if self.design == "grid":
+            return tuple(len(v) for _, v in self.axes)
+        if self.design == "list":
+            return (len(self.points[0][1]),)
+        return (int(self.n_points or 0),)
+
+    @property
+    def n_total(self) -> int:
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    def chunks(self) -> tuple[int, ...]:
+        """Chunk length per dimension: whole trailing axes, the leading ones split so that one
+        block holds at most ``chunk_points`` points."""
+        shape = self.shape
+        out = list(shape)
+        budget = self.chunk_points
+        for i in range(len(shape) - 1, -1, -1):
+            inner = int(np.prod(out[i + 1 :], dtype=np.int64)) if i + 1 < len(out) else 1
+            out[i] = max(1, min(shape[i], budget // max(inner, 1)))
+            if out[i] < shape[i]:
+                for j in range(i):
+                    out[j] = 1
+                break
+        return tuple(out)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The canonical specification (what is stored in the cube and hashed)."""
+        sweep: dict[str, Any] = {
+            "name": self.name,
+            "design": self.design,
+            "method": self.method,
+            "chunk_points": self.chunk_points,
+            "max_eq": self.max_eq,
+            "seed": self.seed,
+            "outputs": list(self.outputs),
+        }
+        if self.n_points is not None:
+            sweep["n_points"] = self.n_points
+        if self.lam is not None:
+            sweep["lam"] = self.lam
+        params: dict[str, Any] = {"theta": self.theta, "cost_c": self.cost_c, **dict(self.fixed)}
+        params.update({n: list(v) for n, v in self.axes})
+        params.update({n: {kind: [lo, hi]} for n, kind, lo, hi in self.ranges})
+        out = {"sweep": sweep, "params": params}
+        if self.points:
+            out["points"] = {n: list(v) for n, v in self.points}
+        return out
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the canonical specification: a store is only resumed by the same one."""
+        text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def with_store(self, store: str | Path) -> SweepSpec:
+        from dataclasses import replace
+
+        return replace(self, store=str(store))
+
+    # ---------------------------------------------------------------- validation
+    def _validate_model_values(self, fail) -> None:
+        """Check the model's domains on every corner of the swept box (all domain constraints
+        are linear inequalities between parameters, so the corners decide), or on every point
+        of a list design."""
+        from .solver import solve_flat
+
+        names = [n for n, _ in self.axes] + [n for n, *_ in self.ranges]
+        extremes = [(min(v), max(v)) for _, v in self.axes] + [(lo, hi) for _, _, lo, hi in self.ranges]
+        corners = list(itertools.product(*extremes)) if names else [()]
+        columns_per_name: dict[str, np.ndarray] = {}
+        n = len(corners)
+        for j, name in enumerate(names):
+            columns_per_name[name] = np.array([c[j] for c in corners], dtype=float)
+        if self.points:
+            n = len(self.points[0][1])
+            columns_per_name = {name: np.array(v, dtype=float) for name, v in self.points}
+        flat = self.columns(columns_per_name, n)
+        from .exceptions import ParameterError
+
+        try:
+            import allysweep._core as core
+
+            core.validate_batch([np.ascontiguousarray(flat[c]) for c in core.COLUMNS])
+        except ParameterError as err:
+            key = err.name.replace(".", "_")
+            where = (
+                f"params.{key}" if key in dict(self.fixed) or key in names or key in ("theta", "cost_c") else "params"
+            )
+            if self.points and key in dict(self.points):
+                where = f"points.{key}"
+            detail = str(err).split(": allowed domain", 1)
+            value = err.value
+            raise fail(
+                where,
+                f"value {value} outside the model's domain: allowed domain{detail[1]}" if len(detail) > 1 else str(err),
+            ) from None
+        del solve_flat
+
+    # ---------------------------------------------------------------- columns
+    def columns(self, swept: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+        """Flat engine columns for ``n`` points whose swept values are given in ``swept``."""
+        from .solver import to_columns
+
+        theta = parse_distribution("theta", self.theta)
+        cost_c = parse_distribution("cost_c", self.cost_c)
+        fixed = dict(self.fixed)
+        values: dict[str, np.ndarray] = {}
+
+        def get(name: str, default: float) -> np.ndarray:
+            if name in swept:
+                return np.asarray(swept[name], dtype=float)
+            return np.full(n, float(fixed.get(name, default)))
+
+        for name in _SCALARS:
+            default = DEFAULTS[name]
+            values[name] = get(name, default if isinstance(default, float) else math.nan)
+        if "p_coalition" not in swept and "p_coalition" not in fixed:
+            values["p_coalition"] = values["p_alliance"].copy()
+        if "c_d_joint" not in swept and "c_d_joint" not in fixed:
+            c_d_given = "c_d" in swept or "c_d" in fixed
+            values["c_d_joint"] = values["c_d"].copy() if c_d_given else np.full(n, 0.05)
+        for prefix, dist in (("theta", theta), ("cost_c", cost_c)):
+            for fname, fval in dist.values().items():
+                values[f"{prefix}_{fname}"] = get(f"{prefix}_{fname}", float(fval))
+        if "range_cost" in swept or "range_cost" in fixed:
+            values["range_cost"] = get("range_cost", math.nan)
+        return to_columns(theta, cost_c, values, n)
+
+    def parameter_table(self) -> list[tuple[str, str]]:
+        """(name, description) rows for printing."""
+        rows = [("theta", self.theta), ("cost_c", self.cost_c)]
+        rows += [(n, f"{v:g}") for n, v in self.fixed]
+        rows += [(n, f"{len(v)} values in [{min(v):g}, {max(v):g}]") for n, v in self.axes]
+        rows += [(n, f"{kind} on [{lo:g}, {hi:g}]") for n, kind, lo, hi in self.ranges]
+        rows += [(n, f"{len(v)} listed values") for n, v in self.points]
+        return rows
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _finite(fail, where: str, x: Any) -> float:
+    if not _is_number(x) or not math.isfinite(x):
+        raise fail(where, f"expected a finite number, got {x!r}")
+    return float(x)
+
+
+def _pair(fail, where: str, kind: str, args: Any) -> tuple[float, float]:
+    if not isinstance(args, list) or len(args) != 2:
+        raise fail(where, f"{kind} expects [lo, hi], got {args!r}")
+    lo, hi = (_finite(fail, where, a) for a in args)
+    if not lo < hi:
+        raise fail(where, f"empty range: {kind} needs lo < hi, got [{lo:g}, {hi:g}]")
+    if kind == "loguniform" and lo <= 0:
+        raise fail(where, f"loguniform needs 0 < lo, got {lo:g}")
+    return lo, hi
+
+
+def _spaced(fail, where: str, kind: str, args: Any) -> tuple[float, ...]:
+    if not isinstance(args, list) or len(args) != 3:
+        raise fail(where, f"{kind} expects [start, stop, count], got {args!r}")
+    start, stop = (_finite(fail, where, a) for a in args[:2])
+    count = args[2]
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise fail(where, f"{kind} count must be a whole number >= 1, got {count!r}")
+    if count > 1 and start == stop:
+        raise fail(where, f"empty range: start == stop == {start:g} with {count} values")
+    if kind == "geomspace":
+        if start <= 0 or stop <= 0:
+            raise fail(where, f"geomspace needs positive start and stop, got [{start:g}, {stop:g}]")
+        return tuple(float(x) for x in np.geomspace(start, stop, count))
+    return tuple(float(x) for x in np.linspace(start, stop, count))
+
+
+def load_spec(path: str | Path) -> SweepSpec:
+    """Read and validate a TOML sweep specification. A relative store path is taken relative to
+    the working directory, like any output path on the command line."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as err:
+        raise SpecError(f"{path}: cannot read: {err.strerror}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SpecError(f"{path}: not valid TOML: {err}") from None
+    return SweepSpec.from_dict(data, source=str(path))

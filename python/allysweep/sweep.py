@@ -1,0 +1,536 @@
+"""Sweeps: a specification in, a labelled, resumable Zarr cube out, computed with Dask.
+
+How a sweep runs (the xarray-beam / pangeo-forge pattern):
+
+1. The **template** is written first: every variable with its final shape, chunks, attributes
+   and coordinates, but no data. The dataset's attributes carry the full specification, its
+   SHA-256 fingerprint, the software version and the solver settings.
+2. The cube is cut into **blocks**, one per Zarr chunk. Each Dask task solves one block with the
+   Rust engine on a single thread and writes it into its own region, then sets the block's flag
+   in ``_progress/done``. Block writes are idempotent, so a task that is repeated (lost worker)
+   or a block that was half-written (killed process) is simply written again.
+3. **Resume** computes only the blocks whose flag is not set; the result is identical to an
+   uninterrupted run. A store written for another specification is never resumed into.
+
+Memory stays bounded by the block size, whatever the size of the cube.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .exceptions import StoreError
+from .parameters import EQ_OUTPUTS, KIND_NAMES, PARAMETERS, POINT_OUTPUTS
+from .spec import SweepSpec
+
+__all__ = ["sweep", "open_cube", "cube_info", "SweepSummary", "block_count", "completed_blocks"]
+
+PROGRESS_GROUP = "_progress"
+SPEC_ATTR = "allysweep_spec"
+HASH_ATTR = "allysweep_spec_sha256"
+
+
+def _compressors():
+    from zarr.codecs import BloscCodec
+
+    # lz4 + byte shuffle: fast enough that compression stays a small share of a block's time.
+    return [BloscCodec(cname="lz4", clevel=5, shuffle="shuffle")]
+
+
+# --------------------------------------------------------------------------- blocks
+def block_grid(spec: SweepSpec) -> tuple[int, ...]:
+    """Number of blocks along each dimension."""
+    return tuple(-(-n // c) for n, c in zip(spec.shape, spec.chunks(), strict=True))
+
+
+def block_count(spec: SweepSpec) -> int:
+    return int(np.prod(block_grid(spec), dtype=np.int64))
+
+
+def block_slices(spec: SweepSpec, index: int) -> tuple[slice, ...]:
+    """The region (one slice per dimension) of block ``index`` (C order over the block grid)."""
+    pos = np.unravel_index(index, block_grid(spec))
+    return tuple(
+        slice(int(p) * c, min((int(p) + 1) * c, n)) for p, c, n in zip(pos, spec.chunks(), spec.shape, strict=True)
+    )
+
+
+def _sampled_design(spec: SweepSpec) -> dict[str, np.ndarray]:
+    """Parameter values of every point of an lhs / sobol / list design (written in the template)."""
+    if spec.design == "list":
+        return {name: np.asarray(v, dtype=float) for name, v in spec.points}
+    n, d = int(spec.n_points or 0), len(spec.ranges)
+    rng = np.random.default_rng(spec.seed)
+    if spec.design == "lhs":
+        unit = np.empty((n, d))
+        for j in range(d):
+            unit[:, j] = (rng.permutation(n) + rng.random(n)) / n
+    else:
+        from scipy.stats import qmc
+
+        unit = qmc.Sobol(d, scramble=True, seed=spec.seed).random(n)
+    out = {}
+    for j, (name, kind, lo, hi) in enumerate(spec.ranges):
+        if kind == "uniform":
+            out[name] = lo + unit[:, j] * (hi - lo)
+        else:
+            out[name] = np.exp(np.log(lo) + unit[:, j] * (np.log(hi) - np.log(lo)))
+    return out
+
+
+def _block_params(spec: SweepSpec, region: tuple[slice, ...], group: Any) -> tuple[dict[str, np.ndarray], int]:
+    if spec.design == "grid":
+        axes = [np.asarray(v, dtype=float)[s] for (_, v), s in zip(spec.axes, region, strict=True)]
+        mesh = np.meshgrid(*axes, indexing="ij")
+        swept = {name: m.ravel() for (name, _), m in zip(spec.axes, mesh, strict=True)}
+        return swept, int(np.prod([len(a) for a in axes]))
+    (s,) = region
+    swept = {name: np.asarray(group[name][s], dtype=float) for name in spec.swept}
+    return swept, s.stop - s.start
+
+
+def _truncate(result: dict[str, np.ndarray], max_eq: int) -> dict[str, np.ndarray]:
+    """Keep ``max_eq`` equilibrium slots per point; where more were found, keep the selected one
+    in the last slot and set status bit 1."""
+    n_eq = result["n_eq"]
+    over = n_eq > max_eq
+    out = dict(result)
+    if not over.any():
+        for name in EQ_OUTPUTS:
+            out[name] = result[name][:, :max_eq]
+        return out
+    n, width = result["kind"].shape
+    idx = np.broadcast_to(np.arange(max_eq), (n, max_eq)).copy()
+    sel = np.argmax(result["selected"], axis=1)
+    move = over & (sel >= max_eq)
+    idx[move, max_eq - 1] = sel[move]
+    for name in EQ_OUTPUTS:
+        out[name] = np.take_along_axis(result[name], idx, axis=1)
+    out["status"] = np.where(over, result["status"] | 1, result["status"])
+    return out
+
+
+def compute_block(spec: SweepSpec, index: int) -> dict[str, int]:
+    """Solve block ``index`` and write it into the store (runs on a Dask worker).
+
+    Returns counts for the summary: points, equilibria, points with several equilibria.
+    """
+    import zarr
+
+    from .solver import solve_flat
+
+    delay = float(os.environ.get("ALLYSWEEP_TEST_BLOCK_DELAY", "0") or 0)
+    group = zarr.open_group(spec.store, mode="r+")
+    region = block_slices(spec, index)
+    swept, n = _block_params(spec, region, group)
+    kwargs = {"lam": spec.lam} if spec.lam is not None else {}
+    result = solve_flat(spec.columns(swept, n), method=spec.method, threads=1, **kwargs)
+    result = _truncate(result, spec.max_eq)
+    block_shape = tuple(s.stop - s.start for s in region)
+    for name in spec.outputs:
+        values = result[name]
+        if name in EQ_OUTPUTS:
+            group[name][(*region, slice(None))] = values.reshape(*block_shape, spec.max_eq)
+        else:
+            group[name][region] = values.reshape(block_shape)
+    if delay:
+        time.sleep(delay)  # testing hook: makes interruption tests deterministic
+    progress = group[PROGRESS_GROUP]
+    progress["computed"][index] = int(progress["computed"][index]) + 1
+    progress["done"][index] = 1
+    n_eq = result["n_eq"]
+    return {"points": n, "equilibria": int(n_eq.sum()), "multiple": int((n_eq > 1).sum()), "block": index}
+
+
+# --------------------------------------------------------------------------- store
+def _template(spec: SweepSpec) -> xr.Dataset:
+    import dask.array as da
+
+    from . import __version__
+
+    dims, shape, chunks = spec.dims, spec.shape, spec.chunks()
+    data_vars = {}
+    fills = {"kind": (np.int8, -1), "n_eq": (np.int64, 0), "status": (np.int64, 0)}
+    for name in spec.outputs:
+        long_name, units, description = POINT_OUTPUTS.get(name) or EQ_OUTPUTS[name]
+        attrs = {"long_name": long_name, "units": units, "description": description}
+        if name in EQ_OUTPUTS:
+            d, s, c = (*dims, "eq"), (*shape, spec.max_eq), (*chunks, spec.max_eq)
+        else:
+            d, s, c = dims, shape, chunks
+        if name == "kind":
+            attrs["flag_values"] = list(range(len(KIND_NAMES)))
+            attrs["flag_meanings"] = " ".join(KIND_NAMES)
+        dtype, fill = fills.get(name, (np.float64, np.nan))
+        if name in ("stable", "ic_ok", "d1_ok", "selected", "degenerate"):
+            dtype, fill = np.bool_, False
+        data_vars[name] = xr.DataArray(da.full(s, fill, dtype=dtype, chunks=c), dims=d, attrs=attrs)
+    coords: dict[str, Any] = {"eq": ("eq", np.arange(spec.max_eq), {"long_name": "equilibrium slot"})}
+    for name, value in spec.fixed:
+        coords[name] = ((), value, _param_attrs(name))
+    if spec.design == "grid":
+        for name, values in spec.axes:
+            coords[name] = (name, np.asarray(values), _param_attrs(name))
+    else:
+        coords["point"] = ("point", np.arange(spec.n_total), {"long_name": "design point"})
+        for name, values in _sampled_design(spec).items():
+            coords[name] = ("point", values, _param_attrs(name))
+    ds = xr.Dataset(data_vars, coords=coords)
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    import json
+
+    ds.attrs.update(
+        {
+            "title": f"allysweep cube: {spec.name}",
+            "software": f"allysweep {__version__}",
+            "method": spec.method,
+            "solver_settings": json.dumps(
+                {"method": spec.method, "lam": spec.lam, "max_eq": spec.max_eq, "engine_threads_per_task": 1}
+            ),
+            "design": spec.design,
+            "theta": spec.theta,
+            "cost_c": spec.cost_c,
+            SPEC_ATTR: json.dumps(spec.to_dict(), sort_keys=True),
+            HASH_ATTR: spec.fingerprint(),
+            "history": f"{now}: allysweep sweep {spec.name!r} created ({spec.n_total} points, "
+            f"{block_count(spec)} blocks)",
+            "conventions": "MODEL.md §8 outputs; docs/conventions.md; CF flag_values on `kind`",
+        }
+    )
+    return ds
+
+
+def _param_attrs(name: str) -> dict[str, str]:
+    base = name.split("_", 1)[0] if name.startswith(("theta_", "cost_c_")) else name
+    if name.startswith("cost_c_"):
+        base = "cost_c"
+    param = PARAMETERS.get(base)
+    if param is None:
+        return {"long_name": name}
+    label = param.meaning if base == name else f"{param.meaning}: {name.split('_')[-1]}"
+    return {"long_name": label, "units": param.units}
+
+
+def _create_store(spec: SweepSpec) -> None:
+    import zarr
+
+    ds = _template(spec)
+    encoding = {name: {"compressors": _compressors()} for name in ds.data_vars}
+    ds.to_zarr(spec.store, mode="w-", compute=False, encoding=encoding, consolidated=False)
+    group = zarr.open_group(spec.store, mode="r+")
+    progress = group.create_group(PROGRESS_GROUP)
+    n = block_count(spec)
+    progress.create_array("done", shape=(n,), chunks=(1,), dtype="int8", fill_value=0)
+    progress.create_array("computed", shape=(n,), chunks=(1,), dtype="int32", fill_value=0)
+
+
+def _store_attrs(store: str) -> dict[str, Any]:
+    import zarr
+
+    return dict(zarr.open_group(store, mode="r").attrs)
+
+
+def completed_blocks(store: str | Path) -> np.ndarray:
+    """Boolean array: which blocks of the cube at ``store`` are finished."""
+    import zarr
+
+    return np.asarray(zarr.open_group(str(store), mode="r")[PROGRESS_GROUP]["done"][:]) == 1
+
+
+def _append_history(store: str, line: str, **attrs: Any) -> None:
+    import zarr
+
+    group = zarr.open_group(store, mode="r+")
+    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    history = str(group.attrs.get("history", ""))
+    group.attrs.update({"history": f"{history}\n{now}: {line}".strip(), **attrs})
+
+
+def prepare_store(spec: SweepSpec, resume: bool, overwrite: bool) -> str:
+    """Create, reuse or refuse the store. Nothing is written when the run is refused."""
+    path = Path(spec.store)
+    if resume and overwrite:
+        raise StoreError("--resume and --overwrite exclude each other")
+    if path.exists():
+        if overwrite:
+            if not _looks_like_cube(path):
+                raise StoreError(f"{path} exists and is not an allysweep cube: refusing to overwrite it")
+            shutil.rmtree(path)
+            _create_store(spec)
+            return "overwritten"
+        if not resume:
+            raise StoreError(
+                f"{path} exists: pass --resume to continue it or --overwrite to replace it (nothing was changed)"
+            )
+        attrs = _store_attrs(str(path)) if _looks_like_cube(path) else {}
+        if attrs.get(HASH_ATTR) != spec.fingerprint():
+            raise StoreError(
+                f"{path} was written for a different specification (fingerprint "
+                f"{str(attrs.get(HASH_ATTR, 'none'))[:12]} != {spec.fingerprint()[:12]}): refusing to resume into it "
+                "(nothing was changed)"
+            )
+        return "resumed"
+    _create_store(spec)
+    return "created"
+
+
+def _looks_like_cube(path: Path) -> bool:
+    try:
+        return HASH_ATTR in _store_attrs(str(path))
+    except Exception:
+        return False
+
+
+# --------------------------------------------------------------------------- clients
+@contextlib.contextmanager
+def _client_for(spec: SweepSpec, client: Any, scheduler: str | None, cluster: str | None) -> Iterator[Any]:
+    """The Dask client to use: the caller's, an existing scheduler's, a SLURM cluster's, or a
+    local cluster of worker processes (one single-threaded worker per core) that is closed
+    afterwards. The engine runs single-threaded inside each task, so cores are not oversubscribed."""
+    if client is not None:
+        yield client
+        return
+    from distributed import Client, LocalCluster
+
+    settings = dict(spec.cluster)
+    scheduler = scheduler or settings.get("scheduler")
+    kind = cluster or settings.get("kind", "scheduler" if scheduler else "local")
+    if scheduler:
+        with Client(scheduler) as c:
+            yield c
+        return
+    if kind == "slurm":
+        try:
+            from dask_jobqueue import SLURMCluster
+        except ImportError:
+            raise StoreError(
+                "--cluster slurm needs dask-jobqueue: pip install 'allysweep[hpc]' (see README, 'On a cluster')"
+            ) from None
+        options = dict(settings.get("jobqueue", {}))
+        jobs = int(options.pop("jobs", settings.get("n_workers", 1)))
+        with SLURMCluster(**options) as slurm, Client(slurm) as c:
+            slurm.scale(jobs=jobs)
+            yield c
+        return
+    n_workers = int(settings.get("n_workers", os.cpu_count() or 1))
+    threads = int(settings.get("threads_per_worker", 1))
+    with (
+        LocalCluster(n_workers=n_workers, threads_per_worker=threads, processes=True, dashboard_address=None) as lc,
+        Client(lc) as c,
+    ):
+        yield c
+
+
+# --------------------------------------------------------------------------- the run
+@dataclass
+class SweepSummary:
+    """What a run did, printed at its end and stored in the cube's attributes."""
+
+    store: str
+    points: int
+    blocks: int
+    blocks_computed: int
+    blocks_already_done: int
+    equilibria: int
+    multiple_share: float
+    seconds: float
+    points_computed: int
+
+    @property
+    def throughput(self) -> float:
+        return self.points_computed / self.seconds if self.seconds > 0 else float("nan")
+
+    def lines(self) -> list[str]:
+        return [
+            f"cube: {self.store}",
+            f"points: {self.points:,} in {self.blocks} blocks; computed {self.blocks_computed} of "
+            f"{self.blocks} blocks ({self.blocks_already_done} were already done)",
+            f"equilibria found: {self.equilibria:,}; points with several equilibria: {self.multiple_share:.1%}",
+            f"time: {self.seconds:.1f} s; throughput: {self.throughput:,.0f} points/s",
+        ]
+
+
+def sweep(
+    spec: SweepSpec,
+    store: str | Path | None = None,
+    client: Any = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    scheduler: str | None = None,
+    cluster: str | None = None,
+    progress: bool = True,
+) -> xr.Dataset:
+    """Run a sweep into a Zarr cube and return the opened cube.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+        The specification (:func:`allysweep.load_spec` reads one from TOML).
+    store : path, optional
+        Output store; default: the specification's ``store``.
+    client : distributed.Client, optional
+        Use this Dask client. Default: ``scheduler`` if given, else a local cluster with one
+        single-threaded worker process per core, closed at the end.
+    resume : bool
+        Continue an interrupted sweep into an existing store of the same specification,
+        computing only unfinished blocks.
+    overwrite : bool
+        Replace an existing cube.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://HOST:PORT``).
+    cluster : {"local", "slurm"}, optional
+        Kind of cluster to start when no client or scheduler is given.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    xarray.Dataset
+        The cube (lazily opened with Dask). ``ds.attrs["last_run"]`` holds the run's summary.
+
+    Raises
+    ------
+    StoreError
+        The store exists (without ``resume``/``overwrite``) or belongs to another specification.
+    """
+    if store is not None:
+        spec = spec.with_store(Path(store).resolve())
+    else:
+        spec = spec.with_store(Path(spec.store).resolve())
+    state = prepare_store(spec, resume, overwrite)
+    done = completed_blocks(spec.store)
+    pending = [int(i) for i in np.flatnonzero(~done)]
+    start = time.perf_counter()
+    computed = 0
+    points_computed = 0
+    if pending:
+        with _client_for(spec, client, scheduler, cluster) as c:
+            computed, points_computed = _run_blocks(c, spec, pending, progress)
+    seconds = time.perf_counter() - start
+    summary = _summarise(spec, len(done), computed, len(done) - len(pending), seconds, points_computed)
+    import json
+
+    _append_history(
+        spec.store,
+        f"{state}; computed {computed} blocks in {seconds:.1f} s",
+        last_run=json.dumps(summary.__dict__),
+        allysweep_complete=bool(completed_blocks(spec.store).all()),
+    )
+    ds = open_cube(spec.store)
+    return ds
+
+
+def _run_blocks(client: Any, spec: SweepSpec, pending: list[int], progress: bool) -> tuple[int, int]:
+    from distributed import as_completed
+
+    futures = client.map(compute_block, [spec] * len(pending), pending, pure=False)
+    bar = _progress_bar(len(pending), spec.n_total, enabled=progress)
+    computed = points = 0
+    t0 = time.perf_counter()
+    try:
+        for future in as_completed(futures):
+            stats = future.result()
+            computed += 1
+            points += stats["points"]
+            if bar is not None:
+                rate = points / max(time.perf_counter() - t0, 1e-9)
+                bar.set_postfix_str(f"{rate:,.0f} points/s", refresh=False)
+                bar.update(1)
+    except KeyboardInterrupt:
+        client.cancel(futures)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    return computed, points
+
+
+def _progress_bar(n_blocks: int, n_points: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=n_blocks, unit="block", desc=f"sweeping {n_points:,} points", file=sys.stderr, dynamic_ncols=True)
+
+
+def _summarise(
+    spec: SweepSpec, blocks: int, computed: int, already: int, seconds: float, points_computed: int
+) -> SweepSummary:
+    ds = open_cube(spec.store)
+    n_eq = ds.n_eq.data
+    total_eq = int(n_eq.sum().compute())
+    multiple = float((n_eq > 1).mean().compute())
+    return SweepSummary(
+        store=str(spec.store),
+        points=spec.n_total,
+        blocks=blocks,
+        blocks_computed=computed,
+        blocks_already_done=already,
+        equilibria=total_eq,
+        multiple_share=multiple,
+        seconds=seconds,
+        points_computed=points_computed,
+    )
+
+
+def open_cube(store: str | Path) -> xr.Dataset:
+    """Open a cube written by :func:`sweep` (lazily, with Dask).
+
+    Raises
+    ------
+    StoreError
+        No allysweep cube at ``store``.
+    """
+    path = Path(store)
+    if not path.exists() or not _looks_like_cube(path):
+        raise StoreError(f"{path}: no allysweep cube here")
+    return xr.open_zarr(str(path), consolidated=False)
+
+
+def cube_info(store: str | Path) -> list[str]:
+    """Lines describing a cube: specification, dimensions, completeness and summary."""
+    import json
+
+    ds = open_cube(store)
+    spec = json.loads(ds.attrs[SPEC_ATTR])
+    done = completed_blocks(store)
+    lines = [
+        f"cube: {Path(store).resolve()}",
+        f"title: {ds.attrs.get('title', '')}",
+        f"software: {ds.attrs.get('software', '')}; method: {ds.attrs.get('method')}",
+    ]
+    lines.append("dimensions: " + ", ".join(f"{d}={n}" for d, n in ds.sizes.items()))
+    lines.append(
+        f"completeness: {int(done.sum())} of {done.size} blocks done"
+        + (" (complete)" if done.all() else " (incomplete: run again with --resume)")
+    )
+    lines.append("specification:")
+    for section, table in spec.items():
+        for key, value in table.items():
+            lines.append(f"  {section}.{key} = {json.dumps(value) if not isinstance(value, str) else value}")
+    if "last_run" in ds.attrs:
+        run = json.loads(ds.attrs["last_run"])
+        lines.append(
+            f"last run: computed {run['blocks_computed']} blocks in {run['seconds']:.1f} s; "
+            f"{run['equilibria']:,} equilibria; {run['multiple_share']:.1%} of points with several"
+        )
+    if done.all():
+        sel = ds.kind.where(ds.selected).max("eq")
+        counts = {KIND_NAMES[int(k)]: int((sel == k).sum().compute()) for k in range(len(KIND_NAMES))}
+        lines.append("selected equilibrium kinds: " + ", ".join(f"{k} {v:,}" for k, v in counts.items() if v))
+    lines.append("variables: " + ", ".join(ds.data_vars))
+    lines.append("history:")
+    lines += [f"  {h}" for h in str(ds.attrs.get("history", "")).splitlines()]
+    return lines

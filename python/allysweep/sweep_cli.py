@@ -1,0 +1,89 @@
+"""``allysweep run`` and ``allysweep info``: the sweep commands of the CLI."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import json
+
+    from .spec import load_spec
+    from .sweep import block_count, open_cube, sweep
+
+    spec = load_spec(args.spec)
+    if args.store:
+        spec = spec.with_store(args.store)
+    if not args.quiet:
+        print(
+            f"sweep {spec.name!r}: {spec.n_total:,} points ({spec.design} design over "
+            f"{', '.join(spec.swept)}), {block_count(spec)} blocks of <= {spec.chunk_points:,} points, "
+            f"method {spec.method}",
+            file=sys.stderr,
+        )
+    try:
+        ds = sweep(
+            spec,
+            resume=args.resume,
+            overwrite=args.overwrite,
+            scheduler=args.scheduler,
+            cluster=args.cluster,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"allysweep: interrupted; finished blocks are kept. Continue with: allysweep run {args.spec} --resume",
+            file=sys.stderr,
+        )
+        return 130
+    run = json.loads(ds.attrs["last_run"])
+    from .sweep import SweepSummary
+
+    summary = SweepSummary(**run)
+    for line in summary.lines():
+        print(line)
+    ds = open_cube(summary.store)
+    print(
+        "holds: "
+        + ", ".join(f"{d}={n}" for d, n in ds.sizes.items())
+        + "; variables: "
+        + ", ".join(list(ds.data_vars)[:8])
+        + ", ..."
+    )
+    print(f"open it with: import allysweep as asw; ds = asw.open_cube({summary.store!r})")
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .sweep import cube_info
+
+    for line in cube_info(args.store):
+        print(line)
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    p_run = sub.add_parser(
+        "run",
+        help="compute a sweep into a Zarr cube (local Dask cluster by default)",
+        description="Compute every point of a sweep specification (TOML) and write a resumable Zarr cube. "
+        "By default a local Dask cluster with one single-threaded worker per core does the work; "
+        "--scheduler uses an existing cluster, --cluster slurm starts one through dask-jobqueue.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="example: allysweep run examples/quickstart.toml\n"
+        "spec format: see the README ('Sweep specifications') or examples/*.toml",
+    )
+    p_run.add_argument("spec", help="sweep specification (TOML)")
+    p_run.add_argument("--store", help="output Zarr store (default: the spec's sweep.store)")
+    p_run.add_argument("--resume", action="store_true", help="continue an interrupted sweep: only unfinished blocks")
+    p_run.add_argument("--overwrite", action="store_true", help="replace an existing cube")
+    p_run.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="use a running Dask scheduler")
+    p_run.add_argument("--cluster", choices=["local", "slurm"], help="kind of cluster to start (default: local)")
+    p_run.add_argument("-q", "--quiet", action="store_true", help="no progress bar (batch jobs)")
+    p_run.set_defaults(func=cmd_run)
+
+    p_info = sub.add_parser("info", help="describe a cube: specification, dimensions, completeness, summary")
+    p_info.add_argument("store", help="a Zarr store written by allysweep run")
+    p_info.set_defaults(func=cmd_info)
