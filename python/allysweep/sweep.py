@@ -347,6 +347,7 @@ class SweepSummary:
     multiple_share: float
     seconds: float
     points_computed: int
+    compute_seconds: float = 0.0
 
     @property
     def throughput(self) -> float:
@@ -358,7 +359,9 @@ class SweepSummary:
             f"points: {self.points:,} in {self.blocks} blocks; computed {self.blocks_computed} of "
             f"{self.blocks} blocks ({self.blocks_already_done} were already done)",
             f"equilibria found: {self.equilibria:,}; points with several equilibria: {self.multiple_share:.1%}",
-            f"time: {self.seconds:.1f} s; throughput: {self.throughput:,.0f} points/s",
+            f"time: {self.seconds:.1f} s ({self.compute_seconds:.1f} s computing blocks); "
+            f"throughput: {self.throughput:,.0f} points/s end to end, "
+            f"{self.points_computed / self.compute_seconds if self.compute_seconds > 0 else 0:,.0f} while computing",
         ]
 
 
@@ -413,13 +416,16 @@ def sweep(
     done = completed_blocks(spec.store)
     pending = [int(i) for i in np.flatnonzero(~done)]
     start = time.perf_counter()
-    computed = 0
-    points_computed = 0
+    computed = points_computed = 0
+    compute_seconds = 0.0
     if pending:
         with _client_for(spec, client, scheduler, cluster) as c:
+            t0 = time.perf_counter()
             computed, points_computed = _run_blocks(c, spec, pending, progress)
+            compute_seconds = time.perf_counter() - t0
     seconds = time.perf_counter() - start
     summary = _summarise(spec, len(done), computed, len(done) - len(pending), seconds, points_computed)
+    summary.compute_seconds = compute_seconds
     import json
 
     _append_history(
