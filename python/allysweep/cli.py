@@ -204,11 +204,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_sweep_commands(sub: Any) -> None:
-    try:
-        from .sweep_cli import add_commands
-    except ImportError:  # pragma: no cover - sweep module absent in a partial install
-        return
-    add_commands(sub)
+    """Subcommands that live in their own modules (sweeps; exploring cubes)."""
+    import importlib
+
+    for module in ("sweep_cli", "plot_cli"):
+        try:
+            mod = importlib.import_module(f".{module}", __package__)
+        except ModuleNotFoundError as err:
+            if err.name == f"{__package__}.{module}":
+                continue
+            raise
+        mod.add_commands(sub)
 
 
 def _version() -> str:
