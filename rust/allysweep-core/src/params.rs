@@ -40,11 +40,18 @@ impl Default for Params {
     }
 }
 
-fn check(name: &'static str, value: f64, ok: bool, domain: impl Into<String>) -> Result<(), ModelError> {
+/// `domain` is only called on failure: validation runs once per point of every batch, and
+/// formatting numbers eagerly cost more than the check itself.
+fn check<D: Into<String>>(
+    name: &'static str,
+    value: f64,
+    ok: bool,
+    domain: impl FnOnce() -> D,
+) -> Result<(), ModelError> {
     if ok && value.is_finite() {
         Ok(())
     } else {
-        Err(ModelError::invalid(name, value, domain))
+        Err(ModelError::invalid(name, value, domain()))
     }
 }
 
@@ -52,36 +59,24 @@ impl Params {
     /// Check every parameter against its domain (MODEL.md §3); the first violation is returned.
     pub fn validate(&self) -> Result<(), ModelError> {
         let p = self.p;
-        check("p", p, p > 0.0 && p < 1.0, "0 < p < 1")?;
-        check(
-            "p_alliance",
-            self.p_alliance,
-            self.p_alliance > p && self.p_alliance <= 1.0,
-            format!("p < p_alliance <= 1 (p = {p})"),
-        )?;
-        check(
-            "p_coalition",
-            self.p_coalition,
-            self.p_coalition > p && self.p_coalition <= self.p_alliance,
-            format!("p < p_coalition <= p_alliance (p = {p}, p_alliance = {})", self.p_alliance),
-        )?;
-        check(
-            "c_d",
-            self.c_d,
-            self.c_d >= 0.0 && p - self.c_d >= 0.0,
-            format!("0 <= c_d <= p (assumption A1: p - c_d >= 0; p = {p})"),
-        )?;
-        check(
-            "c_d_joint",
-            self.c_d_joint,
-            self.c_d_joint >= 0.0 && self.c_d_joint <= self.c_d,
-            format!("0 <= c_d_joint <= c_d (c_d = {})", self.c_d),
-        )?;
-        check("c_c_extra", self.c_c_extra, self.c_c_extra >= 0.0, "c_c_extra >= 0")?;
-        check("c_a", self.c_a, self.c_a > 0.0, "c_a > 0")?;
-        check("k", self.k, self.k >= 0.0, "k >= 0")?;
-        check("r", self.r, self.r >= 0.0, "r >= 0")?;
-        check("b_c", self.b_c, self.b_c >= 0.0, "b_c >= 0")?;
+        check("p", p, p > 0.0 && p < 1.0, || "0 < p < 1")?;
+        check("p_alliance", self.p_alliance, self.p_alliance > p && self.p_alliance <= 1.0, || {
+            format!("p < p_alliance <= 1 (p = {p})")
+        })?;
+        check("p_coalition", self.p_coalition, self.p_coalition > p && self.p_coalition <= self.p_alliance, || {
+            format!("p < p_coalition <= p_alliance (p = {p}, p_alliance = {})", self.p_alliance)
+        })?;
+        check("c_d", self.c_d, self.c_d >= 0.0 && p - self.c_d >= 0.0, || {
+            format!("0 <= c_d <= p (assumption A1: p - c_d >= 0; p = {p})")
+        })?;
+        check("c_d_joint", self.c_d_joint, self.c_d_joint >= 0.0 && self.c_d_joint <= self.c_d, || {
+            format!("0 <= c_d_joint <= c_d (c_d = {})", self.c_d)
+        })?;
+        check("c_c_extra", self.c_c_extra, self.c_c_extra >= 0.0, || "c_c_extra >= 0")?;
+        check("c_a", self.c_a, self.c_a > 0.0, || "c_a > 0")?;
+        check("k", self.k, self.k >= 0.0, || "k >= 0")?;
+        check("r", self.r, self.r >= 0.0, || "r >= 0")?;
+        check("b_c", self.b_c, self.b_c >= 0.0, || "b_c >= 0")?;
         self.theta.validate()?;
         self.cost_c.validate()
     }
