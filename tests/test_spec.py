@@ -157,3 +157,13 @@ def test_shipped_examples_are_valid(repo_root):
     for path in sorted((repo_root / "examples").glob("*.toml")):
         spec = asw.load_spec(path)
         assert spec.n_total > 0, path
+
+
+def test_slurm_without_dask_jobqueue_is_a_clear_error_before_any_write(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "dask_jobqueue", None)  # as if not installed
+    spec = asw.SweepSpec.from_dict(
+        {"sweep": {"store": str(tmp_path / "c.zarr")}, "params": {"k": [0.01, 0.02]}, "cluster": {"kind": "slurm"}}
+    )
+    with pytest.raises(asw.AllysweepError, match=r"dask-jobqueue.*allysweep\[hpc\]"):
+        asw.sweep(spec, progress=False)
+    assert not (tmp_path / "c.zarr").exists()

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .exceptions import StoreError
+from .exceptions import AllysweepError, StoreError
 from .parameters import EQ_OUTPUTS, KIND_NAMES, PARAMETERS, POINT_OUTPUTS
 from .spec import SweepSpec
 
@@ -294,6 +294,20 @@ def _looks_like_cube(path: Path) -> bool:
 
 
 # --------------------------------------------------------------------------- clients
+def _check_cluster_available(spec: SweepSpec, client: Any, scheduler: str | None, cluster: str | None) -> None:
+    """Fail before the store is touched when the requested cluster cannot be started."""
+    settings = dict(spec.cluster)
+    if client is not None or scheduler or settings.get("scheduler"):
+        return
+    if (cluster or settings.get("kind", "local")) == "slurm":
+        try:
+            import dask_jobqueue  # noqa: F401
+        except ImportError:
+            raise AllysweepError(
+                "--cluster slurm needs dask-jobqueue: pip install 'allysweep[hpc]' (see README, 'On a cluster')"
+            ) from None
+
+
 @contextlib.contextmanager
 def _client_for(spec: SweepSpec, client: Any, scheduler: str | None, cluster: str | None) -> Iterator[Any]:
     """The Dask client to use: the caller's, an existing scheduler's, a SLURM cluster's, or a
@@ -312,12 +326,7 @@ def _client_for(spec: SweepSpec, client: Any, scheduler: str | None, cluster: st
             yield c
         return
     if kind == "slurm":
-        try:
-            from dask_jobqueue import SLURMCluster
-        except ImportError:
-            raise StoreError(
-                "--cluster slurm needs dask-jobqueue: pip install 'allysweep[hpc]' (see README, 'On a cluster')"
-            ) from None
+        from dask_jobqueue import SLURMCluster
         options = dict(settings.get("jobqueue", {}))
         jobs = int(options.pop("jobs", settings.get("n_workers", 1)))
         with SLURMCluster(**options) as slurm, Client(slurm) as c:
@@ -412,6 +421,7 @@ def sweep(
         spec = spec.with_store(Path(store).resolve())
     else:
         spec = spec.with_store(Path(spec.store).resolve())
+    _check_cluster_available(spec, client, scheduler, cluster)
     state = prepare_store(spec, resume, overwrite)
     done = completed_blocks(spec.store)
     pending = [int(i) for i in np.flatnonzero(~done)]
