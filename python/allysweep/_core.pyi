@@ -11,10 +11,17 @@ MAX_EQ: int
 COLUMNS: list[str]
 KIND_NAMES: list[str]
 BUILD_PROFILE: str
+METHODS: list[str]
+DEFAULT_LAM: float
 __version__: str
 
-def solve_batch(columns: Sequence[npt.NDArray[np.float64]], threads: int = 0) -> dict[str, npt.NDArray[np.generic]]:
+def solve_batch(
+    columns: Sequence[npt.NDArray[np.float64]], threads: int = 0, method: str = "roots", lam: float = 1e8
+) -> dict[str, npt.NDArray[np.generic]]:
     """Solve a batch of points given as the flat input columns of docs/conventions.md."""
+
+def qre_path(columns: Sequence[npt.NDArray[np.float64]], lam: float = 1e8) -> dict[str, npt.NDArray[np.float64]]:
+    """The logit QRE path of one point (columns of length 1) from λ = 0 to ``lam``."""
 
 def validate_batch(columns: Sequence[npt.NDArray[np.float64]]) -> None:
     """Check a batch against the model's domains without solving it."""

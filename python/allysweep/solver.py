@@ -20,30 +20,41 @@ from .distributions import Distribution, check_family
 from .exceptions import ParameterError
 from .parameters import DEFAULTS, EQ_OUTPUTS, KIND_NAMES, PARAMETERS, POINT_OUTPUTS
 
-__all__ = ["solve", "solve_flat", "METHODS", "COLUMNS", "MAX_EQ", "to_columns"]
+__all__ = ["solve", "solve_flat", "qre_path", "METHODS", "COLUMNS", "MAX_EQ", "DEFAULT_LAM", "to_columns"]
 
 #: Input columns of the engine, in order (docs/conventions.md).
 COLUMNS: tuple[str, ...] = tuple(_core.COLUMNS)
 #: Slots along ``eq`` in the engine's flat output.
 MAX_EQ: int = int(_core.MAX_EQ)
 #: Solver variants available through ``method=``.
-METHODS: tuple[str, ...] = ("roots", "reference")
+METHODS: tuple[str, ...] = ("roots", "closed_form", "belief_space", "qre", "reference")
+#: Default precision λ of ``method="qre"``: large enough to be the λ -> ∞ limit to ~1e-8.
+DEFAULT_LAM: float = float(_core.DEFAULT_LAM)
 
 _SCALAR_PARAMS = ("p", "p_alliance", "p_coalition", "c_d", "c_d_joint", "c_c_extra", "c_a", "k", "r", "b_c")
 
 
-def solve_flat(columns: Mapping[str, np.ndarray], method: str = "roots", threads: int = 0) -> dict[str, np.ndarray]:
+def solve_flat(
+    columns: Mapping[str, np.ndarray], method: str = "roots", threads: int = 0, lam: float | None = None
+) -> dict[str, np.ndarray]:
     """Solve a batch of points given as flat columns (docs/conventions.md).
 
     Parameters
     ----------
     columns : mapping of str to 1-D float arrays
         One entry per name in :data:`COLUMNS`, all of the same length N.
-    method : {"roots", "reference"}
-        ``roots``: the Rust engine. ``reference``: the slow, independent NumPy implementation.
+    method : {"roots", "closed_form", "belief_space", "qre", "reference"}
+        ``roots``: the Rust engine, exact roots of Φ (any F, G). ``closed_form``: MODEL.md §9
+        (F = U[0,1], G uniform and never clipped, p_alliance == p_coalition,
+        0 <= r < c_a < p_alliance - p; other points raise :class:`ParameterError`).
+        ``belief_space``: fixed points in (P_0, P_1), an independent cross-check (any F, G).
+        ``qre``: the one equilibrium the logit agent QRE path reaches at precision ``lam``.
+        ``reference``: the slow, independent NumPy implementation.
     threads : int
         Engine threads: 0 = the engine's pool (``RAYON_NUM_THREADS``, default all cores),
         1 = the calling thread only (what a Dask task wants).
+    lam : float, optional
+        QRE precision λ >= 0 (``method="qre"`` only; default :data:`DEFAULT_LAM`).
 
     Returns
     -------
@@ -62,9 +73,15 @@ def solve_flat(columns: Mapping[str, np.ndarray], method: str = "roots", threads
     unknown = sorted(set(columns) - set(COLUMNS))
     if unknown:
         raise ParameterError(unknown[0], columns[unknown[0]], "one of: " + ", ".join(COLUMNS))
+    if method not in METHODS:
+        raise ParameterError("method", method, "one of: " + ", ".join(METHODS))
+    if lam is not None and method != "qre":
+        raise ParameterError("lam", lam, "only used with method='qre'")
     arrays = [np.ascontiguousarray(columns[c], dtype=np.float64).ravel() for c in COLUMNS]
-    if method == "roots":
-        return dict(_core.solve_batch(arrays, threads))
+    if method == "qre":
+        return dict(_core.solve_batch(arrays, threads, method, DEFAULT_LAM if lam is None else float(lam)))
+    if method != "reference":
+        return dict(_core.solve_batch(arrays, threads, method))
     if method == "reference":
         _core.validate_batch(arrays)
         from .reference import solve_reference
@@ -163,6 +180,7 @@ def solve(
     range_cost: Any = None,
     method: str = "roots",
     threads: int = 0,
+    lam: float | None = None,
     **unknown: Any,
 ) -> xr.Dataset:
     """Every equilibrium of the alliance model at one point or over broadcast arrays of points.
@@ -180,10 +198,12 @@ def solve(
         after the parameter; DataArrays keep their dimensions; everything broadcasts like xarray.
     range_cost : number, array or DataArray, optional
         The challenger cost at which bargaining ranges are evaluated (default: E[c]).
-    method : {"roots", "reference"}
+    method : {"roots", "closed_form", "belief_space", "qre", "reference"}
         Solver variant (see :func:`solve_flat`).
     threads : int
         Engine threads (0 = all cores).
+    lam : float, optional
+        QRE precision λ (``method="qre"`` only; default :data:`DEFAULT_LAM`).
 
     Returns
     -------
@@ -229,7 +249,7 @@ def solve(
     n = int(np.prod(shape, dtype=np.int64))
     flat = {name: da.transpose(*dims).values.ravel() for name, da in zip(inputs, broadcast, strict=True)}
     try:
-        result = solve_flat(to_columns(theta_d, cost_d, flat, n), method=method, threads=threads)
+        result = solve_flat(to_columns(theta_d, cost_d, flat, n), method=method, threads=threads, lam=lam)
     except ParameterError as err:
         if dims or err.index is None:
             raise
@@ -238,7 +258,42 @@ def solve(
     coords = {name: da for name, da in inputs.items()}
     ds = to_dataset(result, dims, shape, coords)
     ds.attrs.update(provenance(method, theta_d, cost_d))
+    if method == "qre":
+        ds.attrs["lam"] = DEFAULT_LAM if lam is None else float(lam)
     return ds
+
+
+def qre_path(
+    theta: Distribution | None = None, cost_c: Distribution | None = None, *, lam: float | None = None, **params: Any
+) -> dict[str, np.ndarray]:
+    """The logit agent QRE path of one point, from λ = 0 to ``lam`` (MODEL.md §11).
+
+    Parameters
+    ----------
+    theta, cost_c : Distribution, optional
+        As in :func:`solve` (scalars only: one point).
+    lam : float, optional
+        Where the path ends (default :data:`DEFAULT_LAM`).
+    **params
+        Scalar model parameters, as in :func:`solve`.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        One entry per continuation step: ``lam``, ``prob_challenge_no_alliance``,
+        ``prob_challenge_alliance``, ``prob_alliance``, ``belief_alliance``,
+        ``belief_no_alliance`` and ``cutpoint`` (the type indifferent under the path's
+        challenge probabilities). Empty arrays if continuation broke down.
+    """
+    inputs = collect_inputs({"theta": theta, "cost_c": cost_c, **params})
+    if any(da.ndim for da in inputs.values()):
+        raise ParameterError("params", "arrays", "scalars: qre_path follows one point")
+    theta_d = check_family("theta", theta if theta is not None else DEFAULTS["theta"])
+    cost_d = check_family("cost_c", cost_c if cost_c is not None else DEFAULTS["cost_c"])
+    flat = {name: np.atleast_1d(np.asarray(da.values, dtype=np.float64)) for name, da in inputs.items()}
+    cols = to_columns(theta_d, cost_d, flat, 1)
+    arrays = [np.ascontiguousarray(cols[c], dtype=np.float64).ravel() for c in COLUMNS]
+    return dict(_core.qre_path(arrays, DEFAULT_LAM if lam is None else float(lam)))
 
 
 def provenance(method: str, theta: Distribution, cost_c: Distribution) -> dict[str, str]:

@@ -289,37 +289,68 @@ impl<'a> BatchOutput<'a> {
 /// Points per leaf task of the parallel split.
 const LEAF: usize = 1024;
 
-fn solve_serial(input: &BatchInput<'_>, offset: usize, out: &mut BatchOutput<'_>) {
+fn solve_serial<S: Fn(&Params, f64) -> Solution + Sync>(
+    input: &BatchInput<'_>,
+    offset: usize,
+    out: &mut BatchOutput<'_>,
+    solver: &S,
+) {
     for i in 0..out.len() {
         // Validated beforehand: a domain error here is impossible; skip defensively rather than panic.
         if let Ok((params, range_cost)) = input.point(offset + i) {
-            out.write(i, &solve_unchecked(&params, range_cost));
+            out.write(i, &solver(&params, range_cost));
         }
     }
 }
 
-fn solve_parallel(input: &BatchInput<'_>, offset: usize, out: BatchOutput<'_>) {
+fn solve_parallel<S: Fn(&Params, f64) -> Solution + Sync>(
+    input: &BatchInput<'_>,
+    offset: usize,
+    out: BatchOutput<'_>,
+    solver: &S,
+) {
     let n = out.len();
     if n <= LEAF {
         let mut out = out;
-        solve_serial(input, offset, &mut out);
+        solve_serial(input, offset, &mut out, solver);
         return;
     }
     let mid = n / 2;
     let (left, right) = out.split_at(mid);
-    rayon::join(|| solve_parallel(input, offset, left), || solve_parallel(input, offset + mid, right));
+    rayon::join(|| solve_parallel(input, offset, left, solver), || solve_parallel(input, offset + mid, right, solver));
 }
 
 /// Validate and solve a batch. `threads`: 1 = on the calling thread (what a Dask task wants),
 /// anything else = rayon's global pool (sized by `RAYON_NUM_THREADS`, default all cores).
 pub fn solve_batch(input: &BatchInput<'_>, out: BatchOutput<'_>, threads: usize) -> Result<(), ModelError> {
+    solve_batch_with(input, out, threads, |_| Ok(()), solve_unchecked)
+}
+
+/// [`solve_batch`] with another per-point solver (the variants of MODEL.md §11). `check` is run
+/// on every point after domain validation (e.g. the closed forms' assumptions); its first error,
+/// tagged with the point's index, aborts the batch before anything is solved.
+pub fn solve_batch_with<C, S>(
+    input: &BatchInput<'_>,
+    out: BatchOutput<'_>,
+    threads: usize,
+    check: C,
+    solver: S,
+) -> Result<(), ModelError>
+where
+    C: Fn(&Params) -> Result<(), ModelError>,
+    S: Fn(&Params, f64) -> Solution + Sync,
+{
     input.validate()?;
     out.check_len(input.len())?;
+    for i in 0..input.len() {
+        let (params, _) = input.point(i).map_err(|e| e.at_index(i))?;
+        check(&params).map_err(|e| e.at_index(i))?;
+    }
     if threads == 1 {
         let mut out = out;
-        solve_serial(input, 0, &mut out);
+        solve_serial(input, 0, &mut out, &solver);
     } else {
-        solve_parallel(input, 0, out);
+        solve_parallel(input, 0, out, &solver);
     }
     Ok(())
 }

@@ -24,6 +24,18 @@ pub enum ModelError {
     InvalidParameter(InvalidParameter),
     /// Arrays of a batch that do not have the same length.
     ShapeMismatch { name: &'static str, len: usize, expected: usize },
+    /// A valid point outside the assumptions of a specialised solver variant (e.g. the closed
+    /// forms of MODEL.md §9): not a model error, but that method cannot solve it.
+    OutsideAssumptions {
+        /// The solver variant (`closed_form`).
+        method: &'static str,
+        /// The parameter whose value breaks the assumption.
+        name: &'static str,
+        value: f64,
+        /// The assumption, in words a user can act on.
+        requirement: String,
+        index: Option<usize>,
+    },
 }
 
 impl ModelError {
@@ -37,6 +49,9 @@ impl ModelError {
             ModelError::InvalidParameter(mut e) => {
                 e.index = Some(index);
                 ModelError::InvalidParameter(e)
+            }
+            ModelError::OutsideAssumptions { method, name, value, requirement, .. } => {
+                ModelError::OutsideAssumptions { method, name, value, requirement, index: Some(index) }
             }
             other => other,
         }
@@ -55,6 +70,13 @@ impl fmt::Display for ModelError {
             }
             ModelError::ShapeMismatch { name, len, expected } => {
                 write!(f, "array `{name}` has length {len}, expected {expected}")
+            }
+            ModelError::OutsideAssumptions { method, name, value, requirement, index } => {
+                write!(f, "method `{method}` cannot solve `{name}` = {value}")?;
+                if let Some(i) = index {
+                    write!(f, " at point {i}")?;
+                }
+                write!(f, ": it requires {requirement}")
             }
         }
     }

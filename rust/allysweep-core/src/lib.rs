@@ -19,6 +19,7 @@ mod pooling;
 mod roots;
 pub mod solve;
 mod two_type;
+pub mod variants;
 
 pub use batch::{solve_batch, BatchInput, BatchOutput};
 pub use dist::{CostDist, TypeDist};
@@ -26,3 +27,4 @@ pub use equilibrium::{bargaining_range, Equilibrium, Flags, Kind, Solution, MAX_
 pub use error::{InvalidParameter, ModelError};
 pub use params::Params;
 pub use solve::{solve, solve_unchecked};
+pub use variants::Method;

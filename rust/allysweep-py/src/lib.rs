@@ -6,7 +6,7 @@
 //! variants to the exception classes of `allysweep.exceptions`.
 
 use allysweep_core::batch::{BatchInput, BatchOutput};
-use allysweep_core::{Kind, ModelError, MAX_EQ};
+use allysweep_core::{Kind, Method, ModelError, MAX_EQ};
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -19,6 +19,9 @@ pyo3::import_exception!(allysweep.exceptions, EngineError);
 fn to_py_err(err: ModelError) -> PyErr {
     match err {
         ModelError::InvalidParameter(e) => ParameterError::new_err((e.name, e.value, e.domain, e.index)),
+        ModelError::OutsideAssumptions { method, name, value, requirement, index } => {
+            ParameterError::new_err((name, value, format!("{requirement}; method `{method}` cannot solve it"), index))
+        }
         other @ ModelError::ShapeMismatch { .. } => PyValueError::new_err(other.to_string()),
     }
 }
@@ -78,6 +81,60 @@ fn input_slices<'a>(columns: &'a [PyReadonlyArray1<'_, f64>]) -> PyResult<BatchI
     })
 }
 
+/// Default QRE precision: large enough that the path's end is its λ -> ∞ limit to ~1e-8.
+const DEFAULT_LAM: f64 = 1e8;
+
+fn parse_method(name: &str, lam: f64) -> PyResult<Method> {
+    if !Method::NAMES.contains(&name) {
+        return Err(ParameterError::new_err((
+            "method",
+            name.to_string(),
+            format!("one of: {}", Method::NAMES.join(", ")),
+            None::<usize>,
+        )));
+    }
+    Method::from_name(name, lam).map_err(to_py_err)
+}
+
+/// One column of the QRE path: its name and how to read it from a path point.
+type PathField = fn(&allysweep_core::variants::qre::PathPoint) -> f64;
+
+/// The logit QRE path of one point (columns of length 1) from λ = 0 to `lam`.
+///
+/// Returns a dict of 1-D arrays, one entry per accepted continuation step: `lam`,
+/// `prob_challenge_no_alliance`, `prob_challenge_alliance`, `prob_alliance`, `belief_alliance`,
+/// `belief_no_alliance`, `cutpoint`. Empty arrays if continuation broke down.
+#[pyfunction]
+#[pyo3(signature = (columns, lam = DEFAULT_LAM))]
+fn qre_path<'py>(py: Python<'py>, columns: Vec<PyReadonlyArray1<'py, f64>>, lam: f64) -> PyResult<Bound<'py, PyDict>> {
+    let input = input_slices(&columns)?;
+    if input.len() != 1 {
+        return Err(PyValueError::new_err(format!("qre_path takes exactly one point, got {}", input.len())));
+    }
+    let Method::Qre { lam } = parse_method("qre", lam)? else {
+        return Err(PyValueError::new_err("unreachable: qre method expected"));
+    };
+    let path = enter_engine(py, || {
+        input.validate()?;
+        let (params, _) = input.point(0)?;
+        Ok(allysweep_core::variants::qre::path(&params, lam))
+    })?;
+    let dict = PyDict::new(py);
+    let columns: [(&str, PathField); 7] = [
+        ("lam", |x| x.lam),
+        ("prob_challenge_no_alliance", |x| x.prob_challenge_no_alliance),
+        ("prob_challenge_alliance", |x| x.prob_challenge_alliance),
+        ("prob_alliance", |x| x.prob_alliance),
+        ("belief_alliance", |x| x.belief_alliance),
+        ("belief_no_alliance", |x| x.belief_no_alliance),
+        ("cutpoint", |x| x.cutpoint),
+    ];
+    for (name, get) in columns {
+        dict.set_item(name, PyArray1::from_vec(py, path.iter().map(get).collect::<Vec<f64>>()))?;
+    }
+    Ok(dict)
+}
+
 /// Check a batch against the model's domains without solving it.
 ///
 /// Raises `allysweep.exceptions.ParameterError` naming the parameter, value, domain and the first
@@ -92,13 +149,17 @@ fn validate_batch(py: Python<'_>, columns: Vec<PyReadonlyArray1<'_, f64>>) -> Py
 ///
 /// Returns a dict of numpy arrays: per point shape (n,), per equilibrium shape (n, MAX_EQ).
 /// `threads=1` solves on the calling thread (for Dask tasks); 0 uses the engine's rayon pool.
+/// `method`: `roots` (default), `closed_form`, `belief_space` or `qre` (at precision `lam`).
 #[pyfunction]
-#[pyo3(signature = (columns, threads = 0))]
+#[pyo3(signature = (columns, threads = 0, method = "roots", lam = DEFAULT_LAM))]
 fn solve_batch<'py>(
     py: Python<'py>,
     columns: Vec<PyReadonlyArray1<'py, f64>>,
     threads: usize,
+    method: &str,
+    lam: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let method = parse_method(method, lam)?;
     let input = input_slices(&columns)?;
     let n = input.len();
     let m = n * MAX_EQ;
@@ -138,7 +199,7 @@ fn solve_batch<'py>(
             selected: b3,
             degenerate: b4,
         };
-        allysweep_core::solve_batch(&input, out, threads)
+        method.solve_batch(&input, out, threads)
     })?;
     let dict = PyDict::new(py);
     dict.set_item("n_eq", PyArray1::from_vec(py, n_eq))?;
@@ -174,6 +235,9 @@ fn solve_batch<'py>(
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(solve_batch, m)?)?;
     m.add_function(wrap_pyfunction!(validate_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(qre_path, m)?)?;
+    m.add("METHODS", Method::NAMES.to_vec())?;
+    m.add("DEFAULT_LAM", DEFAULT_LAM)?;
     m.add("MAX_EQ", MAX_EQ)?;
     m.add("COLUMNS", BatchInput::COLUMNS.to_vec())?;
     m.add("KIND_NAMES", Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>())?;
