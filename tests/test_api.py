@@ -139,3 +139,35 @@ def test_table_output_and_help():
         ).stdout
         for p in PARAMETERS.values():
             assert p.name in text and p.domain.split(" (")[0] in text, (argv, p.name)
+
+
+@pytest.mark.parametrize("method", ["roots", "reference"])
+def test_max_eq_keeps_the_selected_equilibrium_and_flags_truncation(method):
+    from helpers import random_base
+
+    rng = np.random.default_rng(5)
+    n = 400
+    cols = random_base(rng, n)
+    cols.update(
+        theta_kind=np.zeros(n),
+        theta_a=np.zeros(n),
+        theta_b=np.ones(n),
+        theta_c=np.full(n, np.nan),
+        cost_kind=np.zeros(n),
+        cost_a=np.zeros(n),
+        cost_b=np.ones(n),
+        range_cost=np.full(n, np.nan),
+    )
+    full = asw.solve_flat(cols, method=method)
+    one = asw.solve_flat(cols, method=method, max_eq=1)
+    assert one["kind"].shape == (n, 1)
+    np.testing.assert_array_equal(one["n_eq"], full["n_eq"])
+    several = full["n_eq"] > 1
+    assert several.sum() > 50
+    np.testing.assert_array_equal(one["status"] & 1, several.astype(int))
+    assert one["selected"][:, 0].all()
+    sel = np.argmax(full["selected"], axis=1)
+    for name in ["kind", "cutpoint", "prob_war"]:
+        np.testing.assert_array_equal(one[name][:, 0], full[name][np.arange(n), sel])
+    with pytest.raises(asw.ParameterError, match="max_eq"):
+        asw.solve_flat(cols, max_eq=9)

@@ -16,7 +16,11 @@ DEFAULT_LAM: float
 __version__: str
 
 def solve_batch(
-    columns: Sequence[npt.NDArray[np.float64]], threads: int = 0, method: str = "roots", lam: float = 1e8
+    columns: Sequence[npt.NDArray[np.float64]],
+    threads: int = 0,
+    method: str = "roots",
+    lam: float = 1e8,
+    max_eq: int = 8,
 ) -> dict[str, npt.NDArray[np.generic]]:
     """Solve a batch of points given as the flat input columns of docs/conventions.md."""
 

@@ -35,7 +35,11 @@ _SCALAR_PARAMS = ("p", "p_alliance", "p_coalition", "c_d", "c_d_joint", "c_c_ext
 
 
 def solve_flat(
-    columns: Mapping[str, np.ndarray], method: str = "roots", threads: int = 0, lam: float | None = None
+    columns: Mapping[str, np.ndarray],
+    method: str = "roots",
+    threads: int = 0,
+    lam: float | None = None,
+    max_eq: int = MAX_EQ,
 ) -> dict[str, np.ndarray]:
     """Solve a batch of points given as flat columns (docs/conventions.md).
 
@@ -55,6 +59,10 @@ def solve_flat(
         1 = the calling thread only (what a Dask task wants).
     lam : float, optional
         QRE precision λ >= 0 (``method="qre"`` only; default :data:`DEFAULT_LAM`).
+    max_eq : int
+        Equilibrium slots per point in the output (1 to :data:`MAX_EQ`). Where more equilibria
+        were found, the selected one is kept in the last slot and status bit 1 is set; ``n_eq``
+        still counts them all.
 
     Returns
     -------
@@ -77,17 +85,37 @@ def solve_flat(
         raise ParameterError("method", method, "one of: " + ", ".join(METHODS))
     if lam is not None and method != "qre":
         raise ParameterError("lam", lam, "only used with method='qre'")
+    if not (isinstance(max_eq, int) and 1 <= max_eq <= MAX_EQ):
+        raise ParameterError("max_eq", max_eq, f"a whole number 1 <= max_eq <= {MAX_EQ}")
     arrays = [np.ascontiguousarray(columns[c], dtype=np.float64).ravel() for c in COLUMNS]
     if method == "qre":
-        return dict(_core.solve_batch(arrays, threads, method, DEFAULT_LAM if lam is None else float(lam)))
+        lam_value = DEFAULT_LAM if lam is None else float(lam)
+        return dict(_core.solve_batch(arrays, threads, method, lam_value, max_eq))
     if method != "reference":
-        return dict(_core.solve_batch(arrays, threads, method))
+        return dict(_core.solve_batch(arrays, threads, method, DEFAULT_LAM, max_eq))
     if method == "reference":
         _core.validate_batch(arrays)
         from .reference import solve_reference
 
-        return solve_reference(dict(zip(COLUMNS, arrays, strict=True)))
+        return keep_slots(solve_reference(dict(zip(COLUMNS, arrays, strict=True))), max_eq)
     raise ParameterError("method", method, "one of: " + ", ".join(METHODS))
+
+
+def keep_slots(result: dict[str, np.ndarray], max_eq: int) -> dict[str, np.ndarray]:
+    """Keep ``max_eq`` equilibrium slots per point (what the engine does natively): where more
+    equilibria were found, keep the selected one in the last slot and set status bit 1."""
+    n_eq = np.asarray(result["n_eq"])
+    out = dict(result)
+    n = n_eq.shape[0]
+    idx = np.broadcast_to(np.arange(max_eq), (n, max_eq)).copy()
+    over = n_eq > max_eq
+    sel = np.argmax(np.asarray(result["selected"]), axis=1)
+    move = over & (sel >= max_eq)
+    idx[move, max_eq - 1] = sel[move]
+    for name in EQ_OUTPUTS:
+        out[name] = np.take_along_axis(np.asarray(result[name]), idx, axis=1)
+    out["status"] = np.where(over, np.asarray(result["status"]) | 1, result["status"])
+    return out
 
 
 def _as_dataarray(name: str, value: Any) -> xr.DataArray:

@@ -101,27 +101,6 @@ def _block_params(spec: SweepSpec, region: tuple[slice, ...], group: Any) -> tup
     return swept, s.stop - s.start
 
 
-def _truncate(result: dict[str, np.ndarray], max_eq: int) -> dict[str, np.ndarray]:
-    """Keep ``max_eq`` equilibrium slots per point; where more were found, keep the selected one
-    in the last slot and set status bit 1."""
-    n_eq = result["n_eq"]
-    over = n_eq > max_eq
-    out = dict(result)
-    if not over.any():
-        for name in EQ_OUTPUTS:
-            out[name] = result[name][:, :max_eq]
-        return out
-    n, width = result["kind"].shape
-    idx = np.broadcast_to(np.arange(max_eq), (n, max_eq)).copy()
-    sel = np.argmax(result["selected"], axis=1)
-    move = over & (sel >= max_eq)
-    idx[move, max_eq - 1] = sel[move]
-    for name in EQ_OUTPUTS:
-        out[name] = np.take_along_axis(result[name], idx, axis=1)
-    out["status"] = np.where(over, result["status"] | 1, result["status"])
-    return out
-
-
 def compute_block(spec: SweepSpec, index: int) -> dict[str, int]:
     """Solve block ``index`` and write it into the store (runs on a Dask worker).
 
@@ -135,9 +114,7 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, int]:
     group = zarr.open_group(spec.store, mode="r+")
     region = block_slices(spec, index)
     swept, n = _block_params(spec, region, group)
-    kwargs = {"lam": spec.lam} if spec.lam is not None else {}
-    result = solve_flat(spec.columns(swept, n), method=spec.method, threads=1, **kwargs)
-    result = _truncate(result, spec.max_eq)
+    result = solve_flat(spec.columns(swept, n), method=spec.method, threads=1, lam=spec.lam, max_eq=spec.max_eq)
     block_shape = tuple(s.stop - s.start for s in region)
     for name in spec.outputs:
         values = result[name]

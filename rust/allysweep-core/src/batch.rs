@@ -2,7 +2,8 @@
 //! shape in which the Python binding, sweeps and benchmarks call the engine.
 
 use crate::dist::{CostDist, TypeDist};
-use crate::equilibrium::{Solution, MAX_EQ};
+use crate::equilibrium::status::TRUNCATED;
+use crate::equilibrium::Solution;
 use crate::error::ModelError;
 use crate::params::Params;
 use crate::solve::solve_unchecked;
@@ -125,9 +126,13 @@ impl<'a> BatchInput<'a> {
     }
 }
 
-/// Output columns: per point `[N]`, per equilibrium `[N * MAX_EQ]` (row-major, point-major).
+/// Output columns: per point `[N]`, per equilibrium `[N * slots]` (row-major, point-major), with
+/// `slots` <= `MAX_EQ` equilibrium slots per point. Where more equilibria were found than slots,
+/// the selected one is kept in the last slot and status bit `TRUNCATED` is set.
 #[derive(Debug)]
 pub struct BatchOutput<'a> {
+    /// Equilibrium slots per point (1..=MAX_EQ).
+    pub slots: usize,
     pub n_eq: &'a mut [i64],
     pub status: &'a mut [i64],
     pub range_lo_alone: &'a mut [f64],
@@ -155,12 +160,12 @@ pub struct BatchOutput<'a> {
 }
 
 macro_rules! split_fields {
-    ($self:ident, $mid:ident, $eqmid:ident; [$($pt:ident),*]; [$($eq:ident),*]) => {{
+    ($self:ident, $mid:ident, $eqmid:ident, $slots:ident; [$($pt:ident),*]; [$($eq:ident),*]) => {{
         $(let $pt = $self.$pt.split_at_mut($mid);)*
         $(let $eq = $self.$eq.split_at_mut($eqmid);)*
         (
-            BatchOutput { $($pt: $pt.0,)* $($eq: $eq.0,)* },
-            BatchOutput { $($pt: $pt.1,)* $($eq: $eq.1,)* },
+            BatchOutput { slots: $slots, $($pt: $pt.0,)* $($eq: $eq.0,)* },
+            BatchOutput { slots: $slots, $($pt: $pt.1,)* $($eq: $eq.1,)* },
         )
     }};
 }
@@ -211,16 +216,17 @@ impl<'a> BatchOutput<'a> {
             }
         }
         for (name, len) in eqs {
-            if len != n * MAX_EQ {
-                return Err(ModelError::ShapeMismatch { name, len, expected: n * MAX_EQ });
+            if len != n * self.slots {
+                return Err(ModelError::ShapeMismatch { name, len, expected: n * self.slots });
             }
         }
         Ok(())
     }
 
     fn split_at(self, mid: usize) -> (BatchOutput<'a>, BatchOutput<'a>) {
-        let eqmid = mid * MAX_EQ;
-        split_fields!(self, mid, eqmid;
+        let eqmid = mid * self.slots;
+        let slots = self.slots;
+        split_fields!(self, mid, eqmid, slots;
             [n_eq, status, range_lo_alone, range_hi_alone, range_lo_joint, range_hi_joint];
             [kind, cutpoint, prob_alliance, belief_alliance, belief_no_alliance, prob_challenge_alliance,
              prob_challenge_no_alliance, prob_war, prob_renege, range_lo_alliance, range_hi_alliance,
@@ -229,14 +235,19 @@ impl<'a> BatchOutput<'a> {
 
     /// Write one point's solution into row `i`.
     fn write(&mut self, i: usize, sol: &Solution) {
-        self.n_eq[i] = sol.n_eq() as i64;
-        self.status[i] = sol.status();
+        let slots = self.slots;
+        let n_eq = sol.n_eq();
+        self.n_eq[i] = n_eq as i64;
+        self.status[i] = sol.status() | if n_eq > slots { TRUNCATED } else { 0 };
         (self.range_lo_alone[i], self.range_hi_alone[i]) = sol.range_alone;
         (self.range_lo_joint[i], self.range_hi_joint[i]) = sol.range_joint;
+        // More equilibria than slots: the selected one must not be the one dropped.
+        let selected = (0..n_eq).find(|&j| sol.get(j).is_some_and(|e| e.selected)).unwrap_or(0);
         let nan = f64::NAN;
-        for j in 0..MAX_EQ {
-            let o = i * MAX_EQ + j;
-            match sol.get(j) {
+        for j in 0..slots {
+            let o = i * slots + j;
+            let source = if j == slots - 1 && n_eq > slots && selected >= slots { selected } else { j };
+            match sol.get(source) {
                 Some(eq) => {
                     self.kind[o] = eq.kind as i8;
                     self.cutpoint[o] = eq.cutpoint;

@@ -147,22 +147,33 @@ fn validate_batch(py: Python<'_>, columns: Vec<PyReadonlyArray1<'_, f64>>) -> Py
 
 /// Solve a batch of points given as the flat input columns of docs/conventions.md.
 ///
-/// Returns a dict of numpy arrays: per point shape (n,), per equilibrium shape (n, MAX_EQ).
+/// Returns a dict of numpy arrays: per point shape (n,), per equilibrium shape (n, max_eq).
+/// `max_eq` (1..=MAX_EQ) equilibrium slots per point: where more were found, the selected one is
+/// kept in the last slot and status bit 1 is set (smaller outputs make large batches faster).
 /// `threads=1` solves on the calling thread (for Dask tasks); 0 uses the engine's rayon pool.
 /// `method`: `roots` (default), `closed_form`, `belief_space` or `qre` (at precision `lam`).
 #[pyfunction]
-#[pyo3(signature = (columns, threads = 0, method = "roots", lam = DEFAULT_LAM))]
+#[pyo3(signature = (columns, threads = 0, method = "roots", lam = DEFAULT_LAM, max_eq = MAX_EQ))]
 fn solve_batch<'py>(
     py: Python<'py>,
     columns: Vec<PyReadonlyArray1<'py, f64>>,
     threads: usize,
     method: &str,
     lam: f64,
+    max_eq: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
+    if !(1..=MAX_EQ).contains(&max_eq) {
+        return Err(ParameterError::new_err((
+            "max_eq",
+            max_eq as f64,
+            format!("1 <= max_eq <= {MAX_EQ}"),
+            None::<usize>,
+        )));
+    }
     let method = parse_method(method, lam)?;
     let input = input_slices(&columns)?;
     let n = input.len();
-    let m = n * MAX_EQ;
+    let m = n * max_eq;
     let mut n_eq = vec![0i64; n];
     let mut status = vec![0i64; n];
     let mut pt: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; n]);
@@ -174,6 +185,7 @@ fn solve_batch<'py>(
         let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11] = &mut eqf;
         let [b0, b1, b2, b3, b4] = &mut eqb;
         let out = BatchOutput {
+            slots: max_eq,
             n_eq: &mut n_eq,
             status: &mut status,
             range_lo_alone: r0,
@@ -207,7 +219,7 @@ fn solve_batch<'py>(
     for (name, v) in ["range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint"].into_iter().zip(pt) {
         dict.set_item(name, PyArray1::from_vec(py, v))?;
     }
-    dict.set_item("kind", PyArray1::from_vec(py, kind).reshape([n, MAX_EQ])?)?;
+    dict.set_item("kind", PyArray1::from_vec(py, kind).reshape([n, max_eq])?)?;
     let float_names = [
         "cutpoint",
         "prob_alliance",
@@ -223,10 +235,10 @@ fn solve_batch<'py>(
         "range_hi_no_alliance",
     ];
     for (name, v) in float_names.into_iter().zip(eqf) {
-        dict.set_item(name, PyArray1::from_vec(py, v).reshape([n, MAX_EQ])?)?;
+        dict.set_item(name, PyArray1::from_vec(py, v).reshape([n, max_eq])?)?;
     }
     for (name, v) in ["stable", "ic_ok", "d1_ok", "selected", "degenerate"].into_iter().zip(eqb) {
-        dict.set_item(name, PyArray1::from_vec(py, v).reshape([n, MAX_EQ])?)?;
+        dict.set_item(name, PyArray1::from_vec(py, v).reshape([n, max_eq])?)?;
     }
     Ok(dict)
 }
