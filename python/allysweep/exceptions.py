@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["AllysweepError", "ParameterError", "SpecError", "StoreError", "EngineError"]
+__all__ = ["AllysweepError", "ParameterError", "SpecError", "StoreError", "EngineError", "PlotError"]
 
 
 class AllysweepError(Exception):
@@ -64,3 +64,27 @@ class StoreError(AllysweepError):
 
 class EngineError(AllysweepError, RuntimeError):
     """An internal failure of the Rust engine (a bug: please report it). Never a bad input."""
+
+
+class PlotError(AllysweepError, ValueError):
+    """A plot asked for a dimension (or variable) the cube does not have.
+
+    Attributes
+    ----------
+    name : str
+        The missing dimension or variable.
+    available : tuple of str
+        What the cube offers instead.
+    what : str
+        ``"dimension"`` or ``"variable"``.
+    """
+
+    def __init__(self, name: str, available: tuple[str, ...] | list[str], what: str = "dimension"):
+        self.name = name
+        self.available = tuple(available)
+        self.what = what
+        shown = ", ".join(self.available) if self.available else "none"
+        super().__init__(f"the cube has no {what} `{name}`; available: {shown}")
+
+    def __reduce__(self):
+        return (type(self), (self.name, self.available, self.what))

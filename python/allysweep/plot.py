@@ -1,0 +1,734 @@
+"""Views of solved datasets and sweep cubes: regime maps, heatmaps, line plots and bargaining
+ranges (HoloViews with the Bokeh backend; imported only when a plot is made).
+
+Every function takes what :func:`allysweep.solve`, :func:`allysweep.sweep` or
+:func:`allysweep.open_cube` return:
+
+- **grid** cubes have one dimension per swept parameter (plus ``eq``); the two plotted
+  parameters become the axes and every *other* dimension gets a widget (a slider for numbers);
+- **sampled** cubes (``lhs``, ``sobol``, ``list`` designs) have one dimension ``point`` with the
+  parameters as coordinates along it; they are drawn as scattered points.
+
+Per-equilibrium variables (dimension ``eq``) are reduced to the ``selected`` equilibrium unless
+``eq=`` names a slot; :func:`lines` draws every equilibrium.
+
+Large cubes: a map never draws more than ``max_cells`` values along an axis. Where an axis is
+longer, every ``ceil(n / max_cells)``-th value is kept (nearest-sample decimation: a regime map
+keeps exact equilibrium kinds instead of averaging category codes, and nothing beyond HoloViews
+and Bokeh is needed). Sampled designs draw their first ``max_points`` points, which for Sobol and
+LHS designs still cover the whole box. The data of one frame is read from the (lazy) cube only
+when that frame is shown.
+
+Asking for a dimension or variable the cube does not have raises
+:class:`allysweep.exceptions.PlotError` naming what is available.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .exceptions import PlotError
+from .parameters import KIND_NAMES
+
+__all__ = [
+    "regime_map",
+    "heatmap",
+    "lines",
+    "bargaining_ranges",
+    "available_axes",
+    "KIND_COLORS",
+    "MAX_CELLS",
+    "MAX_POINTS",
+    "MAX_FRAMES",
+]
+
+#: Most values drawn along one axis of a map (longer axes are decimated, see the module doc).
+MAX_CELLS = 400
+#: Most points drawn from a sampled design.
+MAX_POINTS = 20_000
+#: Most frames pre-rendered by a static view (``dynamic=False``, e.g. the HTML report).
+MAX_FRAMES = 48
+
+#: Colour of each equilibrium kind; ``"none"`` is a point without any equilibrium.
+KIND_COLORS: dict[str, str] = {
+    "none": "#d9d9d9",
+    "cutpoint_honest": "#1b9e77",
+    "cutpoint_bluff": "#d95f02",
+    "pool_no_alliance": "#7570b3",
+    "pool_alliance": "#e7298a",
+    "separating": "#66a61e",
+    "hybrid": "#e6ab02",
+}
+_KIND_CODES = {name: code for code, name in enumerate(KIND_NAMES)} | {"none": -1}
+_PALETTE = [KIND_COLORS["none"], *(KIND_COLORS[name] for name in KIND_NAMES)]
+
+#: Intervals drawn by :func:`bargaining_ranges`: label -> (low variable, high variable, colour).
+RANGES: dict[str, tuple[str, str, str]] = {
+    "D alone": ("range_lo_alone", "range_hi_alone", "#7f7f7f"),
+    "D and ally (joint)": ("range_lo_joint", "range_hi_joint", "#1f77b4"),
+    "after alliance": ("range_lo_alliance", "range_hi_alliance", "#2ca02c"),
+    "without alliance": ("range_lo_no_alliance", "range_hi_no_alliance", "#d62728"),
+}
+STATUS_QUO = 1.0
+
+_SIZE = {"width": 720, "height": 440}
+
+
+# --------------------------------------------------------------------------- plumbing
+def _hv() -> Any:
+    """HoloViews with the Bokeh backend loaded (as ``hv.extension("bokeh")``, once)."""
+    try:
+        import holoviews as hv
+    except ImportError:
+        raise ImportError("allysweep.plot needs the plot extra: pip install 'allysweep[plot]'") from None
+    if "bokeh" not in hv.Store.loaded_backends():
+        hv.extension("bokeh")
+    elif hv.Store.current_backend != "bokeh":
+        hv.Store.set_current_backend("bokeh")
+    return hv
+
+
+def _is_sampled(ds: xr.Dataset) -> bool:
+    return "point" in ds.dims
+
+
+def available_axes(ds: xr.Dataset) -> tuple[str, ...]:
+    """The parameters a view can put on an axis.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A solved dataset or a sweep cube.
+
+    Returns
+    -------
+    tuple of str
+        Grid cubes: every dimension except ``eq``. Sampled cubes: every coordinate along
+        ``point`` (the sampled parameters).
+    """
+    if _is_sampled(ds):
+        return tuple(str(n) for n, c in ds.coords.items() if c.dims == ("point",) and n != "point")
+    return tuple(str(d) for d in ds.dims if d != "eq")
+
+
+def _check_axes(ds: xr.Dataset, names: Sequence[str]) -> None:
+    available = available_axes(ds)
+    for name in names:
+        if name not in available:
+            raise PlotError(name, available)
+    if len(set(names)) != len(names):
+        raise ValueError(f"the axes must be different dimensions, got {', '.join(names)}")
+
+
+def _check_var(ds: xr.Dataset, var: str) -> None:
+    if var not in ds.data_vars:
+        raise PlotError(var, tuple(str(v) for v in ds.data_vars), "variable")
+
+
+def _check_eq(ds: xr.Dataset, eq: str | int) -> None:
+    if eq == "selected":
+        return
+    n = ds.sizes.get("eq", 0)
+    if isinstance(eq, bool) or not isinstance(eq, int | np.integer) or not 0 <= int(eq) < n:
+        raise PlotError(str(eq), ("selected", *(str(i) for i in range(n))), "equilibrium slot")
+
+
+def _label(obj: xr.DataArray | None, name: str) -> tuple[str, str | None]:
+    """(label, unit) of a variable or coordinate from its ``long_name`` / ``units``."""
+    attrs = dict(obj.attrs) if obj is not None else {}
+    long_name = str(attrs.get("long_name", name))
+    label = name if long_name == name else f"{name}: {long_name}"
+    units = attrs.get("units")
+    return label, (None if units in (None, "", "1") else str(units))
+
+
+def _dim(ds: xr.Dataset, name: str, **kw: Any) -> Any:
+    hv = _hv()
+    obj = ds[name] if name in ds.variables else None
+    label, unit = _label(obj, name)
+    return hv.Dimension(name, label=label, unit=unit, **kw)
+
+
+def _other_dims(ds: xr.Dataset, axes: Sequence[str]) -> dict[str, np.ndarray]:
+    """Dimensions that get a widget: everything but the axes, ``eq`` and ``point``."""
+    if _is_sampled(ds):
+        return {}
+    return {str(d): np.asarray(ds[d].values) for d in ds.dims if d not in (*axes, "eq")}
+
+
+def _thin(values: np.ndarray, m: int) -> np.ndarray:
+    if len(values) <= m:
+        return values
+    return values[np.unique(np.linspace(0, len(values) - 1, max(m, 2)).round().astype(int))]
+
+
+def _py(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _frames(
+    ds: xr.Dataset,
+    others: Mapping[str, np.ndarray],
+    build: Callable[[dict[str, Any]], Any],
+    dynamic: bool,
+    max_frames: int = MAX_FRAMES,
+) -> Any:
+    """One element if nothing is left over; else a DynamicMap (live widgets) or a HoloMap
+    (every frame pre-rendered, at most :data:`MAX_FRAMES`, for static HTML)."""
+    hv = _hv()
+    if not others:
+        return build({})
+    values = dict(others)
+    if not dynamic:
+        per_dim = max(int(math.floor(max_frames ** (1 / len(values)) + 1e-9)), 1)
+        values = {d: _thin(v, per_dim) for d, v in values.items()}
+    kdims = [_dim(ds, d, values=[_py(v) for v in vals]) for d, vals in values.items()]
+    names = list(values)
+
+    def callback(*key: Any) -> Any:
+        return build(dict(zip(names, key, strict=True)))
+
+    if dynamic:
+        return hv.DynamicMap(callback, kdims=kdims)
+    keys = itertools.product(*[[_py(v) for v in vals] for vals in values.values()])
+    return hv.HoloMap({key: callback(*key) for key in keys}, kdims=kdims)
+
+
+def _frame(ds: xr.Dataset, selection: Mapping[str, Any], names: Sequence[str]) -> xr.Dataset:
+    """The variables ``names`` at one selection of the widget dimensions, loaded."""
+    sub = ds[[n for n in dict.fromkeys(names) if n in ds.data_vars]]
+    if selection:
+        sub = sub.sel(dict(selection), method="nearest")
+    return sub.load()
+
+
+def _decimate(ds: xr.Dataset, axes: Sequence[str], max_cells: int) -> xr.Dataset:
+    steps = {d: -(-ds.sizes[d] // max_cells) for d in axes}
+    return ds.isel({d: slice(None, None, s) for d, s in steps.items() if s > 1})
+
+
+def _pick_eq(frame: xr.Dataset, var: str, eq: str | int) -> xr.DataArray:
+    """``var`` at the selected equilibrium (NaN where none) or at slot ``eq``."""
+    da = frame[var]
+    if "eq" not in da.dims:
+        return da
+    if eq == "selected":
+        sel = frame["selected"]
+        return da.isel(eq=sel.argmax("eq")).where(sel.any("eq"))
+    return da.isel(eq=int(eq))
+
+
+def _eq_note(eq: str | int) -> str:
+    return "selected equilibrium" if eq == "selected" else f"equilibrium slot {eq}"
+
+
+def _is_regular(values: np.ndarray) -> bool:
+    if len(values) < 2:
+        return False
+    step = np.diff(values.astype(float))
+    return bool(np.all(step > 0) and np.allclose(step, step[0], rtol=1e-6, atol=0))
+
+
+def _raster(ds: xr.Dataset, x: str, y: str, arrays: Sequence[np.ndarray], vdims: Sequence[Any]) -> Any:
+    """An Image on a regular grid, a QuadMesh otherwise (log-spaced axes, explicit values)."""
+    hv = _hv()
+    xs, ys = np.asarray(ds[x].values, dtype=float), np.asarray(ds[y].values, dtype=float)
+    kdims = [_dim(ds, x), _dim(ds, y)]
+    if len(xs) < 2 or len(ys) < 2:
+        raise ValueError(f"a map needs at least two values along each axis; {x} has {len(xs)}, {y} has {len(ys)}")
+    data = (xs, ys, *[np.asarray(a, dtype=float) for a in arrays])
+    if _is_regular(xs) and _is_regular(ys):
+        return hv.Image(data, kdims=kdims, vdims=list(vdims))
+    return hv.QuadMesh(data, kdims=kdims, vdims=list(vdims))
+
+
+def _grid_2d(frame: xr.Dataset, da: xr.DataArray, x: str, y: str) -> np.ndarray:
+    return np.asarray(da.transpose(y, x).values, dtype=float)
+
+
+def _kind_formatter() -> Any:
+    from bokeh.models import CustomJSHover
+
+    names = ["no equilibrium", *KIND_NAMES]
+    return CustomJSHover(
+        code=f"const names = {names!r}; const i = Math.round(value) + 1;"
+        "return (i >= 0 && i < names.length) ? names[i] : 'no equilibrium';"
+    )
+
+
+def _legend_swatches(codes: Sequence[int]) -> list[Any]:
+    """Empty, labelled markers: a legend of the kinds present (Images have no legend)."""
+    hv = _hv()
+    out = []
+    for code in sorted(codes):
+        name = "none" if code < 0 else KIND_NAMES[code]
+        label = "no equilibrium" if code < 0 else name
+        out.append(hv.Points([(np.nan, np.nan)], label=label).opts(color=KIND_COLORS[name], marker="square", size=12))
+    return out
+
+
+def _share_multi(n_eq: np.ndarray) -> float:
+    n = np.asarray(n_eq)
+    return float((n > 1).mean()) if n.size else 0.0
+
+
+def _selection_title(selection: Mapping[str, Any]) -> str:
+    return ", ".join(f"{d} = {v:.4g}" if isinstance(v, float) else f"{d} = {v}" for d, v in selection.items())
+
+
+# --------------------------------------------------------------------------- regime map
+def regime_map(
+    ds: xr.Dataset,
+    x: str,
+    y: str,
+    *,
+    eq: str | int = "selected",
+    dynamic: bool = True,
+    max_cells: int = MAX_CELLS,
+    hover: bool = True,
+    width: int = _SIZE["width"],
+    height: int = _SIZE["height"],
+) -> Any:
+    """Where each kind of equilibrium is played: the equilibrium kind over two parameters.
+
+    Colours are categorical (:data:`KIND_COLORS`, with a legend of kind names); points with
+    several equilibria are outlined in black (grid cubes) or ringed (sampled cubes), and the
+    title gives their share. Hovering shows the kind and the number of equilibria.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A solved dataset or sweep cube with ``kind``, ``selected`` and ``n_eq``.
+    x, y : str
+        The parameters on the axes: dimensions of a grid cube, or coordinates along ``point``
+        of a sampled cube.
+    eq : "selected" or int
+        Colour by the selected equilibrium (default) or by equilibrium slot ``eq``.
+    dynamic : bool
+        With remaining dimensions: a ``DynamicMap`` whose frames are drawn on demand (for
+        notebooks and servers, default) or a ``HoloMap`` with every frame pre-rendered (at most
+        :data:`MAX_FRAMES`, evenly thinned) for static HTML.
+    max_cells : int
+        Most values drawn along an axis; longer axes are decimated (module docstring).
+    hover : bool
+        Attach a hover tool to the map.
+    width, height : int
+        Size in screen pixels.
+
+    Returns
+    -------
+    holoviews.Overlay, DynamicMap or HoloMap
+        Displayable in a notebook; ``holoviews.render`` gives the Bokeh figure.
+
+    Raises
+    ------
+    PlotError
+        ``x`` or ``y`` is not a dimension (or sampled coordinate) of ``ds``, or ``eq`` is not
+        a slot.
+
+    Examples
+    --------
+    >>> import numpy as np, allysweep as asw
+    >>> from allysweep import plot
+    >>> ds = asw.solve(k=np.linspace(0, 0.12, 25), r=np.linspace(0, 0.14, 29))
+    >>> view = plot.regime_map(ds, "k", "r")
+    """
+    _check_axes(ds, [x, y])
+    _check_eq(ds, eq)
+    for var in ("kind", "selected", "n_eq"):
+        _check_var(ds, var)
+    hv = _hv()
+    if _is_sampled(ds):
+        return _regime_points(ds, x, y, eq, width, height)
+    others = _other_dims(ds, [x, y])
+    small = _decimate(ds, [x, y], max_cells)
+
+    def build(selection: dict[str, Any]) -> Any:
+        frame = _frame(small, selection, ["kind", "selected", "n_eq"])
+        kind = _pick_eq(frame, "kind", eq).fillna(-1)
+        n_eq = frame["n_eq"]
+        kind2d, n2d = _grid_2d(frame, kind, x, y), _grid_2d(frame, n_eq, x, y)
+        vdims = [hv.Dimension("kind", label="equilibrium kind"), hv.Dimension("n_eq", label="number of equilibria")]
+        img = _raster(frame, x, y, [kind2d, n2d], vdims).opts(
+            cmap=_PALETTE,
+            clim=(-1.5, len(KIND_NAMES) - 0.5),
+            color_levels=len(_PALETTE),
+            colorbar=False,
+            tools=["hover"] if hover else [],
+            hover_tooltips=[(x, "$x"), (y, "$y"), ("kind", "@kind{custom}"), ("equilibria", "@n_eq")],
+            hover_formatters={"@kind": _kind_formatter()},
+        )
+        layers = [img, *_legend_swatches(np.unique(kind2d).astype(int).tolist())]
+        multi = (n2d > 1).astype(float)
+        if 0 < multi.mean() < 1:
+            mask = _raster(frame, x, y, [multi], ["several"])
+            outline = hv.operation.contours(mask, levels=[0.5], filled=False)
+            layers.append(outline.relabel("several equilibria (outlined)").opts(color="black", line_width=2))
+        share = _share_multi(n2d)
+        title = f"Regime map ({_eq_note(eq)})\nseveral equilibria at {share:.0%} of points"
+        if selection:
+            title += f"; {_selection_title(selection)}"
+        return hv.Overlay(layers).opts(
+            title=title, width=width, height=height, legend_position="right", show_legend=True
+        )
+
+    return _frames(ds, others, build, dynamic)
+
+
+def _points_frame(ds: xr.Dataset, x: str, y: str | None, names: Sequence[str]) -> xr.Dataset:
+    sub = ds[[n for n in dict.fromkeys(names) if n in ds.data_vars]].isel(point=slice(0, MAX_POINTS))
+    coords = [c for c in (x, y) if c is not None]
+    return sub.assign_coords({c: ds[c].isel(point=slice(0, MAX_POINTS)) for c in coords}).load()
+
+
+def _regime_points(ds: xr.Dataset, x: str, y: str, eq: str | int, width: int, height: int) -> Any:
+    hv = _hv()
+    frame = _points_frame(ds, x, y, ["kind", "selected", "n_eq"])
+    kind = np.asarray(_pick_eq(frame, "kind", eq).fillna(-1).values).astype(int)
+    xs, ys, n_eq = frame[x].values, frame[y].values, frame["n_eq"].values
+    kdims = [_dim(ds, x), _dim(ds, y)]
+    layers = []
+    for code in sorted(np.unique(kind).tolist()):
+        name = "none" if code < 0 else KIND_NAMES[code]
+        m = kind == code
+        pts = hv.Points(
+            (xs[m], ys[m], n_eq[m]), kdims=kdims, vdims=["n_eq"], label="no equilibrium" if code < 0 else name
+        )
+        layers.append(pts.opts(color=KIND_COLORS[name], size=6, tools=["hover"]))
+    multi = n_eq > 1
+    if multi.any():
+        ring = hv.Points((xs[multi], ys[multi]), kdims=kdims, label="several equilibria (ringed)")
+        layers.append(ring.opts(fill_alpha=0, line_color="black", size=9))
+    title = f"Regime map ({_eq_note(eq)})\nseveral equilibria at {_share_multi(n_eq):.0%} of points"
+    return hv.Overlay(layers).opts(title=title, width=width, height=height, legend_position="right")
+
+
+# --------------------------------------------------------------------------- heatmap
+def heatmap(
+    ds: xr.Dataset,
+    var: str,
+    x: str,
+    y: str,
+    *,
+    eq: str | int = "selected",
+    dynamic: bool = True,
+    max_cells: int = MAX_CELLS,
+    cmap: str = "viridis",
+    hover: bool = True,
+    width: int = _SIZE["width"],
+    height: int = _SIZE["height"],
+) -> Any:
+    """Any output over two parameters, with a colour bar labelled from the variable's
+    ``long_name`` and ``units``.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A solved dataset or sweep cube.
+    var : str
+        The output to colour by (``prob_war``, ``prob_renege``, ``n_eq``, ...). Flags are drawn as
+        0/1.
+    x, y : str
+        The parameters on the axes (see :func:`regime_map`).
+    eq : "selected" or int
+        For per-equilibrium outputs: the selected equilibrium (default; NaN where there is none)
+        or slot ``eq``.
+    dynamic, max_cells, hover, width, height
+        As in :func:`regime_map`.
+    cmap : str
+        A colour map name known to HoloViews.
+
+    Returns
+    -------
+    holoviews.Image, QuadMesh, Points, DynamicMap or HoloMap
+
+    Raises
+    ------
+    PlotError
+        ``var`` is not a variable, ``x``/``y`` not a dimension of ``ds``, or ``eq`` not a slot.
+
+    Examples
+    --------
+    >>> import numpy as np, allysweep as asw
+    >>> from allysweep import plot
+    >>> ds = asw.solve(k=np.linspace(0, 0.12, 25), r=np.linspace(0, 0.14, 29))
+    >>> view = plot.heatmap(ds, "prob_war", "k", "r")
+    """
+    _check_var(ds, var)
+    _check_axes(ds, [x, y])
+    _check_eq(ds, eq)
+    hv = _hv()
+    label, unit = _label(ds[var], var)
+    vdim = hv.Dimension(var, label=label, unit=unit)
+    note = f" ({_eq_note(eq)})" if "eq" in ds[var].dims else ""
+    names = [var, "selected", "n_eq"]
+    if _is_sampled(ds):
+        frame = _points_frame(ds, x, y, names)
+        values = np.asarray(_pick_eq(frame, var, eq).values, dtype=float)
+        pts = hv.Points((frame[x].values, frame[y].values, values), kdims=[_dim(ds, x), _dim(ds, y)], vdims=[vdim])
+        return pts.opts(
+            color=var, cmap=cmap, colorbar=True, size=6, tools=["hover"], width=width, height=height,
+            title=f"{label}{note}",
+        )  # fmt: skip
+    others = _other_dims(ds, [x, y])
+    small = _decimate(ds, [x, y], max_cells)
+
+    def build(selection: dict[str, Any]) -> Any:
+        frame = _frame(small, selection, names)
+        values = _grid_2d(frame, _pick_eq(frame, var, eq).astype(float), x, y)
+        title = f"{label}{note}"
+        if selection:
+            title += f"\n{_selection_title(selection)}"
+        return _raster(frame, x, y, [values], [vdim]).opts(
+            cmap=cmap,
+            colorbar=True,
+            clipping_colors={"NaN": "#eeeeee"},
+            tools=["hover"] if hover else [],
+            width=width,
+            height=height,
+            title=title,
+        )
+
+    return _frames(ds, others, build, dynamic)
+
+
+# --------------------------------------------------------------------------- lines
+def lines(
+    ds: xr.Dataset,
+    var: str | Sequence[str],
+    x: str,
+    *,
+    dynamic: bool = True,
+    width: int = _SIZE["width"],
+    height: int = 320,
+) -> Any:
+    """Outputs against one parameter, every equilibrium drawn.
+
+    Each equilibrium is a marker coloured by its kind (so branches of different kinds are never
+    joined by a line); the selected equilibrium is also joined by a black line. Per-point
+    outputs (``n_eq``, full-information ranges) are one line.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A solved dataset or sweep cube.
+    var : str or sequence of str
+        One output, or several (one panel each, sharing the widgets).
+    x : str
+        The parameter on the horizontal axis.
+    dynamic, width, height
+        As in :func:`regime_map`.
+
+    Returns
+    -------
+    holoviews.Overlay, Layout, DynamicMap or HoloMap
+
+    Raises
+    ------
+    PlotError
+        A variable or ``x`` the cube does not have.
+
+    Examples
+    --------
+    >>> import numpy as np, allysweep as asw
+    >>> from allysweep import plot
+    >>> view = plot.lines(asw.solve(k=np.linspace(0, 0.12, 61)), ["prob_war", "prob_renege"], "k")
+    """
+    names = [var] if isinstance(var, str) else list(var)
+    for name in names:
+        _check_var(ds, name)
+    _check_axes(ds, [x])
+    for v in ("kind", "selected"):
+        _check_var(ds, v)
+    panels = [_lines_one(ds, name, x, dynamic, width, height) for name in names]
+    if len(panels) == 1:
+        return panels[0]
+    hv = _hv()
+    return hv.Layout(panels).cols(1 if width > 500 else 2).opts(title="")
+
+
+def _lines_one(ds: xr.Dataset, var: str, x: str, dynamic: bool, width: int, height: int) -> Any:
+    hv = _hv()
+    label, unit = _label(ds[var], var)
+    vdim = hv.Dimension(var, label=label, unit=unit)
+    kdim = _dim(ds, x)
+    per_eq = "eq" in ds[var].dims
+    names = [var, "kind", "selected"]
+
+    def draw(frame: xr.Dataset, title: str, sampled: bool) -> Any:
+        xs = np.asarray(frame[x].values, dtype=float)
+        if not per_eq:
+            element = hv.Scatter if sampled else hv.Curve
+            return element((xs, np.asarray(frame[var].values, dtype=float)), kdims=[kdim], vdims=[vdim]).opts(
+                title=title, width=width, height=height, tools=["hover"], color="black"
+            )
+        values = np.asarray(frame[var].transpose(..., "eq").values, dtype=float)
+        kinds = np.asarray(frame["kind"].transpose(..., "eq").values).astype(int)
+        xx = np.broadcast_to(xs[:, None], values.shape)
+        layers = []
+        for code in sorted(set(np.unique(kinds).tolist()) - {-1}):
+            m = (kinds == code) & np.isfinite(values)
+            if not m.any():
+                continue
+            name = KIND_NAMES[code]
+            layers.append(
+                hv.Scatter((xx[m], values[m]), kdims=[kdim], vdims=[vdim], label=name).opts(
+                    color=KIND_COLORS[name], size=6, tools=["hover"]
+                )
+            )
+        if not sampled:
+            selected = np.asarray(_pick_eq(frame, var, "selected").values, dtype=float)
+            layers.append(
+                hv.Curve((xs, selected), kdims=[kdim], vdims=[vdim], label="selected").opts(
+                    color="black", line_width=1.5
+                )
+            )
+        if not layers:
+            layers.append(hv.Curve(([], []), kdims=[kdim], vdims=[vdim]))
+        return hv.Overlay(layers).opts(title=title, width=width, height=height, legend_position="right")
+
+    if _is_sampled(ds):
+        frame = _points_frame(ds, x, None, names)
+        return draw(frame, f"{label}, every equilibrium", True)
+    others = _other_dims(ds, [x])
+
+    def build(selection: dict[str, Any]) -> Any:
+        frame = _frame(ds, selection, names)
+        title = f"{label}, every equilibrium" if per_eq else label
+        if selection:
+            title += f"\n{_selection_title(selection)}"
+        return draw(frame, title, False)
+
+    return _frames(ds, others, build, dynamic)
+
+
+# --------------------------------------------------------------------------- bargaining ranges
+def bargaining_ranges(
+    ds: xr.Dataset,
+    x: str | None = None,
+    *,
+    eq: str | int = "selected",
+    dynamic: bool = True,
+    width: int = _SIZE["width"],
+    height: int = 360,
+) -> Any:
+    """The bargaining ranges over D's share of the good (MODEL.md §1, §8), status quo marked.
+
+    Four intervals: D alone ``[p - c_D, p + c̄]``, D and ally with full information (joint),
+    and, at the chosen equilibrium, after an alliance and without one. The status quo x = 1 is
+    a dashed line: the challenger challenges when it lies above the range.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A solved dataset or sweep cube with the ``range_*`` outputs.
+    x : str, optional
+        Draw the ranges as bands against this parameter. Default: the intervals at one point,
+        with a widget for every dimension (grid) or for the design point (sampled).
+    eq : "selected" or int
+        The equilibrium whose signal-dependent ranges are drawn.
+    dynamic, width, height
+        As in :func:`regime_map`.
+
+    Returns
+    -------
+    holoviews.Overlay, DynamicMap or HoloMap
+
+    Raises
+    ------
+    PlotError
+        ``x`` is not a dimension of ``ds``, a ``range_*`` output is missing, or ``eq`` is not a
+        slot.
+
+    Examples
+    --------
+    >>> import allysweep as asw
+    >>> from allysweep import plot
+    >>> view = plot.bargaining_ranges(asw.solve(k=0.03))
+    """
+    if x is not None:
+        _check_axes(ds, [x])
+    _check_eq(ds, eq)
+    names = [v for lo_hi in RANGES.values() for v in lo_hi[:2]] + ["selected"]
+    for name in names:
+        _check_var(ds, name)
+    hv = _hv()
+    share = hv.Dimension("share", label="D's share of the good x", range=(0, 1.05))
+    eq_note = _eq_note(eq)
+
+    def intervals(frame: xr.Dataset, title: str) -> Any:
+        segments, labels = [], []
+        for i, (label, (lo, hi, color)) in enumerate(RANGES.items()):
+            a, b = float(_pick_eq(frame, lo, eq)), float(_pick_eq(frame, hi, eq))
+            labels.append((i, label))
+            if math.isfinite(a) and math.isfinite(b):
+                segments.append(
+                    hv.Segments([(a, i, b, i)], kdims=[share, "y", "x1", "y1"], label=label).opts(
+                        color=color, line_width=14
+                    )
+                )
+        quo = hv.VLine(STATUS_QUO).opts(color="black", line_dash="dashed")
+        note = hv.Text(STATUS_QUO, len(RANGES) - 0.45, "status quo x = 1 ").opts(
+            text_align="right", text_font_size="9pt"
+        )
+        return hv.Overlay([*segments, quo, note]).opts(
+            title=title,
+            width=width,
+            height=height,
+            yticks=labels,
+            ylim=(-0.7, len(RANGES) - 0.3),
+            xlim=(0, 1.05),
+            ylabel="",
+            legend_position="right",
+            show_legend=False,
+        )
+
+    def bands(frame: xr.Dataset, title: str) -> Any:
+        xs = np.asarray(frame[x].values, dtype=float)
+        layers = []
+        for label, (lo, hi, color) in RANGES.items():
+            a = np.asarray(_pick_eq(frame, lo, eq).values, dtype=float)
+            b = np.asarray(_pick_eq(frame, hi, eq).values, dtype=float)
+            if _is_sampled(ds):
+                el = hv.Segments((xs, a, xs, b), kdims=[_dim(ds, x), share, "x1", "y1"], label=label)
+                layers.append(el.opts(color=color, alpha=0.5, line_width=3))
+            else:
+                el = hv.Area((xs, a, b), kdims=[_dim(ds, x)], vdims=[share, "share_hi"], label=label)
+                layers.append(el.opts(color=color, alpha=0.3, line_color=color))
+        layers.append(hv.HLine(STATUS_QUO).opts(color="black", line_dash="dashed"))
+        if len(xs):
+            layers.append(
+                hv.Text(float(np.nanmin(xs)), STATUS_QUO + 0.02, " status quo x = 1").opts(
+                    text_align="left", text_font_size="9pt"
+                )
+            )
+        return hv.Overlay(layers).opts(
+            title=title, width=width, height=height, ylim=(0, 1.05), legend_position="right", ylabel=share.label
+        )
+
+    title0 = f"Bargaining ranges ({eq_note})"
+    if _is_sampled(ds):
+        if x is not None:
+            return bands(_points_frame(ds, x, None, names), title0)
+        n = min(ds.sizes["point"], MAX_FRAMES if not dynamic else MAX_POINTS)
+        others = {"point": np.arange(n)}
+    else:
+        others = _other_dims(ds, [x] if x is not None else [])
+
+    def build(selection: dict[str, Any]) -> Any:
+        if _is_sampled(ds):
+            frame = ds[names].isel(point=int(selection["point"])).load()
+            params = {c: float(ds[c][int(selection["point"])]) for c in available_axes(ds)}
+            title = f"{title0}\n{_selection_title(params)}"
+        else:
+            frame = _frame(ds, selection, names)
+            title = f"{title0}\n{_selection_title(selection)}" if selection else title0
+        return intervals(frame, title) if x is None else bands(frame, title)
+
+    return _frames(ds, others, build, dynamic)
