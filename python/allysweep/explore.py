@@ -1,0 +1,234 @@
+"""The interactive explorer (a Panel app) and the self-contained HTML report over a cube.
+
+``allysweep explore STORE`` serves :func:`explorer`; ``allysweep report STORE -o FILE`` calls
+:func:`write_report`. Both need the ``plot`` extra (Panel, HoloViews, Bokeh).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from . import plot
+from .exceptions import PlotError
+from .parameters import KIND_NAMES
+
+__all__ = ["explorer", "write_report", "HOVER_CELLS"]
+
+#: Most cells per axis carried by the explorer's hover layer (every equilibrium of each cell).
+HOVER_CELLS = 120
+#: Outputs shown per equilibrium in the explorer's hover.
+_HOVER_OUTPUTS = ("cutpoint", "prob_alliance", "prob_war", "prob_renege")
+
+
+def _variables(ds: xr.Dataset) -> list[str]:
+    names = [str(v) for v in ds.data_vars if v != "status"]
+    return ["kind", *[n for n in names if n != "kind"]] if "kind" in names else names
+
+
+def _hover_layer(frame: xr.Dataset, x: str, y: str) -> Any:
+    """A transparent image over the map whose hover lists every equilibrium of the cell."""
+    from bokeh.models import HoverTool
+
+    frame = plot._decimate(frame, [x, y], HOVER_CELLS)
+    n_slots = frame.sizes.get("eq", 0)
+    arrays, vdims = [plot._grid_2d(frame, frame["n_eq"], x, y)], ["n_eq"]
+    tooltips = [(x, "$x"), (y, "$y"), ("equilibria", "@n_eq")]
+    formatters = {}
+    shown = [v for v in _HOVER_OUTPUTS if v in frame.data_vars]
+    for i in range(n_slots):
+        kind = frame["kind"].isel(eq=i).astype(float)
+        sel = frame["selected"].isel(eq=i).astype(float)
+        arrays += [plot._grid_2d(frame, kind, x, y), plot._grid_2d(frame, sel, x, y)]
+        vdims += [f"kind{i}", f"selected{i}"]
+        text = f"@{{kind{i}}}{{custom}} (selected: @{{selected{i}}})"
+        for v in shown:
+            arrays.append(plot._grid_2d(frame, frame[v].isel(eq=i).astype(float), x, y))
+            vdims.append(f"{v}{i}")
+            text += f" {v}=@{{{v}{i}}}{{0.000}}"
+        tooltips.append((f"eq {i}", text))
+        formatters[f"@{{kind{i}}}"] = plot._kind_formatter()
+    hover = HoverTool(tooltips=tooltips, formatters=formatters)
+    layer = plot._raster(frame, x, y, arrays, vdims)
+    return layer.opts(alpha=0, tools=[hover], colorbar=False)
+
+
+def _summary(frame: xr.Dataset, selection: dict[str, Any]) -> str:
+    """One line of Markdown describing the map currently shown (its selection and kinds)."""
+    parts = [plot._selection_title(selection)] if selection else []
+    if "kind" in frame and "selected" in frame:
+        kind = np.asarray(plot._pick_eq(frame, "kind", "selected").fillna(-1).values).astype(int).ravel()
+        counts = [f"{('no equilibrium' if c < 0 else KIND_NAMES[c])} {np.mean(kind == c):.0%}" for c in np.unique(kind)]
+        parts.append("selected kinds: " + ", ".join(counts))
+    if "n_eq" in frame:
+        parts.append(f"several equilibria at {float((frame['n_eq'] > 1).mean()):.0%} of points")
+    return " · ".join(parts)
+
+
+def explorer(ds: xr.Dataset, title: str | None = None) -> Any:
+    """A Panel app over a cube: the variable, the two axes and the equilibrium are chosen from
+    drop-downs, every other dimension has a slider, and hovering a cell lists every equilibrium
+    there (kind, whether selected, and the main outputs).
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A sweep cube (or a solved dataset) with at least two swept parameters.
+    title : str, optional
+        Page heading (default: the cube's ``title`` attribute).
+
+    Returns
+    -------
+    panel.layout.Column
+        Serve it (``panel.serve``) or display it in a notebook.
+
+    Raises
+    ------
+    PlotError
+        The cube has fewer than two parameters to put on the axes.
+    """
+    import panel as pn
+
+    axes = plot.available_axes(ds)
+    if len(axes) < 2:
+        raise PlotError("a second axis", axes)
+    sampled = plot._is_sampled(ds)
+    variable = pn.widgets.Select(name="variable", options=_variables(ds), value="kind")
+    x_axis = pn.widgets.Select(name="x axis", options=list(axes), value=axes[0])
+    y_axis = pn.widgets.Select(name="y axis", options=list(axes), value=axes[1])
+    slots = {"selected": "selected", **{f"slot {i}": i for i in range(ds.sizes.get("eq", 0))}}
+    equilibrium = pn.widgets.Select(name="equilibrium", options=slots, value="selected")
+    sliders: dict[str, Any] = {}
+    if not sampled:
+        for d in axes:
+            values = [plot._py(v) for v in np.asarray(ds[d].values)]
+            label, unit = plot._label(ds[d] if d in ds.variables else None, d)
+            name = f"{label} ({unit})" if unit else label
+            sliders[d] = pn.widgets.DiscreteSlider(name=name, options=values, value=values[0], width=320)
+
+    def view(var: str, x: str, y: str, eq: Any, *values: Any) -> Any:
+        if x == y:
+            return pn.pane.Markdown("Choose two different axes.")
+        selection = {d: v for (d, v) in zip(sliders, values, strict=True) if d not in (x, y)}
+        for d, slider in sliders.items():
+            slider.visible = d not in (x, y)
+        sub = ds.sel(selection, method="nearest") if selection else ds
+        if var == "kind":
+            element = plot.regime_map(sub, x, y, eq=eq, hover=sampled)
+        else:
+            element = plot.heatmap(sub, var, x, y, eq=eq, hover=sampled)
+        frame_vars = [v for v in ("kind", "selected", "n_eq", *_HOVER_OUTPUTS) if v in sub.data_vars]
+        if sampled:
+            frame = plot._points_frame(sub, x, y, frame_vars)
+        else:
+            frame = plot._decimate(sub, [x, y], plot.MAX_CELLS)[frame_vars].load()
+            kept = {k: v for k, v in element.opts.get().kwargs.items() if k in ("title", "width", "height")}
+            element = (element * _hover_layer(frame, x, y)).opts(legend_position="right", **kept)
+        summary = pn.pane.Markdown(_summary(frame, selection), css_classes=["allysweep-summary"])
+        return pn.Column(summary, pn.pane.HoloViews(element, backend="bokeh"))
+
+    bound = pn.bind(view, variable, x_axis, y_axis, equilibrium, *sliders.values())
+    heading = title or str(ds.attrs.get("title", "allysweep cube"))
+    dims = ", ".join(f"{d} = {n}" for d, n in ds.sizes.items())
+    controls = pn.Column(
+        pn.pane.Markdown(f"### {heading}\n{dims}"),
+        variable,
+        x_axis,
+        y_axis,
+        equilibrium,
+        *sliders.values(),
+        width=360,
+    )
+    return pn.Row(controls, pn.panel(bound))
+
+
+def _middle(ds: xr.Dataset, keep: list[str]) -> tuple[xr.Dataset, dict[str, Any]]:
+    """Fix every grid dimension not in ``keep`` at its middle value."""
+    if plot._is_sampled(ds):
+        return ds, {}
+    fixed = {str(d): ds.sizes[d] // 2 for d in ds.dims if d not in (*keep, "eq")}
+    sub = ds.isel(fixed)
+    return sub, {d: plot._py(sub[d].values[()]) for d in fixed}
+
+
+def write_report(ds: xr.Dataset, path: str | Path, title: str | None = None, max_panels: int = 6) -> Path:
+    """Write a self-contained HTML page (every script and style inlined; opens from disk
+    without a server) with the main views of a cube: the regime map first (small multiples
+    over the next dimension), heatmaps of the probability of war, of reneging and of alliance,
+    outputs against the first parameter, and the bargaining ranges.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A sweep cube or a solved dataset.
+    path : str or Path
+        The HTML file to write.
+    title : str, optional
+        Page heading (default: the cube's ``title`` attribute).
+    max_panels : int
+        Most small multiples of the regime map.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    import panel as pn
+    from bokeh.resources import INLINE
+
+    hv = plot._hv()
+    axes = plot.available_axes(ds)
+    heading = title or str(ds.attrs.get("title", "allysweep cube"))
+    spec = ds.attrs.get("allysweep_spec")
+    about = ", ".join(f"{d} = {n}" for d, n in ds.sizes.items())
+    parts: list[Any] = [
+        pn.pane.Markdown(
+            f"# {heading}\n\nDimensions: {about}. {ds.attrs.get('software', '')}. "
+            "Colours of the regime map: the kind of the selected equilibrium (docs/MODEL.md, section 6); "
+            "outlined or ringed: several equilibria coexist.",
+            width=900,
+        )
+    ]
+    if len(axes) >= 2:
+        x, y = axes[0], axes[1]
+        rest = [a for a in axes[2:]] if not plot._is_sampled(ds) else []
+        sub, fixed = _middle(ds, [x, y, *rest[:1]])
+        if rest:
+            third = rest[0]
+            n = sub.sizes[third]
+            pick = np.unique(np.linspace(0, n - 1, min(n, max_panels)).round().astype(int))
+            sub = sub.isel({third: pick})
+            maps = plot.regime_map(sub, x, y, dynamic=False, width=520, height=380)
+            regime = maps.layout(third).cols(2)
+        else:
+            regime = plot.regime_map(sub, x, y, width=620, height=440)
+        note = f" (other parameters: {plot._selection_title(fixed)})" if fixed else ""
+        parts += [pn.pane.Markdown(f"## Regime map{note}", css_classes=["regime-map"]), pn.pane.HoloViews(regime)]
+        sub2, fixed2 = _middle(ds, [x, y])
+        note2 = f" at {plot._selection_title(fixed2)}" if fixed2 else ""
+        heat = [
+            plot.heatmap(sub2, v, x, y, width=460, height=360) for v in ("prob_war", "prob_renege", "prob_alliance")
+        ]
+        parts += [
+            pn.pane.Markdown(f"## Outputs of the selected equilibrium{note2}"),
+            pn.pane.HoloViews(hv.Layout(heat).cols(2)),
+        ]
+    x = axes[0]
+    sub1, fixed1 = _middle(ds, [x])
+    note1 = f" at {plot._selection_title(fixed1)}" if fixed1 else ""
+    parts += [
+        pn.pane.Markdown(f"## Against {x}, every equilibrium{note1}"),
+        pn.pane.HoloViews(plot.lines(sub1, ["prob_war", "prob_renege", "prob_alliance"], x, width=460, height=300)),
+        pn.pane.Markdown(f"## Bargaining ranges against {x}{note1}"),
+        pn.pane.HoloViews(plot.bargaining_ranges(sub1, x, width=620)),
+    ]
+    if spec:
+        pretty = json.dumps(json.loads(spec), indent=2)
+        parts.append(pn.pane.Markdown(f"## Specification\n\n```json\n{pretty}\n```"))
+    path = Path(path)
+    pn.Column(*parts).save(str(path), resources=INLINE, embed=False, title=heading)
+    return path

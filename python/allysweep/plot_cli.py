@@ -1,0 +1,77 @@
+"""``allysweep explore`` and ``allysweep report``: looking at a cube from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+
+def _open(store: str) -> Any:
+    from .sweep import open_cube
+
+    return open_cube(store)
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    import panel as pn
+
+    from .explore import explorer
+
+    ds = _open(args.store)
+    explorer(ds)  # fail here, before serving, on a cube that cannot be explored
+
+    def app() -> Any:
+        return explorer(ds)
+
+    url = f"http://{args.address}:{args.port}/"
+    print(f"serving {args.store} on {url} (Ctrl-C stops)", flush=True)
+    origins = [f"{args.address}:{args.port}", f"localhost:{args.port}", f"127.0.0.1:{args.port}"]
+    try:
+        pn.serve(
+            {"/": app},
+            port=args.port,
+            address=args.address,
+            show=not args.no_browser,
+            websocket_origin=origins,
+            title=f"allysweep: {args.store}",
+            threaded=False,
+            print_url=False,
+        )
+    except KeyboardInterrupt:
+        print("allysweep: stopped", file=sys.stderr)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .explore import write_report
+
+    path = write_report(_open(args.store), args.output, title=args.title)
+    print(f"wrote {path} (self-contained: open it in any browser, no server needed)")
+    return 0
+
+
+def add_commands(sub: Any) -> None:
+    p_explore = sub.add_parser(
+        "explore",
+        help="serve an interactive page over a cube (needs the plot extra)",
+        description="Serve an interactive page over a cube: choose the variable and the two axes, "
+        "move sliders for the other dimensions, hover a cell to see every equilibrium there. "
+        "Needs pip install 'allysweep[plot]'.",
+    )
+    p_explore.add_argument("store", help="a Zarr store written by allysweep run")
+    p_explore.add_argument("--port", type=int, default=5006, help="port to serve on (default: 5006)")
+    p_explore.add_argument("--address", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p_explore.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p_explore.set_defaults(func=cmd_explore)
+
+    p_report = sub.add_parser(
+        "report",
+        help="write a self-contained HTML page with the main views of a cube",
+        description="Write one HTML file (scripts inlined, opens without a server) with the regime map, "
+        "heatmaps, line plots and bargaining ranges of a cube. Needs pip install 'allysweep[plot]'.",
+    )
+    p_report.add_argument("store", help="a Zarr store written by allysweep run")
+    p_report.add_argument("-o", "--output", default="report.html", help="output file (default: report.html)")
+    p_report.add_argument("--title", help="page heading (default: the cube's title)")
+    p_report.set_defaults(func=cmd_report)
