@@ -65,6 +65,15 @@ def test_numpy_arrays_become_dimensions_and_broadcast():
         np.testing.assert_allclose(sel.cutpoint.values, single.cutpoint.values, atol=1e-12)
 
 
+def test_defaults_that_follow_an_array_share_its_dimension():
+    pa = np.array([0.6, 0.7])
+    cd = np.array([0.05, 0.1, 0.2])
+    ds = asw.solve(p_alliance=pa, c_d=cd)
+    assert ds.n_eq.dims == ("p_alliance", "c_d")
+    np.testing.assert_array_equal(ds.p_coalition.values, pa)
+    np.testing.assert_array_equal(ds.c_d_joint.values, cd)
+
+
 def test_named_dataarrays_keep_dims_and_coords():
     k = xr.DataArray([0.01, 0.03], dims="cost", coords={"cost": ["low", "high"]})
     hi = xr.DataArray([1.0, 2.0, 3.0], dims="width")

@@ -183,3 +183,27 @@ def test_challenge_iff_status_quo_above_range(case, c):
             hi = float(ds[hi_name].values[j])
             if abs(c - tau) > 1e-9:
                 assert (1.0 > hi) == (c < tau), (c, tau, hi)
+
+
+@settings(max_examples=200, deadline=None)
+@given(points())
+def test_gain_increasing_flag_matches_a_fine_grid(case):
+    """The `gain_increasing` flag (MODEL.md §6: checked, not assumed) against Gain on a grid."""
+    pt, theta, cost = case
+    ds = asw.solve(theta=theta, cost_c=cost, **pt)
+    t1, t0 = thresholds(pt)
+    fam = cost.family
+    ca, cb = cost.values().values()
+    lo, hi = (theta.lo, theta.hi) if isinstance(theta, asw.Uniform) else (theta.low, theta.high)
+    grid = np.linspace(lo, hi, 4001) if isinstance(theta, asw.Uniform) else np.array([lo, hi])
+    for j in range(int(ds.n_eq)):
+        p1 = float(ds.prob_challenge_alliance.values[j])
+        p0 = float(ds.prob_challenge_no_alliance.values[j])
+        if math.isnan(p1):  # off path: the pessimistic belief that sustains the pooling
+            p1 = cost_cdf(fam, ca, cb, (1 - pt["p"]) - float(lo >= t1) * war_shift(pt, True))
+        if math.isnan(p0):
+            p0 = cost_cdf(fam, ca, cb, (1 - pt["p"]) - float(lo >= t0) * war_shift(pt, False))
+        steps = np.diff([gain(pt, th, p0, p1) for th in grid])
+        if abs(steps.min()) < 1e-10:
+            continue  # flat somewhere: too close to call on a grid
+        assert bool(ds.gain_increasing.values[j]) == (steps.min() > 0), (j, steps.min())

@@ -16,6 +16,7 @@ import numpy as np
 import xarray as xr
 
 from . import _core
+from .checks import gain_increasing
 from .distributions import Distribution, check_family
 from .exceptions import ParameterError
 from .parameters import DEFAULTS, EQ_OUTPUTS, KIND_NAMES, PARAMETERS, POINT_OUTPUTS
@@ -90,15 +91,16 @@ def solve_flat(
     arrays = [np.ascontiguousarray(columns[c], dtype=np.float64).ravel() for c in COLUMNS]
     if method == "qre":
         lam_value = DEFAULT_LAM if lam is None else float(lam)
-        return dict(_core.solve_batch(arrays, threads, method, lam_value, max_eq))
-    if method != "reference":
-        return dict(_core.solve_batch(arrays, threads, method, DEFAULT_LAM, max_eq))
-    if method == "reference":
+        result = dict(_core.solve_batch(arrays, threads, method, lam_value, max_eq))
+    elif method != "reference":
+        result = dict(_core.solve_batch(arrays, threads, method, DEFAULT_LAM, max_eq))
+    else:
         _core.validate_batch(arrays)
         from .reference import solve_reference
 
-        return keep_slots(solve_reference(dict(zip(COLUMNS, arrays, strict=True))), max_eq)
-    raise ParameterError("method", method, "one of: " + ", ".join(METHODS))
+        result = keep_slots(solve_reference(dict(zip(COLUMNS, arrays, strict=True))), max_eq)
+    result["gain_increasing"] = gain_increasing(dict(zip(COLUMNS, arrays, strict=True)), result)
+    return result
 
 
 def keep_slots(result: dict[str, np.ndarray], max_eq: int) -> dict[str, np.ndarray]:
@@ -113,7 +115,8 @@ def keep_slots(result: dict[str, np.ndarray], max_eq: int) -> dict[str, np.ndarr
     move = over & (sel >= max_eq)
     idx[move, max_eq - 1] = sel[move]
     for name in EQ_OUTPUTS:
-        out[name] = np.take_along_axis(np.asarray(result[name]), idx, axis=1)
+        if name in result:
+            out[name] = np.take_along_axis(np.asarray(result[name]), idx, axis=1)
     out["status"] = np.where(over, np.asarray(result["status"]) | 1, result["status"])
     return out
 
@@ -158,13 +161,23 @@ def collect_inputs(params: Mapping[str, Any]) -> dict[str, xr.DataArray]:
     for name, value in values.items():
         if value is None:
             values[name] = DEFAULTS[name]
+    follows = {}
     if values["p_coalition"] is None:
-        values["p_coalition"] = values["p_alliance"]
+        follows["p_coalition"] = "p_alliance"
     if values["c_d_joint"] is None:
         # Base case (MODEL.md §10) when D's costs are left alone; otherwise D's joint war cost
         # follows the c_d the user chose (MODEL.md §3: "default c_d").
-        values["c_d_joint"] = 0.05 if params.get("c_d") is None else values["c_d"]
-    inputs = {name: _as_dataarray(name, values[name]) for name in _SCALAR_PARAMS}
+        if params.get("c_d") is None:
+            values["c_d_joint"] = 0.05
+        else:
+            follows["c_d_joint"] = "c_d"
+    inputs: dict[str, xr.DataArray] = {}
+    for name in _SCALAR_PARAMS:
+        if name in follows:
+            # The same values along the same dimensions, not a dimension of its own.
+            inputs[name] = inputs[follows[name]].rename(name)
+        else:
+            inputs[name] = _as_dataarray(name, values[name])
     for dist_name in ("theta", "cost_c"):
         dist = check_family(dist_name, values[dist_name])
         for field, value in dist.values().items():
