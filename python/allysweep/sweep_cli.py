@@ -48,9 +48,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(
         "holds: "
         + ", ".join(f"{d}={n}" for d, n in ds.sizes.items())
-        + "; variables: "
-        + ", ".join(list(ds.data_vars)[:8])
-        + ", ..."
+        + f"; {len(ds.data_vars)} variables, among them "
+        + ", ".join(v for v in ("kind", "selected", "cutpoint", "prob_alliance", "prob_war", "prob_renege") if v in ds)
     )
     print(f"open it with: import allysweep as asw; ds = asw.open_cube({summary.store!r})")
     return 0
