@@ -25,7 +25,7 @@ FLOATS = [
     "range_lo_no_alliance",
     "range_hi_no_alliance",
 ]
-FLAGS = ["kind", "stable", "ic_ok", "d1_ok", "selected", "degenerate"]
+FLAGS = ["kind", "stable", "ic_ok", "d1_ok", "selected", "degenerate", "gain_increasing"]
 POINT = ["n_eq", "status", "range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint"]
 
 

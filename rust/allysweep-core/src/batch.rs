@@ -1,6 +1,7 @@
 //! Batches of points as flat arrays (docs/conventions.md "Flat point representation"): the
 //! shape in which the Python binding, sweeps and benchmarks call the engine.
 
+use crate::checks::gain_increasing;
 use crate::dist::{CostDist, TypeDist};
 use crate::equilibrium::status::TRUNCATED;
 use crate::equilibrium::Solution;
@@ -157,6 +158,7 @@ pub struct BatchOutput<'a> {
     pub d1_ok: &'a mut [bool],
     pub selected: &'a mut [bool],
     pub degenerate: &'a mut [bool],
+    pub gain_increasing: &'a mut [bool],
 }
 
 macro_rules! split_fields {
@@ -190,7 +192,7 @@ impl<'a> BatchOutput<'a> {
             ("range_lo_joint", self.range_lo_joint.len()),
             ("range_hi_joint", self.range_hi_joint.len()),
         ];
-        let eqs: [(&'static str, usize); 18] = [
+        let eqs: [(&'static str, usize); 19] = [
             ("kind", self.kind.len()),
             ("cutpoint", self.cutpoint.len()),
             ("prob_alliance", self.prob_alliance.len()),
@@ -209,6 +211,7 @@ impl<'a> BatchOutput<'a> {
             ("d1_ok", self.d1_ok.len()),
             ("selected", self.selected.len()),
             ("degenerate", self.degenerate.len()),
+            ("gain_increasing", self.gain_increasing.len()),
         ];
         for (name, len) in pts {
             if len != n {
@@ -230,11 +233,12 @@ impl<'a> BatchOutput<'a> {
             [n_eq, status, range_lo_alone, range_hi_alone, range_lo_joint, range_hi_joint];
             [kind, cutpoint, prob_alliance, belief_alliance, belief_no_alliance, prob_challenge_alliance,
              prob_challenge_no_alliance, prob_war, prob_renege, range_lo_alliance, range_hi_alliance,
-             range_lo_no_alliance, range_hi_no_alliance, stable, ic_ok, d1_ok, selected, degenerate])
+             range_lo_no_alliance, range_hi_no_alliance, stable, ic_ok, d1_ok, selected, degenerate,
+             gain_increasing])
     }
 
     /// Write one point's solution into row `i`.
-    fn write(&mut self, i: usize, sol: &Solution) {
+    fn write(&mut self, i: usize, params: &Params, sol: &Solution) {
         let slots = self.slots;
         let n_eq = sol.n_eq();
         self.n_eq[i] = n_eq as i64;
@@ -267,6 +271,7 @@ impl<'a> BatchOutput<'a> {
                     self.d1_ok[o] = eq.flags.d1_ok;
                     self.selected[o] = eq.selected;
                     self.degenerate[o] = eq.flags.degenerate;
+                    self.gain_increasing[o] = gain_increasing(params, eq);
                 }
                 None => {
                     self.kind[o] = -1;
@@ -286,9 +291,14 @@ impl<'a> BatchOutput<'a> {
                     ] {
                         col[o] = nan;
                     }
-                    for col in
-                        [&mut self.stable, &mut self.ic_ok, &mut self.d1_ok, &mut self.selected, &mut self.degenerate]
-                    {
+                    for col in [
+                        &mut self.stable,
+                        &mut self.ic_ok,
+                        &mut self.d1_ok,
+                        &mut self.selected,
+                        &mut self.degenerate,
+                        &mut self.gain_increasing,
+                    ] {
                         col[o] = false;
                     }
                 }
@@ -309,7 +319,7 @@ fn solve_serial<S: Fn(&Params, f64) -> Solution + Sync>(
     for i in 0..out.len() {
         // Validated beforehand: a domain error here is impossible; skip defensively rather than panic.
         if let Ok((params, range_cost)) = input.point(offset + i) {
-            out.write(i, &solver(&params, range_cost));
+            out.write(i, &params, &solver(&params, range_cost));
         }
     }
 }

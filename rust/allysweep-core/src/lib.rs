@@ -10,6 +10,7 @@
 //! Pure Rust, no Python: the pyo3 binding lives in `allysweep-py`.
 
 pub mod batch;
+pub mod checks;
 mod continuous;
 pub mod dist;
 pub mod equilibrium;

@@ -179,11 +179,11 @@ fn solve_batch<'py>(
     let mut pt: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; n]);
     let mut kind = vec![-1i8; m];
     let mut eqf: [Vec<f64>; 12] = std::array::from_fn(|_| vec![0.0; m]);
-    let mut eqb: [Vec<bool>; 5] = std::array::from_fn(|_| vec![false; m]);
+    let mut eqb: [Vec<bool>; 6] = std::array::from_fn(|_| vec![false; m]);
     enter_engine(py, || {
         let [r0, r1, r2, r3] = &mut pt;
         let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11] = &mut eqf;
-        let [b0, b1, b2, b3, b4] = &mut eqb;
+        let [b0, b1, b2, b3, b4, b5] = &mut eqb;
         let out = BatchOutput {
             slots: max_eq,
             n_eq: &mut n_eq,
@@ -210,6 +210,7 @@ fn solve_batch<'py>(
             d1_ok: b2,
             selected: b3,
             degenerate: b4,
+            gain_increasing: b5,
         };
         method.solve_batch(&input, out, threads)
     })?;
@@ -237,7 +238,7 @@ fn solve_batch<'py>(
     for (name, v) in float_names.into_iter().zip(eqf) {
         dict.set_item(name, PyArray1::from_vec(py, v).reshape([n, max_eq])?)?;
     }
-    for (name, v) in ["stable", "ic_ok", "d1_ok", "selected", "degenerate"].into_iter().zip(eqb) {
+    for (name, v) in ["stable", "ic_ok", "d1_ok", "selected", "degenerate", "gain_increasing"].into_iter().zip(eqb) {
         dict.set_item(name, PyArray1::from_vec(py, v).reshape([n, max_eq])?)?;
     }
     Ok(dict)
