@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import random_base
 
 import allysweep as asw
+
+from helpers import random_base
 
 FLOATS = [
     "cutpoint",

@@ -5,7 +5,18 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-__all__: list[str]
+__all__ = [
+    "BUILD_PROFILE",
+    "COLUMNS",
+    "DEFAULT_LAM",
+    "KIND_NAMES",
+    "MAX_EQ",
+    "METHODS",
+    "__version__",
+    "qre_path",
+    "solve_batch",
+    "validate_batch",
+]
 
 MAX_EQ: int
 COLUMNS: list[str]
@@ -19,12 +30,12 @@ def solve_batch(
     columns: Sequence[npt.NDArray[np.float64]],
     threads: int = 0,
     method: str = "roots",
-    lam: float = 1e8,
-    max_eq: int = 8,
+    lam: float = ...,  # DEFAULT_LAM
+    max_eq: int = ...,  # MAX_EQ
 ) -> dict[str, npt.NDArray[np.generic]]:
     """Solve a batch of points given as the flat input columns of docs/conventions.md."""
 
-def qre_path(columns: Sequence[npt.NDArray[np.float64]], lam: float = 1e8) -> dict[str, npt.NDArray[np.float64]]:
+def qre_path(columns: Sequence[npt.NDArray[np.float64]], lam: float = ...) -> dict[str, npt.NDArray[np.float64]]:
     """The logit QRE path of one point (columns of length 1) from λ = 0 to ``lam``."""
 
 def validate_batch(columns: Sequence[npt.NDArray[np.float64]]) -> None:

@@ -166,10 +166,13 @@ EQ_OUTPUTS: dict[str, tuple[str, str, str]] = {
         "One per point: prefer D1 survivors, then stable, then highest probability of alliance.",
     ),
     "degenerate": ("degenerate", "1", "A tangency (Φ'(θ*) ≈ 0): not robust to small parameter changes."),
-    "gain_increasing": ("ally's gain increasing in its type", "1",
-                        "Gain(θ) = P_0 L_0 - P_1 L_1 - k nondecreasing in θ at this equilibrium's challenge "
-                        "probabilities (MODEL.md §6 single crossing; checked, not assumed, e.g. for "
-                        "p_alliance > p_coalition)."),
+    "gain_increasing": (
+        "ally's gain increasing in its type",
+        "1",
+        "Gain(θ) = P_0 L_0 - P_1 L_1 - k nondecreasing in θ at this equilibrium's challenge "
+        "probabilities (MODEL.md §6 single crossing; checked, not assumed, e.g. for "
+        "p_alliance > p_coalition).",
+    ),
 }
 
 OUTPUTS = {**POINT_OUTPUTS, **EQ_OUTPUTS}

@@ -304,6 +304,7 @@ def _client_for(spec: SweepSpec, client: Any, scheduler: str | None, cluster: st
         return
     if kind == "slurm":
         from dask_jobqueue import SLURMCluster
+
         options = dict(settings.get("jobqueue", {}))
         jobs = int(options.pop("jobs", settings.get("n_workers", 1)))
         with SLURMCluster(**options) as slurm, Client(slurm) as c:
