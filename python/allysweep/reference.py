@@ -83,6 +83,17 @@ _MERGE_TOL = 1e-9  # roots closer than this are one root
 _FD_STEP = 1e-6  # finite-difference step for Phi'(u)
 _DEGENERATE_TOL = 1e-8  # conventions: degenerate iff |Phi'(u)| < 1e-8
 _MAX_TANGENT_CANDIDATES = 50
+_SNAP_SLOPE = 1e-6  # a root this flat may be a tangency blurred by rounding ...
+_SNAP_WIDTH = 1e-5  # ... whose extremum of Phi is searched within this distance
+
+# Status bits (conventions, "Flat point representation").
+_STATUS_TOO_MANY = 1  # more equilibria than slots, extra ones dropped
+_STATUS_CONTINUUM = 2  # Phi vanishes on a whole interval: one representative reported
+
+
+def _clamp01(x):
+    """clamp(x, 0, 1) elementwise (np.clip has a large per-call overhead on scalars)."""
+    return np.minimum(np.maximum(x, 0.0), 1.0)
 
 
 # --------------------------------------------------------------------------------------
@@ -116,7 +127,7 @@ class _Model:
         x = np.asarray(x, dtype=float)
         if self.cost_kind == 0:  # Uniform(lo, hi), clipped
             lo, hi = self.cost_a, self.cost_b
-            return np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+            return _clamp01((x - lo) / (hi - lo))
         if self.cost_kind == 1:  # Logistic(mu, scale)
             return expit((x - self.cost_a) / self.cost_b)
         if self.cost_kind == 2:  # Normal(mu, scale)
@@ -178,7 +189,7 @@ class _Interval:
         self.lo, self.hi = lo, hi
 
     def F(self, x):
-        return np.clip((np.asarray(x, dtype=float) - self.lo) / (self.hi - self.lo), 0.0, 1.0)
+        return _clamp01((np.asarray(x, dtype=float) - self.lo) / (self.hi - self.lo))
 
     def prob_at_least(self, t: float) -> float:
         """Pr(theta >= t) = 1 - F(t), F clamped."""
@@ -341,6 +352,21 @@ def _sign_change_points(x: np.ndarray, f: np.ndarray, func) -> list[float]:
     return out
 
 
+def _root_strictly_inside(func, a: float, b: float) -> float:
+    """The root of func in (a, b), where func(a) and func(b) are nonzero of opposite signs.
+
+    Such a root lies strictly inside (a, b). brentq may return an end when the root is
+    within _XTOL of it (e.g. a root at u = 1e-28 next to lo = 0), which would wrongly
+    drop it from the open interval (lo, hi): then refine with relative precision only.
+    """
+    u = brentq(func, a, b, xtol=_XTOL, maxiter=500)
+    if not a < u < b:
+        u = brentq(func, a, b, xtol=1e-300, maxiter=5000)
+    if not a < u < b:  # the root is closer to an end than floating point resolves
+        u = float(np.nextafter(a, b)) if u <= a else float(np.nextafter(b, a))
+    return u
+
+
 def _phi_kinks(m: _Model, sup: _Interval) -> np.ndarray:
     """lo, hi and the kinks of Phi inside: t_1, t_0 and where a uniform G saturates."""
     points = [sup.lo, sup.hi] + [t for t in (m.t[1], m.t[0]) if sup.lo < t < sup.hi]
@@ -362,10 +388,15 @@ def _phi_kinks(m: _Model, sup: _Interval) -> np.ndarray:
     return np.unique(np.array(points, dtype=float))
 
 
-def _phi_derivative(m: _Model, sup: _Interval, u: float, kinks: np.ndarray) -> float:
-    """Phi'(u) by finite differences kept inside the smooth piece containing u."""
+def _piece_of(kinks: np.ndarray, u: float) -> tuple[float, float]:
+    """The smooth piece [a, b] of Phi that contains u (the right one at a kink)."""
     i = int(np.clip(np.searchsorted(kinks, u, side="right") - 1, 0, len(kinks) - 2))
-    a, b = kinks[i], kinks[i + 1]
+    return float(kinks[i]), float(kinks[i + 1])
+
+
+def _phi_derivative(m: _Model, sup: _Interval, u: float, piece: tuple[float, float]) -> float:
+    """Phi'(u) by finite differences kept inside the smooth piece ``piece``."""
+    a, b = piece
     room_left, room_right = u - a, b - u
 
     def phi(x):
@@ -381,8 +412,38 @@ def _phi_derivative(m: _Model, sup: _Interval, u: float, kinks: np.ndarray) -> f
     return (3.0 * phi(u) - 4.0 * phi(u - h) + phi(u - 2.0 * h)) / (2.0 * h)
 
 
-def _interior_roots(m: _Model, sup: _Interval) -> tuple[list[float], np.ndarray]:
-    """Every root of Phi on the open interval (lo, hi), and the kinks used (§6)."""
+def _critical_point_near(m: _Model, sup: _Interval, u: float, kinks: np.ndarray) -> float | None:
+    """A zero of Phi' within _SNAP_WIDTH of u, inside u's smooth piece, or None.
+
+    An extremum located from values of Phi alone is only known to ~sqrt(eps) ~ 1e-8,
+    where Phi' can still exceed the degenerate threshold; the zero of the
+    finite-difference Phi' locates it to ~1e-10.
+    """
+    piece = _piece_of(kinks, u)
+    a = max(piece[0], u - _SNAP_WIDTH)
+    b = min(piece[1], u + _SNAP_WIDTH)
+    if not a < b:
+        return None
+
+    def d_phi(x):
+        return _phi_derivative(m, sup, x, piece)
+
+    da, db = d_phi(a), d_phi(b)
+    if da == 0.0:
+        return a
+    if db == 0.0:
+        return b
+    if da * db > 0.0:
+        return None
+    return brentq(d_phi, a, b, xtol=_XTOL, maxiter=500)
+
+
+def _interior_roots(m: _Model, sup: _Interval) -> tuple[list[float], list[float], np.ndarray]:
+    """Roots of Phi on the open interval (lo, hi) (§6).
+
+    Returns the isolated roots, the midpoints of the intervals on which Phi vanishes
+    identically (conventions, status bit 2) and the kinks that split (lo, hi).
+    """
     kinks = _phi_kinks(m, sup)
 
     def phi(x):
@@ -390,12 +451,28 @@ def _interior_roots(m: _Model, sup: _Interval) -> tuple[list[float], np.ndarray]
 
     grid = np.unique(np.concatenate([np.linspace(a, b, _GRID_PER_PIECE) for a, b in itertools.pairwise(kinks)]))
     values = _phi(m, sup, grid)
-    roots = _sign_change_points(grid, values, phi)
+    s = np.sign(values)
+
+    # Exact zeros. Phi is analytic on each piece, so if it vanishes on a stretch it
+    # vanishes on whole pieces, whose ends are grid points: a run of >= 3 zero grid
+    # points is such an interval (a continuum of cutpoints), reported once at its
+    # midpoint; shorter runs are ordinary roots.
+    roots: list[float] = []
+    continua: list[float] = []
+    zero_idx = np.nonzero(s == 0)[0]
+    for run in np.split(zero_idx, np.nonzero(np.diff(zero_idx) > 1)[0] + 1):
+        if run.size >= 3:
+            continua.append(0.5 * (grid[run[0]] + grid[run[-1]]))
+        else:
+            roots.extend(float(grid[i]) for i in run)
+
+    # Simple roots: sign changes between neighbouring grid points, refined by brentq.
+    for i in np.nonzero(s[:-1] * s[1:] < 0)[0]:
+        roots.append(_root_strictly_inside(phi, grid[i], grid[i + 1]))
 
     # Tangent (touching) roots: a grid local minimum of |Phi| whose neighbours share
-    # its sign. Minimise sign * Phi around it: if the extremum crosses zero there are
-    # two close simple roots, if it (nearly) touches zero a tangent root.
-    s = np.sign(values)
+    # its sign. Find the extremum of sign * Phi around it: if it (nearly) touches zero
+    # it is a tangent root, if it crosses zero there are two close simple roots.
     mag = s * values
     idx = np.arange(1, len(grid) - 1)
     cand = idx[
@@ -405,6 +482,11 @@ def _interior_roots(m: _Model, sup: _Interval) -> tuple[list[float], np.ndarray]
         & (mag[idx] < mag[idx - 1])
         & (mag[idx] <= mag[idx + 1])
     ]
+    # A minimum touching zero lies within a grid step of grid point i, so |Phi_i| is at
+    # most of the order of the change of Phi over one step (a quarter of it for a
+    # parabola); minima far above that cannot reach zero and are skipped.
+    step_change = np.maximum(np.abs(values[cand - 1] - values[cand]), np.abs(values[cand + 1] - values[cand]))
+    cand = cand[mag[cand] <= 10.0 * step_change]
     if cand.size > _MAX_TANGENT_CANDIDATES:
         cand = cand[np.argsort(mag[cand])[:_MAX_TANGENT_CANDIDATES]]
     for i in cand:
@@ -417,52 +499,75 @@ def _interior_roots(m: _Model, sup: _Interval) -> tuple[list[float], np.ndarray]
             options={"xatol": 1e-15, "maxiter": 500},
         )
         u_ext = float(res.x)
+        polished = _critical_point_near(m, sup, u_ext, kinks)
+        if polished is not None and a <= polished <= b:
+            u_ext = polished
         f_ext = phi(u_ext)
-        if sign * f_ext < 0.0:  # dips through zero: two simple roots
-            roots.append(brentq(phi, a, u_ext, xtol=_XTOL, maxiter=500))
-            roots.append(brentq(phi, u_ext, b, xtol=_XTOL, maxiter=500))
-        elif abs(f_ext) < _TANGENT_TOL:  # touches zero: tangent root
+        if abs(f_ext) < _TANGENT_TOL:  # touches zero: tangent root
             roots.append(u_ext)
+        elif sign * f_ext < 0.0:  # dips through zero: two simple roots
+            roots.append(_root_strictly_inside(phi, a, u_ext))
+            roots.append(_root_strictly_inside(phi, u_ext, b))
+
+    # Rounding noise near a tangency can make sign changes of its own: a flat root
+    # with an extremum of Phi within _SNAP_WIDTH where |Phi| < _TANGENT_TOL is that
+    # tangency, and is moved onto it (so near-tangent twins merge below).
+    snapped = []
+    for u in roots:
+        if abs(_phi_derivative(m, sup, u, _piece_of(kinks, u))) < _SNAP_SLOPE:
+            u_c = _critical_point_near(m, sup, u, kinks)
+            if u_c is not None and abs(phi(u_c)) < _TANGENT_TOL:
+                u = u_c
+        snapped.append(u)
 
     # Keep the open interval, merge roots closer than _MERGE_TOL (keep smaller |Phi|).
-    roots = sorted(u for u in roots if sup.lo < u < sup.hi)
     merged: list[float] = []
-    for u in roots:
+    for u in sorted(u for u in snapped if sup.lo < u < sup.hi):
         if merged and u - merged[-1] < _MERGE_TOL:
             if abs(phi(u)) < abs(phi(merged[-1])):
                 merged[-1] = u
         else:
             merged.append(u)
-    return merged, kinks
+    return merged, continua, kinks
 
 
-def _solve_continuous(m: _Model, sup: _Interval) -> list[dict]:
+def _cutpoint_equilibrium(m: _Model, sup: _Interval, u: float, d_phi: float, degenerate: bool) -> dict:
+    """The interior cutpoint equilibrium at u (§6, conventions "Interior cutpoints")."""
+    q1, q0 = (float(v) for v in _beliefs(m, sup, u))
+    kind = "cutpoint_honest" if u >= m.t[1] else "cutpoint_bluff"
+    # Both signals are on path: no off-path belief, so IC and D1 hold trivially.
+    return _equilibrium(
+        kind,
+        u,
+        1.0 - float(sup.F(u)),
+        q1,
+        q0,
+        float(m.P(1, q1)),
+        float(m.P(0, q0)),
+        stable=d_phi > 0.0,
+        ic_ok=True,
+        d1_ok=True,
+        degenerate=degenerate,
+    )
+
+
+def _solve_continuous(m: _Model, sup: _Interval) -> tuple[list[dict], int]:
+    """All equilibria for Uniform types, and the status bits set on the way."""
     eqs = []
-    roots, kinks = _interior_roots(m, sup)
+    status = 0
+    roots, continua, kinks = _interior_roots(m, sup)
     for u in roots:
-        q1, q0 = (float(v) for v in _beliefs(m, sup, u))
-        d_phi = _phi_derivative(m, sup, u, kinks)
-        kind = "cutpoint_honest" if u >= m.t[1] else "cutpoint_bluff"
-        # Both signals are on path: no off-path belief, so IC and D1 hold trivially.
-        eqs.append(
-            _equilibrium(
-                kind,
-                u,
-                1.0 - float(sup.F(u)),
-                q1,
-                q0,
-                float(m.P(1, q1)),
-                float(m.P(0, q0)),
-                stable=d_phi > 0.0,
-                ic_ok=True,
-                d1_ok=True,
-                degenerate=abs(d_phi) < _DEGENERATE_TOL,
-            )
-        )
+        d_phi = _phi_derivative(m, sup, u, _piece_of(kinks, u))
+        eqs.append(_cutpoint_equilibrium(m, sup, u, d_phi, degenerate=abs(d_phi) < _DEGENERATE_TOL))
+    for u in continua:
+        # Phi vanishes on a whole interval: one representative, flagged degenerate.
+        status |= _STATUS_CONTINUUM
+        d_phi = _phi_derivative(m, sup, u, _piece_of(kinks, u))
+        eqs.append(_cutpoint_equilibrium(m, sup, u, d_phi, degenerate=True))
     for eq in (_pool_no_alliance(m, sup, sup.hi), _pool_alliance(m, sup, sup.lo)):
         if eq is not None:
             eqs.append(eq)
-    return eqs
+    return eqs, status
 
 
 # --------------------------------------------------------------------------------------
@@ -594,20 +699,22 @@ def solve_point(row: dict[str, float], max_eq: int = MAX_EQ) -> dict:
     row : dict of str to float
         One point: the scalar value of every key in :data:`INPUT_KEYS`.
     max_eq : int, optional
-        Number of equilibrium slots; further equilibria are dropped (status 1).
+        Number of equilibrium slots; further equilibria are dropped (status bit 1).
 
     Returns
     -------
     dict
-        ``status``, the full-information ranges and ``equilibria``: a list of at most
-        ``max_eq`` dicts, sorted as the conventions require, each with every
-        per-equilibrium output (``kind`` as an integer code).
+        ``status`` (bit 1: equilibria dropped; bit 2: Phi vanishes on an interval,
+        one representative reported), the full-information ranges and
+        ``equilibria``: a list of at most ``max_eq`` dicts, sorted as the conventions
+        require, each with every per-equilibrium output (``kind`` as an integer code).
     """
     m = _Model(row)
     if int(row["theta_kind"]) == 0:
-        eqs = _solve_continuous(m, _Interval(row["theta_a"], row["theta_b"]))
+        eqs, status = _solve_continuous(m, _Interval(row["theta_a"], row["theta_b"]))
     elif int(row["theta_kind"]) == 1:
         eqs = _solve_two_type(m, _TwoPoint(row["theta_a"], row["theta_b"], row["theta_c"]))
+        status = 0
     else:
         raise ValueError(f"theta_kind must be 0 or 1, got {row['theta_kind']}")
 
@@ -628,7 +735,8 @@ def solve_point(row: dict[str, float], max_eq: int = MAX_EQ) -> dict:
 
     # Order: prob_alliance ascending, then kind code, then cutpoint (conventions).
     eqs.sort(key=lambda e: (e["prob_alliance"], e["kind"], -math.inf if math.isnan(e["cutpoint"]) else e["cutpoint"]))
-    status = 1 if len(eqs) > max_eq else 0
+    if len(eqs) > max_eq:
+        status |= _STATUS_TOO_MANY
     eqs = eqs[:max_eq]
     # Selection: max of (d1_ok, stable, prob_alliance); ties to the lower slot.
     if eqs:
@@ -664,7 +772,9 @@ def solve_reference(points: dict[str, np.ndarray], max_eq: int = MAX_EQ) -> dict
     Returns
     -------
     dict of str to numpy.ndarray
-        Per point, shape (N,): ``n_eq`` and ``status`` (int64), ``range_lo_alone``,
+        Per point, shape (N,): ``n_eq`` and ``status`` (int64; a bit set: 1 = more
+        equilibria than slots, extra ones dropped; 2 = Phi vanishes on a whole interval
+        of cutpoints, one representative at its midpoint reported), ``range_lo_alone``,
         ``range_hi_alone``, ``range_lo_joint``, ``range_hi_joint`` (float64).
         Per equilibrium, shape (N, max_eq): ``kind`` (int8, -1 padding), the float64
         outputs ``cutpoint``, ``prob_alliance``, ``belief_alliance``,
