@@ -65,7 +65,7 @@ class PeakMemory:
         self._thread.join()
 
 
-def make_spec(n_points: float, store: Path, chunk_points: int) -> asw.SweepSpec:
+def make_spec(n_points: float, store: Path, chunk_points: int, outputs: list[str] | None = None) -> asw.SweepSpec:
     # A 4-D grid: k x r x c_a x p with about n_points points.
     side = max(2, round((n_points / 10) ** (1 / 3)))
     return asw.SweepSpec.from_dict(
@@ -76,6 +76,7 @@ def make_spec(n_points: float, store: Path, chunk_points: int) -> asw.SweepSpec:
                 "chunk_points": chunk_points,
                 "max_eq": 4,
                 "store": str(store),
+                **({"outputs": outputs} if outputs else {}),
             },
             "params": {
                 "k": {"linspace": [0.0, 0.12, side]},
@@ -98,7 +99,7 @@ def direct(spec: asw.SweepSpec) -> tuple[float, float]:
         cols = spec.columns(swept, n)
         arrays = [np.ascontiguousarray(cols[c], dtype=np.float64) for c in _core.COLUMNS]
         t1 = time.perf_counter()
-        _core.solve_batch(arrays, 0)
+        _core.solve_batch(arrays, 0, "roots", _core.DEFAULT_LAM, spec.max_eq)
         t2 = time.perf_counter()
         engine += t2 - t1
         total += t2 - t0
@@ -110,15 +111,16 @@ def main() -> None:
     parser.add_argument("--points", type=float, default=1e7, help="approximate number of points (default 1e7)")
     parser.add_argument("--chunk-points", type=int, default=50_000, help="points per block (default 50000)")
     parser.add_argument("--dir", help="where to write the cube (default: a temporary directory)")
+    parser.add_argument("--outputs", help="comma-separated outputs to store (default: all)")
     args = parser.parse_args()
 
     workdir = Path(args.dir or tempfile.mkdtemp(prefix="allysweep-bench-"))
     store = workdir / "bench.zarr"
     shutil.rmtree(store, ignore_errors=True)
-    spec = make_spec(args.points, store, args.chunk_points)
+    spec = make_spec(args.points, store, args.chunk_points, args.outputs.split(",") if args.outputs else None)
     cores = os.cpu_count() or 1
     n = spec.n_total
-    print(f"{n:,} points in {block_count(spec)} blocks on {cores} cores; store {store}")
+    print(f"{n:,} points in {block_count(spec)} blocks on {cores} cores; {len(spec.outputs)} outputs; store {store}")
 
     with PeakMemory() as mem:
         t0 = time.perf_counter()

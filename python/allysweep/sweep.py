@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import functools
 import os
 import shutil
 import sys
@@ -97,8 +98,21 @@ def _block_params(spec: SweepSpec, region: tuple[slice, ...], group: Any) -> tup
         swept = {name: m.ravel() for (name, _), m in zip(spec.axes, mesh, strict=True)}
         return swept, int(np.prod([len(a) for a in axes]))
     (s,) = region
-    swept = {name: np.asarray(group[name][s], dtype=float) for name in spec.swept}
+    swept = {name: np.asarray(group[name][s], dtype=float) for name in spec.swept}  # coordinates
     return swept, s.stop - s.start
+
+
+@functools.lru_cache(maxsize=8)
+def _open_arrays(store: str, fingerprint: str) -> dict[str, Any]:
+    """The cube's zarr arrays, opened once per worker process and store (opening them costs about
+    as much as solving a block). ``fingerprint`` keys the cache to the specification."""
+    import zarr
+
+    group = zarr.open_group(store, mode="r+")
+    arrays = {name: arr for name, arr in group.arrays()}
+    progress = group[PROGRESS_GROUP]
+    arrays.update({f"{PROGRESS_GROUP}/{name}": arr for name, arr in progress.arrays()})
+    return arrays
 
 
 def compute_block(spec: SweepSpec, index: int) -> dict[str, int]:
@@ -111,22 +125,24 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, int]:
     from .solver import solve_flat
 
     delay = float(os.environ.get("ALLYSWEEP_TEST_BLOCK_DELAY", "0") or 0)
-    group = zarr.open_group(spec.store, mode="r+")
+    arrays = _open_arrays(spec.store, spec.fingerprint())
     region = block_slices(spec, index)
-    swept, n = _block_params(spec, region, group)
+    swept, n = _block_params(spec, region, arrays)
     result = solve_flat(spec.columns(swept, n), method=spec.method, threads=1, lam=spec.lam, max_eq=spec.max_eq)
     block_shape = tuple(s.stop - s.start for s in region)
-    for name in spec.outputs:
-        values = result[name]
-        if name in EQ_OUTPUTS:
-            group[name][(*region, slice(None))] = values.reshape(*block_shape, spec.max_eq)
-        else:
-            group[name][region] = values.reshape(block_shape)
+    # Every block fills whole chunks: skip zarr's "is this chunk empty?" scan.
+    with zarr.config.set({"array.write_empty_chunks": True}):
+        for name in spec.outputs:
+            values = result[name]
+            if name in EQ_OUTPUTS:
+                arrays[name][(*region, slice(None))] = values.reshape(*block_shape, spec.max_eq)
+            else:
+                arrays[name][region] = values.reshape(block_shape)
     if delay:
         time.sleep(delay)  # testing hook: makes interruption tests deterministic
-    progress = group[PROGRESS_GROUP]
-    progress["computed"][index] = int(progress["computed"][index]) + 1
-    progress["done"][index] = 1
+    computed, done = arrays[f"{PROGRESS_GROUP}/computed"], arrays[f"{PROGRESS_GROUP}/done"]
+    computed[index] = int(computed[index]) + 1
+    done[index] = 1
     n_eq = result["n_eq"]
     return {"points": n, "equilibria": int(n_eq.sum()), "multiple": int((n_eq > 1).sum()), "block": index}
 
