@@ -174,9 +174,10 @@ def bandwidth(nbytes: int = 512 * 2**20, repeats: int = 5) -> float:
     return nbytes / best
 
 
-def output_bytes_per_point() -> int:
-    m = int(_core.MAX_EQ)
-    return 6 * 8 + m * (1 + 12 * 8 + 5 * 1)
+def output_bytes_per_point(max_eq: int) -> int:
+    """Bytes the engine writes per point: 6 per-point int64/float64 columns, and per slot one int8
+    kind, 12 float64 values and 6 bool flags."""
+    return 6 * 8 + max_eq * (1 + 12 * 8 + 6 * 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
                     if ref_rate:
                         row["ratio_to_reference"] = (n / res["seconds"]) / ref_rate
                     if variant == "closed_form":
-                        bound = n * output_bytes_per_point() / bw
+                        bound = n * output_bytes_per_point(args.max_eq) / bw
                         row["bandwidth_bound_s"] = bound
                         row["ratio_to_bandwidth_bound"] = res["seconds"] / bound
                 rows.append(row)
@@ -293,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         "threads_per_call": threads,
         "build_profile": _core.BUILD_PROFILE,
         "bandwidth_bytes_copied_per_s": bw,
-        "output_bytes_per_point": output_bytes_per_point(),
+        "output_bytes_per_point": output_bytes_per_point(args.max_eq),
     }
     out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1, default=float))
     print(f"results: {out}")

@@ -160,11 +160,12 @@ def main() -> None:
         "ratio_compute": ratio_run,
         "peak_memory_mib": mem.peak / 2**20,
         "disk_mib": disk / 2**20,
+        "outputs": list(spec.outputs),
         "version": asw.__version__,
     }
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
-    path = results / f"sweep-{dt.date.today().isoformat()}.json"
+    path = results / f"sweep-{dt.date.today().isoformat()}-{len(spec.outputs)}-outputs.json"
     path.write_text(json.dumps(out, indent=2))
     print(f"written {path}")
     if not args.dir:
