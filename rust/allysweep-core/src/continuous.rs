@@ -11,7 +11,7 @@
 use crate::dist::CostDist;
 use crate::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::params::Params;
-use crate::roots::{brent, golden_min, quadratic_roots};
+use crate::roots::{all_roots, quadratic_roots, Found};
 
 /// Grid cells per smooth piece for non-polynomial G.
 const GRID_CELLS: usize = 32;
@@ -245,59 +245,12 @@ impl<'a> Cutpoints<'a> {
 
     /// Roots of Φ on a piece [a, b] for smooth G, by grid bracketing, Brent and extremum search.
     fn piece_roots_grid(&self, a: f64, b: f64, push: &mut impl FnMut(Root)) {
-        let f = |u: f64| self.phi(u);
-        let h = (b - a) / GRID_CELLS as f64;
-        let mut xs = [0.0; GRID_CELLS + 1];
-        let mut fs = [0.0; GRID_CELLS + 1];
-        for i in 0..=GRID_CELLS {
-            xs[i] = if i == GRID_CELLS { b } else { a + h * i as f64 };
-            fs[i] = f(xs[i]);
-        }
-        if fs.iter().all(|v| v.abs() <= ZERO_PHI) {
+        let vanishes = all_roots(|u| self.phi(u), a, b, GRID_CELLS, 1e-13, ZERO_PHI, &mut |found: Found| {
+            let slope = if found.tangent { 0.0 } else { self.slope_in_piece(found.x, a, b) };
+            push(Root { u: found.x, slope, tangent: found.tangent });
+        });
+        if vanishes {
             self.continuum(a, b, push);
-            return;
-        }
-        let tol = 1e-13;
-        let slope_at = |u: f64| self.slope_in_piece(u, a, b);
-        for i in 0..GRID_CELLS {
-            if fs[i] == 0.0 {
-                push(Root { u: xs[i], slope: slope_at(xs[i]), tangent: false });
-            } else if (fs[i] > 0.0) != (fs[i + 1] > 0.0) && fs[i + 1] != 0.0 {
-                let u = brent(f, xs[i], xs[i + 1], fs[i], fs[i + 1], tol);
-                push(Root { u, slope: slope_at(u), tangent: false });
-            }
-        }
-        if fs[GRID_CELLS] == 0.0 {
-            push(Root { u: b, slope: slope_at(b), tangent: false });
-        }
-        // A local extremum of Φ that approaches zero without a sign change on the grid may hide
-        // two close roots or a tangency.
-        for i in 1..GRID_CELLS {
-            let (fl, fm, fr) = (fs[i - 1], fs[i], fs[i + 1]);
-            let sign = fm.signum();
-            if fm == 0.0 || fl.signum() != sign || fr.signum() != sign {
-                continue;
-            }
-            if !(fm.abs() < fl.abs() && fm.abs() <= fr.abs()) {
-                continue;
-            }
-            // Vertex of the parabola through the three samples: only search promising dips.
-            let curv = fl - 2.0 * fm + fr;
-            let vertex = fm - (fr - fl) * (fr - fl) / (8.0 * curv);
-            if sign * vertex > 0.25 * fm.abs() {
-                continue;
-            }
-            let g = |u: f64| sign * f(u);
-            let (x_ext, g_ext) = golden_min(g, xs[i - 1], xs[i + 1], 1e-10 * (1.0 + b.abs()));
-            if g_ext < 0.0 {
-                let fe = sign * g_ext;
-                let u1 = brent(f, xs[i - 1], x_ext, fl, fe, tol);
-                let u2 = brent(f, x_ext, xs[i + 1], fe, fr, tol);
-                push(Root { u: u1, slope: slope_at(u1), tangent: false });
-                push(Root { u: u2, slope: slope_at(u2), tangent: false });
-            } else if g_ext < 1e-12 {
-                push(Root { u: x_ext, slope: 0.0, tangent: true });
-            }
         }
     }
 

@@ -11,7 +11,6 @@
 pub mod belief_space;
 pub mod closed_form;
 pub mod qre;
-mod scan;
 
 use crate::batch::{solve_batch_with, BatchInput, BatchOutput};
 use crate::equilibrium::Solution;
