@@ -12,14 +12,15 @@ fn indicator(b: bool) -> f64 {
 /// One type of the ally: its value, prior weight, and whether it honours (h) an alliance /
 /// intervenes without one (g).
 #[derive(Clone, Copy)]
-struct Type {
-    theta: f64,
-    weight: f64,
-    honours: f64,
-    intervenes: f64,
+pub(crate) struct Type {
+    pub(crate) theta: f64,
+    pub(crate) weight: f64,
+    pub(crate) honours: f64,
+    pub(crate) intervenes: f64,
 }
 
-pub(crate) fn solve(params: &Params, low: f64, high: f64, prior_high: f64, range_cost: f64, out: &mut Solution) {
+/// The low and the high type of a two-point ally.
+pub(crate) fn types(params: &Params, low: f64, high: f64, prior_high: f64) -> (Type, Type) {
     let (t1, t0) = (params.threshold(true), params.threshold(false));
     let make = |theta: f64, weight: f64| Type {
         theta,
@@ -27,15 +28,24 @@ pub(crate) fn solve(params: &Params, low: f64, high: f64, prior_high: f64, range
         honours: indicator(theta >= t1),
         intervenes: indicator(theta >= t0),
     };
-    let lo_t = make(low, 1.0 - prior_high);
-    let hi_t = make(high, prior_high);
+    (make(low, 1.0 - prior_high), make(high, prior_high))
+}
+
+/// The pure profiles: both poolings and both separating profiles (every solver variant shares
+/// them; they differ in how they find the mixed ones).
+pub(crate) fn pure_profiles(
+    params: &Params,
+    low: f64,
+    high: f64,
+    prior_high: f64,
+    range_cost: f64,
+    out: &mut Solution,
+) {
+    let (lo_t, hi_t) = types(params, low, high, prior_high);
     let support = Support::Points { low, high, prior_high };
-    let nan = f64::NAN;
-
-    pool_no_alliance(params, support, range_cost, nan, out);
-    pool_alliance(params, support, range_cost, nan, out);
-
-    // Pure separating profiles: one type allies, the other does not.
+    pool_no_alliance(params, support, range_cost, f64::NAN, out);
+    pool_alliance(params, support, range_cost, f64::NAN, out);
+    // Separating profiles: one type allies, the other does not.
     for (ally, other) in [(hi_t, lo_t), (lo_t, hi_t)] {
         let q1 = ally.honours;
         let q0 = other.intervenes;
@@ -43,18 +53,24 @@ pub(crate) fn solve(params: &Params, low: f64, high: f64, prior_high: f64, range
         let (g_ally, g_other) = (params.gain(ally.theta, p0, p1), params.gain(other.theta, p0, p1));
         if g_ally >= 0.0 && g_other <= 0.0 {
             let flags = Flags { stable: g_ally > 0.0 && g_other < 0.0, ic_ok: true, d1_ok: true, degenerate: false };
-            out.push(Equilibrium::new(
+            let eq = Equilibrium::new(
                 params,
                 range_cost,
                 Kind::Separating,
-                nan,
+                f64::NAN,
                 ally.weight,
                 Some(q1),
                 Some(q0),
                 flags,
-            ));
+            );
+            out.push(eq);
         }
     }
+}
+
+pub(crate) fn solve(params: &Params, low: f64, high: f64, prior_high: f64, range_cost: f64, out: &mut Solution) {
+    pure_profiles(params, low, high, prior_high, range_cost, out);
+    let (lo_t, hi_t) = types(params, low, high, prior_high);
 
     // One type mixes, the other plays a pure strategy.
     for (mixer, other) in [(lo_t, hi_t), (hi_t, lo_t)] {

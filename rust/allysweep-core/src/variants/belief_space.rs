@@ -20,6 +20,7 @@ use crate::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::params::Params;
 use crate::pooling::{pool_alliance, pool_no_alliance, Support};
 use crate::roots::{all_roots, Found};
+use crate::two_type::{self, Type};
 
 /// Grid cells of the scan in P (per region) and in σ.
 const CELLS: usize = 48;
@@ -229,47 +230,9 @@ fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out: &mut Solu
     }
 }
 
-/// One type of a two-type ally: value, prior weight, honours an alliance (h), intervenes
-/// without one (g).
-#[derive(Clone, Copy)]
-struct Type {
-    theta: f64,
-    weight: f64,
-    honours: f64,
-    intervenes: f64,
-}
-
 fn two_type(params: &Params, low: f64, high: f64, prior_high: f64, range_cost: f64, out: &mut Solution) {
-    let (t1, t0) = (params.threshold(true), params.threshold(false));
-    let make = |theta: f64, weight: f64| Type {
-        theta,
-        weight,
-        honours: f64::from(u8::from(theta >= t1)),
-        intervenes: f64::from(u8::from(theta >= t0)),
-    };
-    let (lo_t, hi_t) = (make(low, 1.0 - prior_high), make(high, prior_high));
-    let support = Support::Points { low, high, prior_high };
-    pool_no_alliance(params, support, range_cost, f64::NAN, out);
-    pool_alliance(params, support, range_cost, f64::NAN, out);
-    // Separating: S = {one type}; a fixed point iff S is exactly the set of types that gain.
-    for (ally, other) in [(hi_t, lo_t), (lo_t, hi_t)] {
-        let (q1, q0) = (ally.honours, other.intervenes);
-        let (p0, p1) = (params.prob_challenge(false, q0), params.prob_challenge(true, q1));
-        let (g_ally, g_other) = (params.gain(ally.theta, p0, p1), params.gain(other.theta, p0, p1));
-        if g_ally >= 0.0 && g_other <= 0.0 {
-            let flags = Flags { stable: g_ally > 0.0 && g_other < 0.0, ic_ok: true, d1_ok: true, degenerate: false };
-            out.push(Equilibrium::new(
-                params,
-                range_cost,
-                Kind::Separating,
-                f64::NAN,
-                ally.weight,
-                Some(q1),
-                Some(q0),
-                flags,
-            ));
-        }
-    }
+    two_type::pure_profiles(params, low, high, prior_high, range_cost, out);
+    let (lo_t, hi_t) = two_type::types(params, low, high, prior_high);
     for (mixer, other) in [(lo_t, hi_t), (hi_t, lo_t)] {
         for other_allies in [true, false] {
             mixing(params, mixer, other, other_allies, range_cost, out);
