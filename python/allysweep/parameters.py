@@ -176,3 +176,6 @@ EQ_OUTPUTS: dict[str, tuple[str, str, str]] = {
 }
 
 OUTPUTS = {**POINT_OUTPUTS, **EQ_OUTPUTS}
+
+#: Per-equilibrium outputs that are flags (stored as booleans).
+BOOL_OUTPUTS = ("stable", "ic_ok", "d1_ok", "selected", "degenerate", "gain_increasing")
