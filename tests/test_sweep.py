@@ -276,3 +276,29 @@ def test_info_describes_cube(tmp_path, reference_cube):
     assert "selected equilibrium kinds:" in text
     missing = run_cli("info", str(tmp_path / "nope.zarr"))
     assert missing.returncode == 2 and "no allysweep cube" in missing.stderr
+
+
+def test_ctrl_c_keeps_finished_blocks_and_says_how_to_resume(tmp_path, reference_cube):
+    env = {"ALLYSWEEP_TEST_BLOCK_DELAY": "0.8"}
+    spec = write_spec(tmp_path)
+    store = tmp_path / "interrupted.zarr"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "allysweep.cli", "run", str(spec), "--store", str(store), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+    deadline = time.time() + 120
+    while not ((store / "_progress").exists() and completed_blocks(store).sum() >= 1):
+        assert time.time() < deadline and run.poll() is None, "sweep did not start"
+        time.sleep(0.05)
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert "--resume" in err and "finished blocks are kept" in err
+    done = int(completed_blocks(store).sum())
+    assert 1 <= done < 9
+    resumed = run_cli("run", str(spec), "--store", str(store), "--resume", "--quiet")
+    assert resumed.returncode == 0 and f"computed {9 - done} of 9 blocks" in resumed.stdout
+    assert_same_cube(load(store), reference_cube)

@@ -438,7 +438,9 @@ class SweepSummary:
             f"points: {self.points:,} in {self.blocks} blocks; computed {self.blocks_computed} of "
             f"{self.blocks} blocks ({self.blocks_already_done} were already done)",
             f"equilibria found: {self.equilibria:,}; points with several equilibria: {self.multiple_share:.1%}",
-            f"time: {self.seconds:.1f} s ({self.compute_seconds:.1f} s computing blocks); "
+            "nothing left to compute"
+            if self.blocks_computed == 0
+            else f"time: {self.seconds:.1f} s ({self.compute_seconds:.1f} s computing blocks); "
             f"throughput: {self.throughput:,.0f} points/s end to end, "
             f"{self.points_computed / self.compute_seconds if self.compute_seconds > 0 else 0:,.0f} while computing",
         ]
@@ -605,7 +607,11 @@ def cube_info(store: str | Path) -> list[str]:
     lines.append("specification:")
     for section, table in spec.items():
         for key, value in table.items():
-            lines.append(f"  {section}.{key} = {json.dumps(value) if not isinstance(value, str) else value}")
+            if isinstance(value, list) and len(value) > 8 and all(isinstance(v, int | float) for v in value):
+                shown = f"{len(value)} values from {min(value):g} to {max(value):g}"
+            else:
+                shown = value if isinstance(value, str) else json.dumps(value)
+            lines.append(f"  {section}.{key} = {shown}")
     if "last_run" in ds.attrs:
         run = json.loads(ds.attrs["last_run"])
         lines.append(
