@@ -153,6 +153,7 @@ def print_table(report: dict[str, Any], out: Any = sys.stdout) -> None:
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
+    """``allysweep solve NAME=VALUE ...``: solve one point, print a table or JSON."""
     from .solver import solve
 
     params = parse_assignments(args.params)
@@ -167,6 +168,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``allysweep`` command with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="allysweep",
         description=(

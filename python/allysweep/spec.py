@@ -286,6 +286,7 @@ class SweepSpec:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """Shape of the cube without ``eq``: one length per grid axis, or (number of points,)."""
         if self.design == "grid":
             return tuple(len(v) for _, v in self.axes)
         if self.design == "list":
@@ -294,6 +295,7 @@ class SweepSpec:
 
     @property
     def n_total(self) -> int:
+        """Number of parameter points in the sweep."""
         return int(np.prod(self.shape, dtype=np.int64))
 
     def chunks(self) -> tuple[int, ...]:
@@ -340,6 +342,8 @@ class SweepSpec:
         return hashlib.sha256(text.encode()).hexdigest()
 
     def with_store(self, store: str | Path) -> SweepSpec:
+        """The same specification writing to another store (the store is not part of the
+        fingerprint)."""
         from dataclasses import replace
 
         return replace(self, store=str(store))

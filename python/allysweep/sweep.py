@@ -50,6 +50,7 @@ def block_grid(spec: SweepSpec) -> tuple[int, ...]:
 
 
 def block_count(spec: SweepSpec) -> int:
+    """Number of blocks (= Zarr chunks = Dask tasks) of the sweep."""
     return int(np.prod(block_grid(spec), dtype=np.int64))
 
 
@@ -430,9 +431,11 @@ class SweepSummary:
 
     @property
     def throughput(self) -> float:
+        """Points computed per second of the whole run (cluster start-up included)."""
         return self.points_computed / self.seconds if self.seconds > 0 else float("nan")
 
     def lines(self) -> list[str]:
+        """The summary printed at the end of ``allysweep run``."""
         return [
             f"cube: {self.store}",
             f"points: {self.points:,} in {self.blocks} blocks; computed {self.blocks_computed} of "

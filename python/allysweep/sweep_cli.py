@@ -8,6 +8,7 @@ from typing import Any
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """``allysweep run SPEC``: compute a sweep, print its summary."""
     import json
 
     from .spec import load_spec
@@ -56,6 +57,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    """``allysweep info STORE``: describe a cube."""
     from .sweep import cube_info
 
     for line in cube_info(args.store):
@@ -64,6 +66,7 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: Any) -> None:
+    """Register ``run`` and ``info`` on the CLI's subcommand parser."""
     p_run = sub.add_parser(
         "run",
         help="compute a sweep into a Zarr cube (local Dask cluster by default)",
