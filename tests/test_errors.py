@@ -99,3 +99,30 @@ def test_cli_error_is_one_line_exit_2(argv, named, domain):
     assert len(lines) == 1, proc.stderr
     assert named in lines[0] and domain in lines[0], lines[0]
     assert "Traceback" not in proc.stderr and "panic" not in proc.stderr.lower()
+
+
+@pytest.mark.parametrize("threads", [0, 1])
+def test_first_offending_index_in_a_large_parallel_batch(threads):
+    n = 5000
+    k = np.full(n, 0.03)
+    k[[3001, 4500]] = -1.0
+    cols = {c: np.zeros(n) for c in asw.solver.COLUMNS}
+    cols.update(
+        p=np.full(n, 0.4),
+        p_alliance=np.full(n, 0.7),
+        p_coalition=np.full(n, 0.7),
+        c_d=np.full(n, 0.1),
+        c_d_joint=np.full(n, 0.05),
+        c_c_extra=np.full(n, 0.1),
+        c_a=np.full(n, 0.15),
+        k=k,
+        r=np.full(n, 0.06),
+        b_c=np.full(n, 0.05),
+        theta_b=np.ones(n),
+        theta_c=np.full(n, np.nan),
+        cost_b=np.ones(n),
+        range_cost=np.full(n, np.nan),
+    )
+    with pytest.raises(ParameterError) as info:
+        asw.solve_flat(cols, threads=threads)
+    assert info.value.index == 3001 and info.value.name == "k"

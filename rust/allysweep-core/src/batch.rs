@@ -110,20 +110,32 @@ impl<'a> BatchInput<'a> {
 
     /// Check lengths and every point's domain; the error names the first offending point.
     pub fn validate(&self) -> Result<(), ModelError> {
+        self.check_lengths()?;
+        for i in 0..self.len() {
+            self.valid_point(i)?;
+        }
+        Ok(())
+    }
+
+    /// Every column as long as `p`.
+    pub fn check_lengths(&self) -> Result<(), ModelError> {
         let n = self.len();
         for (name, col) in Self::COLUMNS.iter().zip(self.columns()) {
             if col.len() != n {
                 return Err(ModelError::ShapeMismatch { name, len: col.len(), expected: n });
             }
         }
-        for i in 0..n {
-            let (params, range_cost) = self.point(i).map_err(|e| e.at_index(i))?;
-            params.validate().map_err(|e| e.at_index(i))?;
-            if !(range_cost.is_nan() || range_cost.is_finite()) {
-                return Err(ModelError::invalid("range_cost", range_cost, "a finite cost, or NaN for E[c]").at_index(i));
-            }
-        }
         Ok(())
+    }
+
+    /// The i-th point if it lies in the model's domain, else the error tagged with `i`.
+    pub fn valid_point(&self, i: usize) -> Result<(Params, f64), ModelError> {
+        let (params, range_cost) = self.point(i).map_err(|e| e.at_index(i))?;
+        params.validate().map_err(|e| e.at_index(i))?;
+        if !(range_cost.is_nan() || range_cost.is_finite()) {
+            return Err(ModelError::invalid("range_cost", range_cost, "a finite cost, or NaN for E[c]").at_index(i));
+        }
+        Ok((params, range_cost))
     }
 }
 
@@ -310,35 +322,52 @@ impl<'a> BatchOutput<'a> {
 /// Points per leaf task of the parallel split.
 const LEAF: usize = 1024;
 
-fn solve_serial<S: Fn(&Params, f64) -> Solution + Sync>(
+/// Solve rows `offset..offset + out.len()`, validating each point as it comes (one pass over the
+/// input); stops at the first invalid point.
+fn solve_serial<C, S>(
     input: &BatchInput<'_>,
     offset: usize,
     out: &mut BatchOutput<'_>,
+    check: &C,
     solver: &S,
-) {
+) -> Result<(), ModelError>
+where
+    C: Fn(&Params) -> Result<(), ModelError>,
+    S: Fn(&Params, f64) -> Solution,
+{
     for i in 0..out.len() {
-        // Validated beforehand: a domain error here is impossible; skip defensively rather than panic.
-        if let Ok((params, range_cost)) = input.point(offset + i) {
-            out.write(i, &params, &solver(&params, range_cost));
-        }
+        let index = offset + i;
+        let (params, range_cost) = input.valid_point(index)?;
+        check(&params).map_err(|e| e.at_index(index))?;
+        out.write(i, &params, &solver(&params, range_cost));
     }
+    Ok(())
 }
 
-fn solve_parallel<S: Fn(&Params, f64) -> Solution + Sync>(
+fn solve_parallel<C, S>(
     input: &BatchInput<'_>,
     offset: usize,
     out: BatchOutput<'_>,
+    check: &C,
     solver: &S,
-) {
+) -> Result<(), ModelError>
+where
+    C: Fn(&Params) -> Result<(), ModelError> + Sync,
+    S: Fn(&Params, f64) -> Solution + Sync,
+{
     let n = out.len();
     if n <= LEAF {
         let mut out = out;
-        solve_serial(input, offset, &mut out, solver);
-        return;
+        return solve_serial(input, offset, &mut out, check, solver);
     }
     let mid = n / 2;
     let (left, right) = out.split_at(mid);
-    rayon::join(|| solve_parallel(input, offset, left, solver), || solve_parallel(input, offset + mid, right, solver));
+    let (a, b) = rayon::join(
+        || solve_parallel(input, offset, left, check, solver),
+        || solve_parallel(input, offset + mid, right, check, solver),
+    );
+    // Both halves may stop at a bad point: the one of the lower half comes first.
+    a.and(b)
 }
 
 /// Validate and solve a batch. `threads`: 1 = on the calling thread (what a Dask task wants),
@@ -349,7 +378,7 @@ pub fn solve_batch(input: &BatchInput<'_>, out: BatchOutput<'_>, threads: usize)
 
 /// [`solve_batch`] with another per-point solver (the variants of MODEL.md §11). `check` is run
 /// on every point after domain validation (e.g. the closed forms' assumptions); its first error,
-/// tagged with the point's index, aborts the batch before anything is solved.
+/// tagged with the point's index, aborts the batch (the outputs are then to be discarded).
 pub fn solve_batch_with<C, S>(
     input: &BatchInput<'_>,
     out: BatchOutput<'_>,
@@ -358,20 +387,17 @@ pub fn solve_batch_with<C, S>(
     solver: S,
 ) -> Result<(), ModelError>
 where
-    C: Fn(&Params) -> Result<(), ModelError>,
+    C: Fn(&Params) -> Result<(), ModelError> + Sync,
     S: Fn(&Params, f64) -> Solution + Sync,
 {
-    input.validate()?;
+    input.check_lengths()?;
     out.check_len(input.len())?;
-    for i in 0..input.len() {
-        let (params, _) = input.point(i).map_err(|e| e.at_index(i))?;
-        check(&params).map_err(|e| e.at_index(i))?;
-    }
+    // Validation runs inside the solve loop: the first invalid point (domain, then the method's
+    // assumptions) aborts the batch and its outputs are discarded by the caller.
     if threads == 1 {
         let mut out = out;
-        solve_serial(input, 0, &mut out, &solver);
+        solve_serial(input, 0, &mut out, &check, &solver)
     } else {
-        solve_parallel(input, 0, out, &solver);
+        solve_parallel(input, 0, out, &check, &solver)
     }
-    Ok(())
 }
