@@ -42,22 +42,11 @@ from pathlib import Path
 import numpy as np
 
 from allysweep import _core, solver
+from allysweep.parameters import BOOL_OUTPUTS, EQ_OUTPUTS
 
-FLOAT_EQ = (
-    "cutpoint",
-    "prob_alliance",
-    "belief_alliance",
-    "belief_no_alliance",
-    "prob_challenge_alliance",
-    "prob_challenge_no_alliance",
-    "prob_war",
-    "prob_renege",
-    "range_lo_alliance",
-    "range_hi_alliance",
-    "range_lo_no_alliance",
-    "range_hi_no_alliance",
-)
-EXACT = ("n_eq", "status", "kind", "stable", "ic_ok", "d1_ok", "selected", "degenerate")
+# Per-equilibrium float outputs and exact (integer / flag) outputs, from the one output table.
+FLOAT_EQ = tuple(n for n in EQ_OUTPUTS if n != "kind" and n not in BOOL_OUTPUTS)
+EXACT = ("n_eq", "status", "kind", *BOOL_OUTPUTS)
 VARIANTS = ("roots", "closed_form", "belief_space", "qre", "reference")
 
 
