@@ -353,7 +353,7 @@ class SweepSpec:
         """Check the model's domains on every corner of the swept box (all domain constraints
         are linear inequalities between parameters, so the corners decide), or on every point
         of a list design."""
-        from .solver import solve_flat
+        from . import _core
 
         names = [n for n, _ in self.axes] + [n for n, *_ in self.ranges]
         extremes = [(min(v), max(v)) for _, v in self.axes] + [(lo, hi) for _, _, lo, hi in self.ranges]
@@ -366,12 +366,8 @@ class SweepSpec:
             n = len(self.points[0][1])
             columns_per_name = {name: np.array(v, dtype=float) for name, v in self.points}
         flat = self.columns(columns_per_name, n)
-        from .exceptions import ParameterError
-
         try:
-            import allysweep._core as core
-
-            core.validate_batch([np.ascontiguousarray(flat[c]) for c in core.COLUMNS])
+            _core.validate_batch([np.ascontiguousarray(flat[c]) for c in _core.COLUMNS])
         except ParameterError as err:
             key = err.name.replace(".", "_")
             where = (
@@ -385,7 +381,6 @@ class SweepSpec:
                 where,
                 f"value {value} outside the model's domain: allowed domain{detail[1]}" if len(detail) > 1 else str(err),
             ) from None
-        del solve_flat
 
     # ---------------------------------------------------------------- columns
     def columns(self, swept: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
