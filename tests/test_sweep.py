@@ -302,3 +302,20 @@ def test_ctrl_c_keeps_finished_blocks_and_says_how_to_resume(tmp_path, reference
     resumed = run_cli("run", str(spec), "--store", str(store), "--resume", "--quiet")
     assert resumed.returncode == 0 and f"computed {9 - done} of 9 blocks" in resumed.stdout
     assert_same_cube(load(store), reference_cube)
+
+
+def test_output_subset_and_summaries_from_block_stats(tmp_path):
+    spec = tmp_path / "subset.toml"
+    spec.write_text(SPEC.format(cost="uniform:0,1").replace("max_eq = 4", 'max_eq = 4\noutputs = ["prob_war"]'))
+    store = tmp_path / "subset.zarr"
+    proc = run_cli("run", str(spec), "--store", str(store), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    ds = load(store)
+    assert set(ds.data_vars) == {"n_eq", "status", "prob_war"}  # n_eq and status are always kept
+    n_eq = int(ds.n_eq.sum())
+    assert f"equilibria found: {n_eq:,};" in proc.stdout
+    share = float((ds.n_eq > 1).mean())
+    assert f"points with several equilibria: {share:.1%}" in proc.stdout
+    info = run_cli("info", str(store)).stdout
+    # Kinds of the selected equilibria come from per-block counts, although `kind` was not stored.
+    assert "selected equilibrium kinds:" in info and "cutpoint_" in info

@@ -39,6 +39,9 @@ from .spec import SweepSpec
 __all__ = ["sweep", "open_cube", "cube_info", "SweepSummary", "block_count", "completed_blocks"]
 
 PROGRESS_GROUP = "_progress"
+#: Per-block counts kept in ``_progress/stats`` (summaries never re-read the cube): points,
+#: equilibria, points with several equilibria, and points per kind of the selected equilibrium.
+STATS = ("points", "equilibria", "multiple", *(f"selected_{k}" for k in KIND_NAMES))
 SPEC_ATTR = "allysweep_spec"
 HASH_ATTR = "allysweep_spec_sha256"
 
@@ -217,11 +220,34 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, int]:
             write_chunk(arrays[name], spec.store, name, chunk_index, region, result[name].reshape(block_shape))
     if delay:
         time.sleep(delay)  # testing hook: makes interruption tests deterministic
-    computed, done = arrays[f"{PROGRESS_GROUP}/computed"], arrays[f"{PROGRESS_GROUP}/done"]
-    computed[index] = int(computed[index]) + 1
-    done[index] = 1
-    n_eq = result["n_eq"]
-    return {"points": n, "equilibria": int(n_eq.sum()), "multiple": int((n_eq > 1).sum()), "block": index}
+    stats = block_stats(result)
+    progress = {name: arrays[f"{PROGRESS_GROUP}/{name}"] for name in ("computed", "done", "stats")}
+    progress["stats"][index, :] = np.array([stats[k] for k in STATS], dtype=np.int64)
+    progress["computed"][index] = int(progress["computed"][index]) + 1
+    progress["done"][index] = 1
+    return {**stats, "block": index}
+
+
+def block_stats(result: dict[str, np.ndarray]) -> dict[str, int]:
+    """The :data:`STATS` counts of one solved block."""
+    n_eq = np.asarray(result["n_eq"])
+    kind = np.asarray(result["kind"])
+    rows = np.arange(len(n_eq))
+    selected_kind = np.where(n_eq > 0, kind[rows, np.argmax(np.asarray(result["selected"]), axis=1)], -1)
+    counts = np.bincount(selected_kind[selected_kind >= 0], minlength=len(KIND_NAMES))
+    out = {"points": len(n_eq), "equilibria": int(n_eq.sum()), "multiple": int((n_eq > 1).sum())}
+    out.update({f"selected_{k}": int(c) for k, c in zip(KIND_NAMES, counts, strict=True)})
+    return out
+
+
+def finished_stats(store: str | Path) -> dict[str, int]:
+    """:data:`STATS` summed over the finished blocks of a cube."""
+    import zarr
+
+    progress = zarr.open_group(str(store), mode="r")[PROGRESS_GROUP]
+    done = np.asarray(progress["done"][:]) == 1
+    table = np.asarray(progress["stats"][:])[done]
+    return {k: int(v) for k, v in zip(STATS, table.sum(axis=0), strict=True)}
 
 
 # --------------------------------------------------------------------------- store
@@ -304,6 +330,7 @@ def _create_store(spec: SweepSpec) -> None:
     n = block_count(spec)
     progress.create_array("done", shape=(n,), chunks=(1,), dtype="int8", fill_value=0)
     progress.create_array("computed", shape=(n,), chunks=(1,), dtype="int32", fill_value=0)
+    progress.create_array("stats", shape=(n, len(STATS)), chunks=(1, len(STATS)), dtype="int64", fill_value=0)
 
 
 def _store_attrs(store: str) -> dict[str, Any]:
@@ -559,10 +586,9 @@ def _progress_bar(n_blocks: int, n_points: int, enabled: bool) -> Any:
 def _summarise(
     spec: SweepSpec, blocks: int, computed: int, already: int, seconds: float, points_computed: int
 ) -> SweepSummary:
-    ds = open_cube(spec.store)
-    n_eq = ds.n_eq.data
-    total_eq = int(n_eq.sum().compute())
-    multiple = float((n_eq > 1).mean().compute())
+    stats = finished_stats(spec.store)
+    total_eq = stats["equilibria"]
+    multiple = stats["multiple"] / stats["points"] if stats["points"] else 0.0
     return SweepSummary(
         store=str(spec.store),
         points=spec.n_total,
@@ -621,10 +647,11 @@ def cube_info(store: str | Path) -> list[str]:
             f"last run: computed {run['blocks_computed']} blocks in {run['seconds']:.1f} s; "
             f"{run['equilibria']:,} equilibria; {run['multiple_share']:.1%} of points with several"
         )
-    if done.all():
-        sel = ds.kind.where(ds.selected).max("eq")
-        counts = {KIND_NAMES[int(k)]: int((sel == k).sum().compute()) for k in range(len(KIND_NAMES))}
-        lines.append("selected equilibrium kinds: " + ", ".join(f"{k} {v:,}" for k, v in counts.items() if v))
+    stats = finished_stats(store)
+    if stats["points"]:
+        counts = {k: stats[f"selected_{k}"] for k in KIND_NAMES}
+        scope = "" if done.all() else f" (over the {stats['points']:,} points of finished blocks)"
+        lines.append(f"selected equilibrium kinds{scope}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items() if v))
     lines.append("variables: " + ", ".join(ds.data_vars))
     lines.append("history:")
     lines += [f"  {h}" for h in str(ds.attrs.get("history", "")).splitlines()]
