@@ -75,7 +75,7 @@ def add_commands(sub: Any) -> None:
         "--scheduler uses an existing cluster, --cluster slurm starts one through dask-jobqueue.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example: allysweep run examples/quickstart.toml\n"
-        "spec format: see the README ('Sweep specifications') or examples/*.toml",
+        "spec format: see the README (section 'Sweeps') or examples/*.toml",
     )
     p_run.add_argument("spec", help="sweep specification (TOML)")
     p_run.add_argument("--store", help="output Zarr store (default: the spec's sweep.store)")
