@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import allysweep as asw
@@ -167,3 +168,16 @@ def test_slurm_without_dask_jobqueue_is_a_clear_error_before_any_write(tmp_path,
     with pytest.raises(asw.AllysweepError, match=r"dask-jobqueue.*allysweep\[hpc\]"):
         asw.sweep(spec, progress=False)
     assert not (tmp_path / "c.zarr").exists()
+
+
+def test_dependent_defaults_are_the_same_in_sweeps_and_solve():
+    swept = asw.SweepSpec.from_dict({"params": {"p_alliance": [0.6, 0.8], "c_d": 0.2}})
+    cols = swept.columns({"p_alliance": np.array([0.6, 0.8])}, 2)
+    np.testing.assert_array_equal(cols["p_coalition"], [0.6, 0.8])
+    np.testing.assert_array_equal(cols["c_d_joint"], [0.2, 0.2])
+    ds = asw.solve(p_alliance=np.array([0.6, 0.8]), c_d=0.2)
+    np.testing.assert_array_equal(ds.p_coalition.values, [0.6, 0.8])
+    assert float(ds.c_d_joint) == 0.2
+    base = asw.SweepSpec.from_dict({"params": {"k": [0.01, 0.02]}})
+    assert base.columns({"k": np.array([0.01, 0.02])}, 2)["c_d_joint"].tolist() == [0.05, 0.05]
+    assert float(asw.solve(k=0.01).c_d_joint) == 0.05

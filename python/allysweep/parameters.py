@@ -6,11 +6,22 @@ attributes of every xarray variable and the documentation. Names follow MODEL.md
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .distributions import Distribution, Uniform
 
-__all__ = ["Parameter", "PARAMETERS", "DEFAULTS", "OUTPUTS", "POINT_OUTPUTS", "EQ_OUTPUTS", "KIND_NAMES"]
+__all__ = [
+    "Parameter",
+    "PARAMETERS",
+    "SCALAR_PARAMETERS",
+    "DEFAULTS",
+    "dependent_defaults",
+    "OUTPUTS",
+    "POINT_OUTPUTS",
+    "EQ_OUTPUTS",
+    "KIND_NAMES",
+]
 
 
 @dataclass(frozen=True)
@@ -77,8 +88,42 @@ PARAMETERS: dict[str, Parameter] = {
     ]
 }
 
-#: MODEL.md §10 base case. ``p_coalition`` and ``c_d_joint`` default to ``p_alliance`` and ``c_d``.
+#: The numeric model parameters (the distributions ``theta`` and ``cost_c`` are the others), in
+#: the engine's column order: a parameter that follows another (see :func:`dependent_defaults`)
+#: comes after it.
+SCALAR_PARAMETERS: tuple[str, ...] = (
+    "p",
+    "p_alliance",
+    "p_coalition",
+    "c_d",
+    "c_d_joint",
+    "c_c_extra",
+    "c_a",
+    "k",
+    "r",
+    "b_c",
+)
+
+#: MODEL.md §10 base case. ``p_coalition`` and ``c_d_joint`` depend on other parameters: see
+#: :func:`dependent_defaults`.
 DEFAULTS: dict[str, float | Distribution | None] = {name: p.default for name, p in PARAMETERS.items()}
+
+
+def dependent_defaults(given: Collection[str]) -> dict[str, str | float]:
+    """Defaults of the omitted parameters that depend on others, given the names the user set.
+
+    Returns, for each such parameter, either the name of the parameter whose values it takes or
+    a constant: ``p_coalition`` follows ``p_alliance`` (MODEL.md §3); ``c_d_joint`` follows
+    ``c_d`` when the user chose ``c_d``, and is the base case 0.05 (MODEL.md §10) otherwise.
+    The one rule used by :func:`allysweep.solve` and by sweeps.
+    """
+    out: dict[str, str | float] = {}
+    if "p_coalition" not in given:
+        out["p_coalition"] = "p_alliance"
+    if "c_d_joint" not in given:
+        out["c_d_joint"] = "c_d" if "c_d" in given else 0.05
+    return out
+
 
 KIND_NAMES: tuple[str, ...] = (
     "cutpoint_honest",

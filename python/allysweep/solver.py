@@ -19,7 +19,15 @@ from . import _core
 from .checks import gain_increasing
 from .distributions import Distribution, check_family
 from .exceptions import ParameterError
-from .parameters import DEFAULTS, EQ_OUTPUTS, KIND_NAMES, PARAMETERS, POINT_OUTPUTS
+from .parameters import (
+    DEFAULTS,
+    EQ_OUTPUTS,
+    KIND_NAMES,
+    PARAMETERS,
+    POINT_OUTPUTS,
+    SCALAR_PARAMETERS,
+    dependent_defaults,
+)
 
 __all__ = ["solve", "solve_flat", "qre_path", "METHODS", "COLUMNS", "MAX_EQ", "DEFAULT_LAM", "to_columns"]
 
@@ -31,8 +39,6 @@ MAX_EQ: int = int(_core.MAX_EQ)
 METHODS: tuple[str, ...] = ("roots", "closed_form", "belief_space", "qre", "reference")
 #: Default precision λ of ``method="qre"``: large enough to be the λ -> ∞ limit to ~1e-8.
 DEFAULT_LAM: float = float(_core.DEFAULT_LAM)
-
-_SCALAR_PARAMS = ("p", "p_alliance", "p_coalition", "c_d", "c_d_joint", "c_c_extra", "c_a", "k", "r", "b_c")
 
 
 def solve_flat(
@@ -162,23 +168,15 @@ def collect_inputs(params: Mapping[str, Any]) -> dict[str, xr.DataArray]:
     for name, value in values.items():
         if value is None:
             values[name] = DEFAULTS[name]
-    follows = {}
-    if values["p_coalition"] is None:
-        follows["p_coalition"] = "p_alliance"
-    if values["c_d_joint"] is None:
-        # Base case (MODEL.md §10) when D's costs are left alone; otherwise D's joint war cost
-        # follows the c_d the user chose (MODEL.md §3: "default c_d").
-        if params.get("c_d") is None:
-            values["c_d_joint"] = 0.05
-        else:
-            follows["c_d_joint"] = "c_d"
+    dependent = dependent_defaults({name for name, value in params.items() if value is not None})
     inputs: dict[str, xr.DataArray] = {}
-    for name in _SCALAR_PARAMS:
-        if name in follows:
+    for name in SCALAR_PARAMETERS:
+        rule = dependent.get(name)
+        if isinstance(rule, str):
             # The same values along the same dimensions, not a dimension of its own.
-            inputs[name] = inputs[follows[name]].rename(name)
+            inputs[name] = inputs[rule].rename(name)
         else:
-            inputs[name] = _as_dataarray(name, values[name])
+            inputs[name] = _as_dataarray(name, values[name] if rule is None else rule)
     for dist_name in ("theta", "cost_c"):
         dist = check_family(dist_name, values[dist_name])
         for field, value in dist.values().items():
@@ -195,7 +193,7 @@ def to_columns(
     theta_fields = [f"theta_{f}" for f in theta.values()]
     cost_fields = [f"cost_c_{f}" for f in cost_c.values()]
     nan = np.full(n, np.nan)
-    cols = {name: flat[name] for name in _SCALAR_PARAMS}
+    cols = {name: flat[name] for name in SCALAR_PARAMETERS}
     cols["theta_kind"] = np.full(n, float(theta.code))
     for slot, field in zip(("theta_a", "theta_b", "theta_c"), theta_fields + [None] * 3, strict=False):
         cols[slot] = flat[field] if field else nan

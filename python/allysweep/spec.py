@@ -43,7 +43,7 @@ import numpy as np
 
 from .distributions import COST_FAMILIES, THETA_FAMILIES, parse_distribution
 from .exceptions import ParameterError, SpecError
-from .parameters import DEFAULTS
+from .parameters import DEFAULTS, SCALAR_PARAMETERS, dependent_defaults
 
 __all__ = ["SweepSpec", "load_spec", "DESIGNS"]
 
@@ -61,7 +61,6 @@ _SWEEP_KEYS = {
     "lam": float,
 }
 _CLUSTER_KEYS = {"kind": str, "n_workers": int, "threads_per_worker": int, "scheduler": str, "jobqueue": dict}
-_SCALARS = ("p", "p_alliance", "p_coalition", "c_d", "c_d_joint", "c_c_extra", "c_a", "k", "r", "b_c")
 
 
 def _dist_fields(family_table: Mapping[str, Any]) -> set[str]:
@@ -73,7 +72,7 @@ def _dist_fields(family_table: Mapping[str, Any]) -> set[str]:
 
 _THETA_FIELDS = {f"theta_{f}" for f in _dist_fields(THETA_FAMILIES)}
 _COST_FIELDS = {f"cost_c_{f}" for f in _dist_fields(COST_FAMILIES)}
-SWEEPABLE = set(_SCALARS) | _THETA_FIELDS | _COST_FIELDS | {"range_cost"}
+SWEEPABLE = set(SCALAR_PARAMETERS) | _THETA_FIELDS | _COST_FIELDS | {"range_cost"}
 
 
 @dataclass(frozen=True)
@@ -173,7 +172,7 @@ class SweepSpec:
                 raise fail(f"params.{key}", str(err)) from None
         theta_fields = {f"theta_{f}" for f in parse_distribution("theta", theta).values()}
         cost_fields = {f"cost_c_{f}" for f in parse_distribution("cost_c", cost_c).values()}
-        allowed = set(_SCALARS) | theta_fields | cost_fields | {"range_cost"}
+        allowed = set(SCALAR_PARAMETERS) | theta_fields | cost_fields | {"range_cost"}
 
         fixed: dict[str, float] = {}
         axes: list[tuple[str, tuple[float, ...]]] = []
@@ -397,14 +396,14 @@ class SweepSpec:
                 return np.asarray(swept[name], dtype=float)
             return np.full(n, float(fixed.get(name, default)))
 
-        for name in _SCALARS:
-            default = DEFAULTS[name]
-            values[name] = get(name, default if isinstance(default, float) else math.nan)
-        if "p_coalition" not in swept and "p_coalition" not in fixed:
-            values["p_coalition"] = values["p_alliance"].copy()
-        if "c_d_joint" not in swept and "c_d_joint" not in fixed:
-            c_d_given = "c_d" in swept or "c_d" in fixed
-            values["c_d_joint"] = values["c_d"].copy() if c_d_given else np.full(n, 0.05)
+        dependent = dependent_defaults(set(swept) | set(fixed))
+        for name in SCALAR_PARAMETERS:
+            rule = dependent.get(name)
+            if isinstance(rule, str):
+                values[name] = values[rule].copy()
+            else:
+                default = DEFAULTS[name] if rule is None else rule
+                values[name] = get(name, default if isinstance(default, float) else math.nan)
         for prefix, dist in (("theta", theta), ("cost_c", cost_c)):
             for fname, fval in dist.values().items():
                 values[f"{prefix}_{fname}"] = get(f"{prefix}_{fname}", float(fval))
