@@ -180,3 +180,67 @@ def test_max_eq_keeps_the_selected_equilibrium_and_flags_truncation(method):
         np.testing.assert_array_equal(one[name][:, 0], full[name][np.arange(n), sel])
     with pytest.raises(asw.ParameterError, match="max_eq"):
         asw.solve_flat(cols, max_eq=9)
+
+
+def _flat_columns(n, seed):
+    """Engine input columns of n random valid points (uniform type, clipped-uniform cost)."""
+    from allysweep.solver import to_columns
+
+    from helpers import random_base
+
+    base = random_base(np.random.default_rng(seed), n)
+    flat = {**base, "theta_lo": np.zeros(n), "theta_hi": np.ones(n), "cost_c_lo": np.zeros(n), "cost_c_hi": np.ones(n)}
+    return to_columns(asw.Uniform(0, 1), asw.Uniform(0, 1), flat, n)
+
+
+@pytest.mark.parametrize("method", ["roots", "belief_space", "reference"])
+def test_out_buffers_are_overwritten_completely(method):
+    """Reused output buffers (what sweep workers do) give exactly the fresh result, whatever
+    they held before: every slot of every output is written, and the same dict is returned."""
+    from allysweep.solver import solve_flat
+
+    n = 400 if method != "reference" else 40
+    columns = _flat_columns(n, 7)
+    fresh = solve_flat(columns, method=method, max_eq=3)
+    assert (fresh["n_eq"] >= 2).any() and (fresh["n_eq"] == 1).any(), "needs points with one and several equilibria"
+    rng = np.random.default_rng(0)
+    garbage = {}
+    for name, values in fresh.items():
+        junk = np.empty_like(values)
+        if junk.dtype == bool:
+            junk[...] = rng.random(junk.shape) < 0.5
+        else:
+            junk[...] = rng.integers(-5, 5, junk.shape) if junk.dtype.kind == "i" else rng.normal(size=junk.shape)
+        garbage[name] = junk
+    reused = solve_flat(columns, method=method, max_eq=3, out=garbage)
+    assert reused is garbage
+    for name, values in fresh.items():
+        np.testing.assert_array_equal(reused[name], values, err_msg=name)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda out: out.pop("cutpoint"),
+            r"out\['cutpoint'\] is missing; expected a writeable C-contiguous float64 array of shape \(10, 3\)",
+        ),
+        (lambda out: out.update(cutpoint=out["cutpoint"].astype(np.float32)), r"out\['cutpoint'\] is .*float32"),
+        (
+            lambda out: out.update(n_eq=np.zeros(5, dtype=np.int64)),
+            r"out\['n_eq'\] has shape \(5,\); expected .*int64 array of shape \(10,\)",
+        ),
+        (lambda out: out.update(kind=np.asfortranarray(out["kind"])), r"out\['kind'\] is not C-contiguous"),
+        (lambda out: out.update(prob_war=out["cutpoint"]), r"out\['(prob_war|cutpoint)'\] cannot be written"),
+        (lambda out: out.update(stable=[True] * 30), r"out\['stable'\] is a list"),
+    ],
+)
+def test_bad_out_buffers_are_refused_clearly(change, message):
+    from allysweep import _core
+
+    columns = _flat_columns(10, 3)
+    arrays = [np.ascontiguousarray(columns[c]) for c in _core.COLUMNS]
+    out = dict(_core.solve_batch(arrays, 1, "roots", _core.DEFAULT_LAM, 3))
+    change(out)
+    with pytest.raises(ValueError, match=message):
+        _core.solve_batch(arrays, 1, "roots", _core.DEFAULT_LAM, 3, out)

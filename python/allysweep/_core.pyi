@@ -32,6 +32,7 @@ def solve_batch(
     method: str = "roots",
     lam: float = ...,  # DEFAULT_LAM
     max_eq: int = ...,  # MAX_EQ
+    out: dict[str, npt.NDArray[np.generic]] | None = None,
 ) -> dict[str, npt.NDArray[np.generic]]:
     """Solve a batch of points given as the flat input columns of docs/conventions.md."""
 

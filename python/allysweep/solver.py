@@ -47,6 +47,7 @@ def solve_flat(
     threads: int = 0,
     lam: float | None = None,
     max_eq: int = MAX_EQ,
+    out: dict[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Solve a batch of points given as flat columns (docs/conventions.md).
 
@@ -70,11 +71,16 @@ def solve_flat(
         Equilibrium slots per point in the output (1 to :data:`MAX_EQ`). Where more equilibria
         were found, the selected one is kept in the last slot and status bit 1 is set; ``n_eq``
         still counts them all.
+    out : dict of str to numpy.ndarray, optional
+        Output arrays to write into instead of allocating new ones, e.g. the result of an
+        earlier call with the same N and ``max_eq``; it is returned. Reusing buffers spares the
+        page faults of fresh memory, which cost about a quarter of the engine's time on large
+        batches. If the call raises, their contents are unspecified.
 
     Returns
     -------
     dict of str to numpy.ndarray
-        Per-point arrays of shape (N,) and per-equilibrium arrays of shape (N, MAX_EQ).
+        Per-point arrays of shape (N,) and per-equilibrium arrays of shape (N, max_eq).
 
     Raises
     ------
@@ -97,17 +103,20 @@ def solve_flat(
     arrays = [np.ascontiguousarray(columns[c], dtype=np.float64).ravel() for c in COLUMNS]
     if method == "qre":
         lam_value = DEFAULT_LAM if lam is None else float(lam)
-        result = dict(_core.solve_batch(arrays, threads, method, lam_value, max_eq))
-    elif method != "reference":
-        result = dict(_core.solve_batch(arrays, threads, method, DEFAULT_LAM, max_eq))
-    else:
-        _core.validate_batch(arrays)
-        from .reference import solve_reference
+        return _core.solve_batch(arrays, threads, method, lam_value, max_eq, out)
+    if method != "reference":
+        return _core.solve_batch(arrays, threads, method, DEFAULT_LAM, max_eq, out)
+    _core.validate_batch(arrays)
+    from .reference import solve_reference
 
-        result = keep_slots(solve_reference(dict(zip(COLUMNS, arrays, strict=True))), max_eq)
-    if "gain_increasing" not in result:  # the engine computes it; the NumPy reference does not
-        result["gain_increasing"] = gain_increasing(dict(zip(COLUMNS, arrays, strict=True)), result)
-    return result
+    result = keep_slots(solve_reference(dict(zip(COLUMNS, arrays, strict=True))), max_eq)
+    # The engine computes gain_increasing; the NumPy reference does not.
+    result["gain_increasing"] = gain_increasing(dict(zip(COLUMNS, arrays, strict=True)), result)
+    if out is None:
+        return result
+    for name, values in result.items():
+        np.copyto(out[name], values)
+    return out
 
 
 def keep_slots(result: dict[str, np.ndarray], max_eq: int) -> dict[str, np.ndarray]:

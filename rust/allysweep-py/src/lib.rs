@@ -7,7 +7,9 @@
 
 use allysweep_core::batch::{BatchInput, BatchOutput};
 use allysweep_core::{Kind, Method, ModelError, MAX_EQ};
-use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1};
+use numpy::{
+    PyArray1, PyArray2, PyArrayDyn, PyArrayMethods, PyReadonlyArray1, PyReadwriteArrayDyn, PyUntypedArrayMethods,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -145,6 +147,88 @@ fn validate_batch(py: Python<'_>, columns: Vec<PyReadonlyArray1<'_, f64>>) -> Py
     enter_engine(py, || input.validate())
 }
 
+/// Per-point outputs (shape (n,)): counts, then the two full-information-free ranges.
+const POINT_INT: [&str; 2] = ["n_eq", "status"];
+const POINT_FLOAT: [&str; 4] = ["range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint"];
+/// Per-equilibrium outputs (shape (n, max_eq)).
+const EQ_FLOAT: [&str; 12] = [
+    "cutpoint",
+    "prob_alliance",
+    "belief_alliance",
+    "belief_no_alliance",
+    "prob_challenge_alliance",
+    "prob_challenge_no_alliance",
+    "prob_war",
+    "prob_renege",
+    "range_lo_alliance",
+    "range_hi_alliance",
+    "range_lo_no_alliance",
+    "range_hi_no_alliance",
+];
+const EQ_BOOL: [&str; 6] = ["stable", "ic_ok", "d1_ok", "selected", "degenerate", "gain_increasing"];
+
+/// Fresh output arrays: a dict of every output with its shape and dtype.
+fn new_outputs<'py>(py: Python<'py>, n: usize, max_eq: usize) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    for name in POINT_INT {
+        dict.set_item(name, PyArray1::<i64>::zeros(py, n, false))?;
+    }
+    for name in POINT_FLOAT {
+        dict.set_item(name, PyArray1::<f64>::zeros(py, n, false))?;
+    }
+    dict.set_item("kind", PyArray2::<i8>::zeros(py, [n, max_eq], false))?;
+    for name in EQ_FLOAT {
+        dict.set_item(name, PyArray2::<f64>::zeros(py, [n, max_eq], false))?;
+    }
+    for name in EQ_BOOL {
+        dict.set_item(name, PyArray2::<bool>::zeros(py, [n, max_eq], false))?;
+    }
+    Ok(dict)
+}
+
+/// Borrow output `name` of `out` for writing: it must be a C-contiguous, writeable numpy array of
+/// dtype `T` and exactly `shape`, and not be another output's array too.
+fn borrow_output<'py, T: numpy::Element>(
+    out: &Bound<'py, PyDict>,
+    name: &str,
+    shape: &[usize],
+) -> PyResult<PyReadwriteArrayDyn<'py, T>> {
+    let dtype = T::get_dtype(out.py()).to_string();
+    let shape_text = py_shape(shape);
+    let wrong = |what: String| {
+        PyValueError::new_err(format!(
+            "out['{name}'] {what}; expected a writeable C-contiguous {dtype} array of shape {shape_text}"
+        ))
+    };
+    let item = out.get_item(name)?.ok_or_else(|| wrong("is missing".to_string()))?;
+    let array = item.cast::<PyArrayDyn<T>>().map_err(|_| wrong(format!("is {}", describe(&item))))?;
+    if array.shape() != shape {
+        return Err(wrong(format!("has shape {}", py_shape(array.shape()))));
+    }
+    if !array.is_c_contiguous() {
+        return Err(wrong("is not C-contiguous".to_string()));
+    }
+    array.try_readwrite().map_err(|e| wrong(format!("cannot be written ({e})")))
+}
+
+/// A shape as Python prints it: `(5,)`, `(10, 3)`.
+fn py_shape(shape: &[usize]) -> String {
+    match shape {
+        [n] => format!("({n},)"),
+        dims => format!("({})", dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+fn describe(item: &Bound<'_, PyAny>) -> String {
+    let dtype = item.getattr("dtype").map(|d| d.to_string()).unwrap_or_default();
+    let kind = item.get_type().name().map(|n| n.to_string()).unwrap_or_default();
+    if dtype.is_empty() {
+        format!("a {kind}")
+    } else {
+        format!("a {kind} of dtype {dtype}")
+    }
+}
+
 /// Solve a batch of points given as the flat input columns of docs/conventions.md.
 ///
 /// Returns a dict of numpy arrays: per point shape (n,), per equilibrium shape (n, max_eq).
@@ -152,8 +236,12 @@ fn validate_batch(py: Python<'_>, columns: Vec<PyReadonlyArray1<'_, f64>>) -> Py
 /// kept in the last slot and status bit 1 is set (smaller outputs make large batches faster).
 /// `threads=1` solves on the calling thread (for Dask tasks); 0 uses the engine's rayon pool.
 /// `method`: `roots` (default), `closed_form`, `belief_space` or `qre` (at precision `lam`).
+/// `out`: a dict of preallocated output arrays (as returned by an earlier call of the same `n`
+/// and `max_eq`) to write into instead of allocating; it is returned. Reusing buffers avoids
+/// the page faults of fresh memory, a large share of the cost of cheap methods. If the call
+/// raises, the contents of `out` are unspecified.
 #[pyfunction]
-#[pyo3(signature = (columns, threads = 0, method = "roots", lam = DEFAULT_LAM, max_eq = MAX_EQ))]
+#[pyo3(signature = (columns, threads = 0, method = "roots", lam = DEFAULT_LAM, max_eq = MAX_EQ, out = None))]
 fn solve_batch<'py>(
     py: Python<'py>,
     columns: Vec<PyReadonlyArray1<'py, f64>>,
@@ -161,6 +249,7 @@ fn solve_batch<'py>(
     method: &str,
     lam: f64,
     max_eq: usize,
+    out: Option<Bound<'py, PyDict>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     if !(1..=MAX_EQ).contains(&max_eq) {
         return Err(ParameterError::new_err((
@@ -172,76 +261,73 @@ fn solve_batch<'py>(
     }
     let method = parse_method(method, lam)?;
     let input = input_slices(&columns)?;
+    input.check_lengths().map_err(to_py_err)?;
     let n = input.len();
-    let m = n * max_eq;
-    let mut n_eq = vec![0i64; n];
-    let mut status = vec![0i64; n];
-    let mut pt: [Vec<f64>; 4] = std::array::from_fn(|_| vec![0.0; n]);
-    let mut kind = vec![-1i8; m];
-    let mut eqf: [Vec<f64>; 12] = std::array::from_fn(|_| vec![0.0; m]);
-    let mut eqb: [Vec<bool>; 6] = std::array::from_fn(|_| vec![false; m]);
-    enter_engine(py, || {
-        let [r0, r1, r2, r3] = &mut pt;
-        let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11] = &mut eqf;
-        let [b0, b1, b2, b3, b4, b5] = &mut eqb;
-        let out = BatchOutput {
-            slots: max_eq,
-            n_eq: &mut n_eq,
-            status: &mut status,
-            range_lo_alone: r0,
-            range_hi_alone: r1,
-            range_lo_joint: r2,
-            range_hi_joint: r3,
-            kind: &mut kind,
-            cutpoint: f0,
-            prob_alliance: f1,
-            belief_alliance: f2,
-            belief_no_alliance: f3,
-            prob_challenge_alliance: f4,
-            prob_challenge_no_alliance: f5,
-            prob_war: f6,
-            prob_renege: f7,
-            range_lo_alliance: f8,
-            range_hi_alliance: f9,
-            range_lo_no_alliance: f10,
-            range_hi_no_alliance: f11,
-            stable: b0,
-            ic_ok: b1,
-            d1_ok: b2,
-            selected: b3,
-            degenerate: b4,
-            gain_increasing: b5,
-        };
-        method.solve_batch(&input, out, threads)
-    })?;
-    let dict = PyDict::new(py);
-    dict.set_item("n_eq", PyArray1::from_vec(py, n_eq))?;
-    dict.set_item("status", PyArray1::from_vec(py, status))?;
-    for (name, v) in ["range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint"].into_iter().zip(pt) {
-        dict.set_item(name, PyArray1::from_vec(py, v))?;
-    }
-    dict.set_item("kind", PyArray1::from_vec(py, kind).reshape([n, max_eq])?)?;
-    let float_names = [
-        "cutpoint",
-        "prob_alliance",
-        "belief_alliance",
-        "belief_no_alliance",
-        "prob_challenge_alliance",
-        "prob_challenge_no_alliance",
-        "prob_war",
-        "prob_renege",
-        "range_lo_alliance",
-        "range_hi_alliance",
-        "range_lo_no_alliance",
-        "range_hi_no_alliance",
-    ];
-    for (name, v) in float_names.into_iter().zip(eqf) {
-        dict.set_item(name, PyArray1::from_vec(py, v).reshape([n, max_eq])?)?;
-    }
-    for (name, v) in ["stable", "ic_ok", "d1_ok", "selected", "degenerate", "gain_increasing"].into_iter().zip(eqb) {
-        dict.set_item(name, PyArray1::from_vec(py, v).reshape([n, max_eq])?)?;
-    }
+    let dict = match out {
+        Some(dict) => dict,
+        None => new_outputs(py, n, max_eq)?,
+    };
+    let (pt, eq) = ([n], [n, max_eq]);
+    let mut ints = borrow_all::<i64, 2>(&dict, POINT_INT, &pt)?;
+    let mut ranges = borrow_all::<f64, 4>(&dict, POINT_FLOAT, &pt)?;
+    let mut kind = borrow_all::<i8, 1>(&dict, ["kind"], &eq)?;
+    let mut floats = borrow_all::<f64, 12>(&dict, EQ_FLOAT, &eq)?;
+    let mut bools = borrow_all::<bool, 6>(&dict, EQ_BOOL, &eq)?;
+    let [n_eq, status] = slices_mut(&mut ints)?;
+    let [r0, r1, r2, r3] = slices_mut(&mut ranges)?;
+    let [kind] = slices_mut(&mut kind)?;
+    let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11] = slices_mut(&mut floats)?;
+    let [b0, b1, b2, b3, b4, b5] = slices_mut(&mut bools)?;
+    let output = BatchOutput {
+        slots: max_eq,
+        n_eq,
+        status,
+        range_lo_alone: r0,
+        range_hi_alone: r1,
+        range_lo_joint: r2,
+        range_hi_joint: r3,
+        kind,
+        cutpoint: f0,
+        prob_alliance: f1,
+        belief_alliance: f2,
+        belief_no_alliance: f3,
+        prob_challenge_alliance: f4,
+        prob_challenge_no_alliance: f5,
+        prob_war: f6,
+        prob_renege: f7,
+        range_lo_alliance: f8,
+        range_hi_alliance: f9,
+        range_lo_no_alliance: f10,
+        range_hi_no_alliance: f11,
+        stable: b0,
+        ic_ok: b1,
+        d1_ok: b2,
+        selected: b3,
+        degenerate: b4,
+        gain_increasing: b5,
+    };
+    enter_engine(py, || method.solve_batch(&input, output, threads))?;
     Ok(dict)
+}
+
+fn borrow_all<'py, T: numpy::Element, const N: usize>(
+    out: &Bound<'py, PyDict>,
+    names: [&str; N],
+    shape: &[usize],
+) -> PyResult<[PyReadwriteArrayDyn<'py, T>; N]> {
+    let arrays = names.iter().map(|name| borrow_output::<T>(out, name, shape)).collect::<PyResult<Vec<_>>>()?;
+    arrays.try_into().map_err(|_| EngineError::new_err("internal error in the allysweep binding: output count"))
+}
+
+/// The arrays' data as slices (contiguity was checked when they were borrowed).
+fn slices_mut<'a, T: numpy::Element, const N: usize>(
+    arrays: &'a mut [PyReadwriteArrayDyn<'_, T>; N],
+) -> PyResult<[&'a mut [T]; N]> {
+    let slices = arrays
+        .iter_mut()
+        .map(|a| a.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string())))
+        .collect::<PyResult<Vec<_>>>()?;
+    slices.try_into().map_err(|_| EngineError::new_err("internal error in the allysweep binding: output count"))
 }
 
 #[pymodule]
