@@ -89,21 +89,31 @@ def make_spec(n_points: float, store: Path, chunk_points: int, outputs: list[str
     )
 
 
-def direct(spec: asw.SweepSpec) -> tuple[float, float]:
-    """Seconds to solve every block's points by calling the engine in this process:
-    (engine only, engine + building the columns)."""
-    engine = total = 0.0
+def direct(spec: asw.SweepSpec) -> tuple[float, float, float]:
+    """Seconds to solve every block's points by calling the engine in this process on all cores:
+    (engine only, engine + building the columns, engine + columns with the output arrays reused
+    from block to block as the sweep's workers do)."""
+    engine = total = reused = 0.0
+    buffers: dict[int, dict] = {}
     for index in range(block_count(spec)):
         t0 = time.perf_counter()
         swept, n = _block_params(spec, block_slices(spec, index), None)
         cols = spec.columns(swept, n)
         arrays = [np.ascontiguousarray(cols[c], dtype=np.float64) for c in _core.COLUMNS]
         t1 = time.perf_counter()
-        _core.solve_batch(arrays, 0, "roots", _core.DEFAULT_LAM, spec.max_eq)
+        out = _core.solve_batch(arrays, 0, "roots", _core.DEFAULT_LAM, spec.max_eq)
         t2 = time.perf_counter()
         engine += t2 - t1
         total += t2 - t0
-    return engine, total
+        buffers.setdefault(n, out)
+    for index in range(block_count(spec)):
+        t0 = time.perf_counter()
+        swept, n = _block_params(spec, block_slices(spec, index), None)
+        cols = spec.columns(swept, n)
+        arrays = [np.ascontiguousarray(cols[c], dtype=np.float64) for c in _core.COLUMNS]
+        _core.solve_batch(arrays, 0, "roots", _core.DEFAULT_LAM, spec.max_eq, buffers[n])
+        reused += time.perf_counter() - t0
+    return engine, total, reused
 
 
 def main() -> None:
@@ -129,20 +139,26 @@ def main() -> None:
     run = json.loads(ds.attrs["last_run"])
     disk = sum(f.stat().st_size for f in store.rglob("*") if f.is_file())
 
-    engine_s, direct_s = direct(spec)
+    engine_s, direct_s, reused_s = direct(spec)
     rows = {
         "sweep end to end (points/s)": n / wall,
         "sweep compute phase (points/s)": n / run["compute_seconds"],
         "engine direct, engine only (points/s)": n / engine_s,
         "engine direct, with column building (points/s)": n / direct_s,
+        "engine direct, columns + reused outputs (points/s)": n / reused_s,
     }
     print()
     print(f"{'measure':<50} {'points/s':>14} {'per core':>12}")
     for name, value in rows.items():
         print(f"{name:<50} {value:>14,.0f} {value / cores:>12,.0f}")
-    ratio_e2e = rows["sweep end to end (points/s)"] / rows["engine direct, with column building (points/s)"]
-    ratio_run = rows["sweep compute phase (points/s)"] / rows["engine direct, with column building (points/s)"]
-    print(f"ratio sweep/direct: end to end {ratio_e2e:.2f}, compute phase {ratio_run:.2f}  (target >= 0.80)")
+    # The ratio is taken against the fastest way of calling the engine directly.
+    best = max(
+        rows["engine direct, with column building (points/s)"],
+        rows["engine direct, columns + reused outputs (points/s)"],
+    )
+    ratio_e2e = rows["sweep end to end (points/s)"] / best
+    ratio_run = rows["sweep compute phase (points/s)"] / best
+    print(f"ratio sweep / fastest direct: end to end {ratio_e2e:.2f}, compute phase {ratio_run:.2f}  (target >= 0.80)")
     print(f"peak memory (all processes): {mem.peak / 2**20:,.0f} MiB  (target < 1024 MiB)")
     print(f"cube on disk: {disk / 2**20:,.0f} MiB")
     out = {
@@ -155,6 +171,7 @@ def main() -> None:
         "compute_seconds": run["compute_seconds"],
         "engine_seconds": engine_s,
         "direct_seconds": direct_s,
+        "direct_reused_seconds": reused_s,
         **rows,
         "ratio_end_to_end": ratio_e2e,
         "ratio_compute": ratio_run,

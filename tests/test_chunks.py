@@ -42,8 +42,9 @@ def test_direct_chunk_files_equal_zarr_writes(tmp_path, monkeypatch):
     direct = fill(direct_spec)
     assert all(sweep_mod._direct_layout(direct_spec.store, name) for name in direct_spec.outputs)
     via_zarr_spec = make(tmp_path, "zarr.zarr")
-    monkeypatch.setattr(sweep_mod, "_direct_layout", lambda store, name: False)
+    monkeypatch.setattr(sweep_mod, "_direct_layout", lambda store, name: None)
     via_zarr = fill(via_zarr_spec)
+    monkeypatch.undo()
     for name in direct.data_vars:
         a, b = direct[name].values, via_zarr[name].values
         assert a.dtype == b.dtype, name
@@ -56,3 +57,32 @@ def test_direct_chunk_files_equal_zarr_writes(tmp_path, monkeypatch):
     np.testing.assert_array_equal(direct.n_eq.values, ds.n_eq.values)
     np.testing.assert_array_equal(direct.kind.values[..., :n], ds.kind.values[..., :n])
     assert direct.gain_increasing.dtype == bool
+
+
+def test_progress_entries_and_other_blosc_settings(tmp_path, monkeypatch):
+    """Progress flags are chunk files too (read back through zarr), and a cube created with other
+    blosc settings (e.g. by an earlier version, with byte shuffle) is written with its own settings."""
+    plain = make(tmp_path, "plain.zarr")
+    reference = fill(plain)
+    monkeypatch.setitem(sweep_mod.BLOSC, "shuffle", "shuffle")
+    monkeypatch.setitem(sweep_mod.BLOSC, "cname", "zstd")
+    monkeypatch.setitem(sweep_mod.CHUNK_KEYS, "separator", "/")  # nested chunk directories
+    other = make(tmp_path, "shuffled.zarr")
+    shuffled = fill(other)
+    assert sweep_mod._direct_layout(other.store, "cutpoint") == ("/", ("zstd", 5, 1))
+    assert sweep_mod._direct_layout(plain.store, "cutpoint") == (".", ("lz4", 5, 0))
+    for name in reference.data_vars:
+        a, b = reference[name].values, shuffled[name].values
+        assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), name
+    n_blocks = sweep_mod.block_count(plain)
+    assert sweep_mod.completed_blocks(plain.store).all()
+    stats = sweep_mod.finished_stats(plain.store)
+    assert stats["points"] == reference.n_eq.size
+    assert stats["equilibria"] == int(reference.n_eq.sum())
+    import zarr
+
+    computed = zarr.open_group(plain.store, mode="r")["_progress/computed"][:]
+    np.testing.assert_array_equal(computed, np.ones(n_blocks))
+    sweep_mod.compute_block(plain, 1)  # a repeated block is counted again
+    computed = zarr.open_group(plain.store, mode="r")["_progress/computed"][:]
+    assert computed[1] == 2 and computed.sum() == n_blocks + 1
