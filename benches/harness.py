@@ -101,21 +101,32 @@ def applies(variant: str, family: str) -> bool:
     return variant != "closed_form" or family == "uniform"
 
 
+#: Output arrays reused from call to call, by (variant, points, max_eq).
+BUFFERS: dict[tuple[str, int, int], dict] = {}
+
+
 def run_variant(
     variant: str, cols: dict[str, np.ndarray], threads: int, chunk: int, max_eq: int = 8
 ) -> tuple[float, dict]:
-    """Solve in chunks; returns (seconds, outputs of the first chunk) — later chunks are discarded
-    after timing so memory stays bounded."""
+    """Solve in chunks; returns (seconds spent in the solver, outputs of the first chunk). The
+    engine writes into output arrays kept from earlier calls (``out=``, as sweep workers do), so
+    memory stays bounded and the page faults of fresh memory are not what is timed."""
     n = len(cols["p"])
     first: dict = {}
-    t0 = time.perf_counter()
+    seconds = 0.0
     for start in range(0, n, chunk):
         part = {k: v[start : start + chunk] for k, v in cols.items()}
-        out = solver.solve_flat(part, method=variant, threads=threads, max_eq=max_eq)
+        key = (variant, len(part["p"]), max_eq)
+        reuse = BUFFERS.get(key) if variant != "reference" else None
+        t0 = time.perf_counter()
+        out = solver.solve_flat(part, method=variant, threads=threads, max_eq=max_eq, out=reuse)
+        seconds += time.perf_counter() - t0
+        if variant != "reference":
+            BUFFERS[key] = out
         if start == 0:
-            first = out
+            first = {k: np.array(v, copy=True) for k, v in out.items()}
         TRUNCATED[variant] = TRUNCATED.get(variant, 0) + int(np.count_nonzero(out["status"] & 1))
-    return time.perf_counter() - t0, first
+    return seconds, first
 
 
 def agreement(variant: str, got: dict, want: dict) -> tuple[float, float]:
@@ -151,16 +162,48 @@ def agreement(variant: str, got: dict, want: dict) -> tuple[float, float]:
     return float(same.mean()), worst
 
 
-def bandwidth(nbytes: int = 512 * 2**20, repeats: int = 5) -> float:
-    """Bytes copied per second (each byte read once and written once) by a large numpy copy."""
+def bandwidth(nbytes: int = 512 * 2**20, repeats: int = 5, threads: int = 1) -> float:
+    """Bytes copied per second (each byte read once and written once) by large numpy copies,
+    ``threads`` of them at once on separate halves (numpy releases the GIL while copying)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     src = np.ones(nbytes // 8)
     dst = np.empty_like(src)
+    parts = np.array_split(np.arange(len(src)), threads)
+    bounds = [(int(p[0]), int(p[-1]) + 1) for p in parts]
     best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        np.copyto(dst, src)
-        best = min(best, time.perf_counter() - t0)
+    with ThreadPoolExecutor(threads) as pool:
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            list(pool.map(lambda b: np.copyto(dst[b[0] : b[1]], src[b[0] : b[1]]), bounds))
+            best = min(best, time.perf_counter() - t0)
     return nbytes / best
+
+
+def closed_form_vs_bandwidth(n: int, max_eq_values: tuple[int, ...], chunk: int) -> list[dict]:
+    """``closed_form``'s time against the bound of writing its outputs at the machine's copy
+    bandwidth, on one core and on all cores (bandwidth measured the same way: 1 or all threads)."""
+    cols = make_points("uniform", n, seed=12345)
+    cores = os.cpu_count() or 1
+    rows = []
+    for threads, label in ((1, "one core"), (0, f"all {cores} cores")):
+        bw = bandwidth(threads=1 if threads == 1 else cores)
+        for max_eq in max_eq_values:
+            run_variant("closed_form", cols, threads, chunk, max_eq)  # allocates the reused outputs
+            secs = min(run_variant("closed_form", cols, threads, chunk, max_eq)[0] for _ in range(3))
+            bound = n * output_bytes_per_point(max_eq) / bw
+            rows.append(
+                {
+                    "cores": label,
+                    "max_eq": max_eq,
+                    "bandwidth_bytes_copied_per_s": bw,
+                    "seconds": secs,
+                    "bound_s": bound,
+                    "ratio": secs / bound,
+                    "ns_per_point": secs / n * 1e9,
+                }
+            )
+    return rows
 
 
 def output_bytes_per_point(max_eq: int) -> int:
@@ -272,6 +315,22 @@ def main(argv: list[str] | None = None) -> int:
         + (", ".join(f"{v} {n}" for v, n in TRUNCATED.items()) or "none")
     )
 
+    n_bw = max(s for s in sizes if s <= 10**6) if any(s <= 10**6 for s in sizes) else min(sizes)
+    bw_rows = closed_form_vs_bandwidth(max(n_bw, 10**5), (4, 8), chunk) if "uniform" in families else []
+    if bw_rows:
+        print()
+        print(f"closed_form against the write-bandwidth bound ({max(n_bw, 10**5):,} uniform points, best of 3)")
+        print(
+            f"{'cores':<14} {'max_eq':>6} {'copy GB/s':>10} {'bytes/pt':>9} {'ns/pt':>7} "
+            f"{'bound ns/pt':>12} {'ratio':>6}"
+        )
+        for r in bw_rows:
+            print(
+                f"{r['cores']:<14} {r['max_eq']:>6} {r['bandwidth_bytes_copied_per_s'] / 1e9:>10.2f} "
+                f"{output_bytes_per_point(r['max_eq']):>9} {r['ns_per_point']:>7.0f} "
+                f"{r['bound_s'] / max(n_bw, 10**5) * 1e9:>12.1f} {r['ratio']:>5.1f}x"
+            )
+
     out = args.out or Path("benches/results") / f"harness-{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     meta = {
@@ -285,7 +344,9 @@ def main(argv: list[str] | None = None) -> int:
         "bandwidth_bytes_copied_per_s": bw,
         "output_bytes_per_point": output_bytes_per_point(args.max_eq),
     }
-    out.write_text(json.dumps({"meta": meta, "rows": rows}, indent=1, default=float))
+    out.write_text(
+        json.dumps({"meta": meta, "rows": rows, "closed_form_vs_bandwidth": bw_rows}, indent=1, default=float)
+    )
     print(f"results: {out}")
     return 0
 
