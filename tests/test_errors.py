@@ -88,6 +88,8 @@ CLI_BAD = [
     (["nope=3"], "`nope`", "a model parameter"),
     (["k"], "`k`", "NAME=VALUE"),
     (["k=lots"], "`k` = 'lots'", "k >= 0"),
+    (["--method", "qre", "--lam", "-1", "k=0.03"], "`lam` = -1", "lam >= 0"),
+    (["--lam", "5", "k=0.03"], "`lam` = 5", "together with --method qre"),
 ]
 
 

@@ -276,3 +276,25 @@ def test_bad_method_and_lam_are_parameter_errors():
         solver.solve(method="roots", lam=5.0)
     with pytest.raises(ParameterError, match="lam"):
         solver.solve(method="qre", lam=-1.0)
+
+
+def test_cli_qre_precision_is_passed_through():
+    """`allysweep solve --method qre --lam L` follows the path to λ = L: at the default λ the
+    end point is E2's refined equilibrium, at a small λ play is still noisy and differs."""
+    import json
+
+    import allysweep as asw
+
+    def run(*extra):
+        proc = subprocess.run(
+            [sys.executable, "-m", "allysweep.cli", "solve", "--json", "--method", "qre", *extra, "k=0.03"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(proc.stdout)["equilibria"][0]
+
+    sharp, noisy = run(), run("--lam", "5")
+    direct = asw.solve(k=0.03, method="qre", lam=5.0)
+    assert noisy["prob_war"] == pytest.approx(float(direct.prob_war.sel(eq=0)), abs=1e-12)
+    assert abs(noisy["prob_war"] - sharp["prob_war"]) > 1e-3

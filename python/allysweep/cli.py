@@ -157,7 +157,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from .solver import solve
 
     params = parse_assignments(args.params)
-    ds = solve(**params, method=args.method)
+    if args.lam is not None and args.method != "qre":
+        raise ParameterError("lam", args.lam, "λ >= 0 together with --method qre (other methods take no λ)")
+    ds = solve(**params, method=args.method, lam=args.lam)
     report = point_report(ds, params)
     if args.json:
         json.dump(report, sys.stdout, indent=None if args.compact else 2)
@@ -199,6 +201,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="roots",
         choices=list(METHODS),
         help="solver variant (default: roots, the Rust engine)",
+    )
+    p_solve.add_argument(
+        "--lam",
+        type=float,
+        default=None,
+        metavar="λ",
+        help="with --method qre: the precision λ >= 0 the logit QRE path is followed to "
+        "(default 1e8, the λ -> ∞ limit to about 1e-8; small λ gives noisy play)",
     )
     p_solve.set_defaults(func=cmd_solve)
     _add_sweep_commands(sub)
