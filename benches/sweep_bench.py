@@ -161,6 +161,14 @@ def main() -> None:
     print(f"ratio sweep / fastest direct: end to end {ratio_e2e:.2f}, compute phase {ratio_run:.2f}  (target >= 0.80)")
     print(f"peak memory (all processes): {mem.peak / 2**20:,.0f} MiB  (target < 1024 MiB)")
     print(f"cube on disk: {disk / 2**20:,.0f} MiB")
+    worker = run.get("worker_seconds") or {}
+    total = sum(worker.values())
+    if total:
+        print(
+            "worker time per block ("
+            + ", ".join(f"{k} {v / run['blocks_computed'] * 1e3:.1f} ms = {v / total:.0%}" for k, v in worker.items())
+            + f"); worker time / compute-phase wall time: {total / run['compute_seconds']:.2f} of {cores} cores"
+        )
     out = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "points": n,
@@ -177,6 +185,7 @@ def main() -> None:
         "ratio_compute": ratio_run,
         "peak_memory_mib": mem.peak / 2**20,
         "disk_mib": disk / 2**20,
+        "worker_seconds": worker,
         "outputs": list(spec.outputs),
         "version": asw.__version__,
     }

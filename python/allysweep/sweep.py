@@ -256,10 +256,13 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, int]:
     delay = float(os.environ.get("ALLYSWEEP_TEST_BLOCK_DELAY", "0") or 0)
     arrays = _open_arrays(spec.store, spec.fingerprint())
     region = block_slices(spec, index)
+    t_start = time.perf_counter()
     swept, n = _block_params(spec, region, arrays)
+    t_inputs = time.perf_counter()
     result = solve_flat(
         spec.columns(swept, n), method=spec.method, threads=1, lam=spec.lam, max_eq=spec.max_eq, out=_buffers(n, spec)
     )
+    t_solved = time.perf_counter()
     block_shape = tuple(s.stop - s.start for s in region)
     chunk_index = tuple(s.start // c for s, c in zip(region, spec.chunks(), strict=True))
     for name in spec.outputs:
@@ -268,6 +271,7 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, int]:
             write_chunk(arrays[name], spec.store, name, (*chunk_index, 0), (*region, slice(None)), values)
         else:
             write_chunk(arrays[name], spec.store, name, chunk_index, region, result[name].reshape(block_shape))
+    t_written = time.perf_counter()
     if delay:
         time.sleep(delay)  # testing hook: makes interruption tests deterministic
     stats = block_stats(result)
@@ -284,7 +288,12 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, int]:
     progress("stats", np.array([[stats[k] for k in STATS]], dtype=np.int64))
     progress("computed", progress("computed") + 1)
     progress("done", np.ones(1, np.int8))
-    return {**stats, "block": index}
+    seconds = {
+        "solve": t_solved - t_inputs,
+        "write": t_written - t_solved,
+        "other": (time.perf_counter() - t_start) - (t_written - t_inputs) - delay,
+    }
+    return {**stats, "block": index, "seconds": seconds}
 
 
 #: Output buffers of this worker process, reused from block to block: fresh memory for every
@@ -551,6 +560,9 @@ class SweepSummary:
     seconds: float
     points_computed: int
     compute_seconds: float = 0.0
+    #: Seconds of worker time, summed over blocks: solving, encoding and writing the outputs,
+    #: and the rest of each task (inputs, counts, progress entries).
+    worker_seconds: dict[str, float] | None = None
 
     @property
     def throughput(self) -> float:
@@ -569,6 +581,17 @@ class SweepSummary:
             else f"time: {self.seconds:.1f} s ({self.compute_seconds:.1f} s computing blocks); "
             f"throughput: {self.throughput:,.0f} points/s end to end, "
             f"{self.points_computed / self.compute_seconds if self.compute_seconds > 0 else 0:,.0f} while computing",
+            *self._worker_line(),
+        ]
+
+    def _worker_line(self) -> list[str]:
+        total = sum((self.worker_seconds or {}).values())
+        if not self.worker_seconds or total <= 0:
+            return []
+        w = {k: v / total for k, v in self.worker_seconds.items()}
+        return [
+            f"worker time: {w['solve']:.0%} solving, {w['write']:.0%} compressing and writing outputs, "
+            f"{w['other']:.0%} other (inputs, counts, progress)"
         ]
 
 
@@ -627,6 +650,7 @@ def sweep(
     pending = [int(i) for i in np.flatnonzero(~done)]
     computed = points_computed = 0
     compute_seconds = 0.0
+    worker_seconds: dict[str, float] = {}
     from concurrent.futures import ThreadPoolExecutor
 
     # The template is written while the cluster starts (each takes about a second).
@@ -636,12 +660,13 @@ def sweep(
             with _client_for(spec, client, scheduler, cluster) as c:
                 template.result()
                 t0 = time.perf_counter()
-                computed, points_computed = _run_blocks(c, spec, pending, progress)
+                computed, points_computed, worker_seconds = _run_blocks(c, spec, pending, progress)
                 compute_seconds = time.perf_counter() - t0
         template.result()
     seconds = time.perf_counter() - start
     summary = _summarise(spec, n_blocks, computed, n_blocks - len(pending), seconds, points_computed)
     summary.compute_seconds = compute_seconds
+    summary.worker_seconds = worker_seconds or None
     import json
 
     _append_history(
@@ -654,18 +679,23 @@ def sweep(
     return ds
 
 
-def _run_blocks(client: Any, spec: SweepSpec, pending: list[int], progress: bool) -> tuple[int, int]:
+def _run_blocks(client: Any, spec: SweepSpec, pending: list[int], progress: bool) -> tuple[int, int, dict[str, float]]:
+    """Run the pending blocks; returns (blocks computed, points computed, worker seconds spent
+    solving, encoding and writing outputs, and on the rest of each task)."""
     from distributed import as_completed
 
     futures = client.map(compute_block, [spec] * len(pending), pending, pure=False)
     bar = _progress_bar(len(pending), spec.n_total, enabled=progress)
     computed = points = 0
+    worker = {"solve": 0.0, "write": 0.0, "other": 0.0}
     t0 = time.perf_counter()
     try:
         for future in as_completed(futures):
             stats = future.result()
             computed += 1
             points += stats["points"]
+            for key, value in stats["seconds"].items():
+                worker[key] += value
             if bar is not None:
                 rate = points / max(time.perf_counter() - t0, 1e-9)
                 bar.set_postfix_str(f"{rate:,.0f} points/s", refresh=False)
@@ -676,7 +706,7 @@ def _run_blocks(client: Any, spec: SweepSpec, pending: list[int], progress: bool
     finally:
         if bar is not None:
             bar.close()
-    return computed, points
+    return computed, points, worker
 
 
 def _progress_bar(n_blocks: int, n_points: int, enabled: bool) -> Any:
