@@ -69,8 +69,12 @@ def test_progress_entries_and_other_blosc_settings(tmp_path, monkeypatch):
     monkeypatch.setitem(sweep_mod.CHUNK_KEYS, "separator", "/")  # nested chunk directories
     other = make(tmp_path, "shuffled.zarr")
     shuffled = fill(other)
-    assert sweep_mod._direct_layout(other.store, "cutpoint") == ("/", ("zstd", 5, 1))
-    assert sweep_mod._direct_layout(plain.store, "cutpoint") == (".", ("lz4", 5, 0))
+    shuffled_layout = sweep_mod._direct_layout(other.store, "cutpoint")
+    assert (shuffled_layout.separator, shuffled_layout.blosc) == ("/", ("zstd", 5, 1))
+    layout = sweep_mod._direct_layout(plain.store, "cutpoint")
+    # (k, r, c_c_extra, eq) chunks are stored slot-major: eq first.
+    assert (layout.separator, layout.order, layout.blosc) == (".", (3, 0, 1, 2), ("lz4", 5, 0))
+    assert sweep_mod._direct_layout(plain.store, "n_eq").order is None
     for name in reference.data_vars:
         a, b = reference[name].values, shuffled[name].values
         assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), name

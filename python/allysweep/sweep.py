@@ -117,21 +117,75 @@ def _compressors():
     return [BloscCodec(**BLOSC)]
 
 
-def _encoding() -> dict[str, Any]:
-    """Zarr encoding of every array of a cube (outputs and progress entries)."""
-    return {"compressors": _compressors(), "chunk_key_encoding": dict(CHUNK_KEYS)}
+def _encoding(ndim: int = 1, per_equilibrium: bool = False) -> dict[str, Any]:
+    """Zarr encoding of an array of a cube (outputs and progress entries).
+
+    Per-equilibrium variables are stored slot-major inside each chunk (a zarr ``transpose``
+    codec puts ``eq`` first; readers see the usual dimension order): the unused slots then form
+    long runs of fill values, which compress twice as fast and 40% smaller than point-major
+    rows of (value, NaN, NaN, NaN) (measured on 50,000-point blocks: 5.0 vs 10.4 ms, 1.72 vs
+    2.91 MB per block).
+    """
+    encoding: dict[str, Any] = {"compressors": _compressors(), "chunk_key_encoding": dict(CHUNK_KEYS)}
+    if per_equilibrium:
+        from zarr.codecs import TransposeCodec
+
+        encoding["filters"] = [TransposeCodec(order=(ndim - 1, *range(ndim - 1)))]
+    return encoding
 
 
-#: (store, array) -> the array's chunk-key separator and blosc settings, when its chunks can be
-#: written as files directly.
-_DIRECT: dict[tuple[str, str], tuple[str, tuple[str, int, int]]] = {}
+@dataclass(frozen=True)
+class _Layout:
+    """How the chunks of one array are stored, when this module can write them as files."""
+
+    separator: str
+    #: Axis order of the stored chunk (a zarr ``transpose`` codec), or ``None``.
+    order: tuple[int, ...] | None
+    #: blosc (cname, clevel, shuffle)
+    blosc: tuple[str, int, int]
+
+    def path(self, store: str, name: str, chunk_index: tuple[int, ...]) -> str:
+        return os.path.join(store, name, self.separator.join(("c", *map(str, chunk_index))))
+
+    def encode(self, values: np.ndarray) -> bytes:
+        if self.order is not None:
+            values = _transposed(values, self.order)
+        data = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<"))
+        return _codec(*self.blosc, data.dtype.itemsize).encode(data)
+
+    def decode(self, raw: bytes, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        dtype = np.dtype(dtype).newbyteorder("<")
+        data = np.frombuffer(_codec(*self.blosc, dtype.itemsize).decode(raw), dtype=dtype)
+        if self.order is None:
+            return data.reshape(shape)
+        stored = data.reshape(tuple(shape[i] for i in self.order))
+        return stored.transpose(np.argsort(self.order))
 
 
-def _direct_layout(store: str, name: str) -> tuple[str, tuple[str, int, int]] | None:
-    """The chunk-key separator and blosc settings ``(cname, clevel, shuffle)`` of array ``name``
-    if its chunks can be written as files directly: a local store, zarr v3 default chunk keys
-    (``c/i/j`` or ``c.i.j``), little-endian bytes then blosc. ``None`` otherwise. (Only a
-    positive answer is remembered: the store may not exist yet.)"""
+#: Reused destination arrays of chunk transposes (fresh memory per block costs page faults).
+_TRANSPOSED: dict[tuple[tuple[int, ...], str, tuple[int, ...]], np.ndarray] = {}
+
+
+def _transposed(values: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
+    key = (values.shape, values.dtype.str, order)
+    out = _TRANSPOSED.get(key)
+    if out is None:
+        if len(_TRANSPOSED) >= 8:
+            _TRANSPOSED.pop(next(iter(_TRANSPOSED)))
+        out = _TRANSPOSED[key] = np.empty(tuple(values.shape[i] for i in order), dtype=values.dtype)
+    np.copyto(out, values.transpose(order))
+    return out
+
+
+#: (store, array) -> how its chunks are stored, when they can be written as files directly.
+_DIRECT: dict[tuple[str, str], _Layout] = {}
+
+
+def _direct_layout(store: str, name: str) -> _Layout | None:
+    """How the chunks of array ``name`` are stored, if this module can write them as files: a
+    local store, zarr v3 default chunk keys (``c/i/j`` or ``c.i.j``), optionally a ``transpose``
+    codec, little-endian bytes, then blosc. ``None`` otherwise. (Only a positive answer is
+    remembered: the store may not exist yet.)"""
     import json
 
     key = (store, name)
@@ -141,13 +195,19 @@ def _direct_layout(store: str, name: str) -> tuple[str, tuple[str, int, int]] | 
         meta = json.loads((Path(store) / name / "zarr.json").read_text())
     except (OSError, ValueError):
         return None
-    codecs = meta.get("codecs", [])
+    codecs = list(meta.get("codecs", []))
+    order = None
+    if codecs and codecs[0].get("name") == "transpose":
+        order = tuple(int(i) for i in codecs.pop(0).get("configuration", {}).get("order", ()))
+        if sorted(order) != list(range(len(meta.get("shape", ())))):
+            return None
     keys = meta.get("chunk_key_encoding", {})
+    separator = keys.get("configuration", {}).get("separator", "/")
     blosc = codecs[1].get("configuration", {}) if len(codecs) == 2 else {}
     ok = (
         meta.get("zarr_format") == 3
         and keys.get("name") == "default"
-        and keys.get("configuration", {}).get("separator", "/") in ("/", ".")
+        and separator in ("/", ".")
         and len(codecs) == 2
         and codecs[0].get("name") == "bytes"
         and codecs[0].get("configuration", {}).get("endian", "little") == "little"
@@ -157,14 +217,9 @@ def _direct_layout(store: str, name: str) -> tuple[str, tuple[str, int, int]] | 
     )
     if not ok:
         return None
-    separator = keys.get("configuration", {}).get("separator", "/")
-    layout = (separator, (str(blosc["cname"]), int(blosc.get("clevel", 5)), _SHUFFLES[blosc["shuffle"]]))
+    layout = _Layout(separator, order, (str(blosc["cname"]), int(blosc.get("clevel", 5)), _SHUFFLES[blosc["shuffle"]]))
     _DIRECT[key] = layout
     return layout
-
-
-def _chunk_path(store: str, name: str, separator: str, chunk_index: tuple[int, ...]) -> str:
-    return os.path.join(store, name, separator.join(("c", *map(str, chunk_index))))
 
 
 def write_chunk(
@@ -173,8 +228,8 @@ def write_chunk(
     """Write one whole chunk of ``array`` (a block is exactly one chunk).
 
     zarr-python's per-call machinery costs about twice the compression itself, so where the layout
-    allows (:func:`_direct_layout`) the chunk is encoded here with the array's own codec settings
-    and written as the chunk's file, atomically (temporary file, then rename: a killed worker never
+    allows (:func:`_direct_layout`) the chunk is encoded here with the array's own codecs and
+    written as the chunk's file, atomically (temporary file, then rename: a killed worker never
     leaves half a chunk). Edge chunks are padded with the fill value, as zarr stores them.
     Otherwise it falls back to ``array[region] = values``.
     """
@@ -190,10 +245,8 @@ def write_chunk(
         full = np.full(chunk_shape, array.fill_value, dtype=values.dtype)
         full[tuple(slice(0, d) for d in values.shape)] = values
         values = full
-    data = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<"))
-    separator, settings = layout
-    encoded = _codec(*settings, data.dtype.itemsize).encode(data)
-    path = _chunk_path(store, name, separator, chunk_index)
+    encoded = layout.encode(values)
+    path = layout.path(store, name, chunk_index)
     # Hidden, and not a chunk key, should a killed worker leave it behind.
     tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
     try:
@@ -213,15 +266,12 @@ def read_chunk(
     layout = _direct_layout(store, name)
     if layout is None:
         return np.asarray(array[region])
-    separator, settings = layout
     try:
-        with open(_chunk_path(store, name, separator, chunk_index), "rb") as f:
+        with open(layout.path(store, name, chunk_index), "rb") as f:
             raw = f.read()
     except FileNotFoundError:
         return np.full(tuple(array.chunks), array.fill_value, dtype=array.dtype)
-    dtype = np.dtype(array.dtype).newbyteorder("<")
-    decoded = _codec(*settings, dtype.itemsize).decode(raw)
-    return np.frombuffer(decoded, dtype=dtype).reshape(tuple(array.chunks))
+    return layout.decode(raw, tuple(array.chunks), array.dtype)
 
 
 @functools.lru_cache(maxsize=32)
@@ -412,7 +462,7 @@ def _create_store(spec: SweepSpec) -> None:
     import zarr
 
     ds = _template(spec)
-    encoding = {name: _encoding() for name in ds.data_vars}
+    encoding = {name: _encoding(var.ndim, per_equilibrium="eq" in var.dims) for name, var in ds.data_vars.items()}
     ds.to_zarr(spec.store, mode="w-", compute=False, encoding=encoding, consolidated=False)
     group = zarr.open_group(spec.store, mode="r+")
     progress = group.create_group(PROGRESS_GROUP)
