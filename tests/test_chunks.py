@@ -90,3 +90,31 @@ def test_progress_entries_and_other_blosc_settings(tmp_path, monkeypatch):
     sweep_mod.compute_block(plain, 1)  # a repeated block is counted again
     computed = zarr.open_group(plain.store, mode="r")["_progress/computed"][:]
     assert computed[1] == 2 and computed.sum() == n_blocks + 1
+
+
+def test_template_appears_whole_or_not_at_all(tmp_path, monkeypatch):
+    """The template is written beside the store and renamed into place: a failure while writing
+    it leaves neither a half-made cube nor temporary files, and an old cube being overwritten
+    stays intact until the new template is complete."""
+    import pytest
+
+    spec = make(tmp_path, "atomic.zarr")
+    real_create = sweep_mod._create_store
+
+    def broken(s):
+        real_create(s)  # the whole template is written...
+        raise OSError("disk full (simulated)")  # ...but the run fails before the rename
+
+    monkeypatch.setattr(sweep_mod, "_create_store", broken)
+    with pytest.raises(OSError, match="simulated"):
+        sweep_mod.prepare_store(spec, resume=False, overwrite=False)
+    assert list(tmp_path.iterdir()) == []
+
+    monkeypatch.setattr(sweep_mod, "_create_store", real_create)
+    sweep_mod.prepare_store(spec, resume=False, overwrite=False)
+    before = sorted((p.relative_to(tmp_path), p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file())
+    monkeypatch.setattr(sweep_mod, "_create_store", broken)
+    with pytest.raises(OSError, match="simulated"):
+        sweep_mod.prepare_store(spec, resume=False, overwrite=True)
+    after = sorted((p.relative_to(tmp_path), p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file())
+    assert after == before

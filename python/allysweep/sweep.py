@@ -524,11 +524,29 @@ def plan_store(spec: SweepSpec, resume: bool, overwrite: bool) -> str:
 
 
 def apply_store_plan(spec: SweepSpec, plan: str) -> None:
-    """Carry out :func:`plan_store`'s decision: write the template (replacing an old cube)."""
-    if plan == "overwritten":
-        shutil.rmtree(spec.store)
-    if plan in ("created", "overwritten"):
-        _create_store(spec)
+    """Carry out :func:`plan_store`'s decision: write the template (replacing an old cube).
+
+    The template is written into a hidden sibling directory and renamed into place when
+    complete, so a store either does not exist or has its whole template: a run killed while
+    writing it leaves no half-made cube behind, and an old cube is only replaced by a whole one.
+    """
+    if plan not in ("created", "overwritten"):
+        return
+    final = Path(spec.store)
+    tmp = final.with_name(f".{final.name}.creating-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        _create_store(spec.with_store(tmp))
+        if plan == "overwritten":
+            old = final.with_name(f".{final.name}.replaced-{os.getpid()}")
+            os.replace(final, old)
+            os.replace(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def prepare_store(spec: SweepSpec, resume: bool, overwrite: bool) -> str:
