@@ -191,7 +191,7 @@ def main() -> None:
     }
     results = Path(__file__).parent / "results"
     results.mkdir(exist_ok=True)
-    path = results / f"sweep-{dt.date.today().isoformat()}-{len(spec.outputs)}-outputs.json"
+    path = results / f"sweep-{dt.date.today().isoformat()}-{n:.0e}-points-{len(spec.outputs)}-outputs.json"
     path.write_text(json.dumps(out, indent=2))
     print(f"written {path}")
     if not args.dir:
