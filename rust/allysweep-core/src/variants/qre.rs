@@ -205,10 +205,13 @@ impl Qre<'_> {
         [x[0] - pr.prob_challenge(false, prof.q0), x[1] - pr.prob_challenge(true, prof.q1)]
     }
 
-    /// Forward-difference Jacobian of H (2 x 3).
+    /// Forward-difference Jacobian of H (2 x 3). The steps in (P_0, P_1) shrink like 1/λ: with
+    /// two types, a mixing type's Pr(ally) = Λ(λ Gain) turns within O(1/λ) of the indifference
+    /// curve, and a fixed step would straddle the turn (Newton then fails at large λ).
     fn jacobian(&self, x: [f64; 3], h0: [f64; 2]) -> [[f64; 3]; 2] {
         let mut jac = [[0.0; 3]; 2];
-        for (j, step) in [1e-7, 1e-7, 1e-7].into_iter().enumerate() {
+        let dp = 1e-7_f64.min(1e-5 / (1.0 + x[2].exp_m1()));
+        for (j, step) in [dp, dp, 1e-7].into_iter().enumerate() {
             let mut xs = x;
             // Step inward for the probabilities so they stay in [0, 1].
             let step = if j < 2 && x[j] + step > 1.0 { -step } else { step };
@@ -304,7 +307,9 @@ impl Qre<'_> {
             x[0] = x[0].clamp(0.0, 1.0);
             x[1] = x[1].clamp(0.0, 1.0);
             let hn = self.residual(x);
-            if hn[0].abs().max(hn[1].abs()) < 1e-13 && dx.iter().fold(0.0_f64, |m, v| m.max(v.abs())) < 1e-9 {
+            // H can only be resolved to rounding times its slope, which grows with λ for two types.
+            let tol = 1e-13 * jac.iter().flatten().fold(1.0_f64, |m, v| m.max(v.abs()));
+            if hn[0].abs().max(hn[1].abs()) < tol && dx.iter().fold(0.0_f64, |m, v| m.max(v.abs())) < 1e-9 {
                 return Some((x, it));
             }
         }
