@@ -1,5 +1,6 @@
 """Sweeps with real Dask processes and real Zarr stores: local default vs an external
-scheduler with two workers, a worker killed mid-sweep, the whole run SIGKILLed and resumed."""
+scheduler with two workers, a worker killed mid-sweep, the whole run SIGKILLed and resumed, and
+the SLURM path through dask-jobqueue with stand-in sbatch/scancel commands."""
 
 from __future__ import annotations
 
@@ -319,3 +320,57 @@ def test_output_subset_and_summaries_from_block_stats(tmp_path):
     info = run_cli("info", str(store)).stdout
     # Kinds of the selected equilibria come from per-block counts, although `kind` was not stored.
     assert "selected equilibrium kinds:" in info and "cutpoint_" in info
+
+
+FAKE_SBATCH = """#!/bin/bash
+# A stand-in for SLURM's sbatch: runs the job script dask-jobqueue wrote as a local background
+# job in its own session and answers like sbatch does.
+script="${@: -1}"
+cp "$script" "$FAKE_SLURM/job-$$.sh"
+setsid bash "$script" > "$FAKE_SLURM/job-$$.log" 2>&1 < /dev/null &
+echo $! > "$FAKE_SLURM/job-$$.pid"
+echo "Submitted batch job $$"
+"""
+
+FAKE_SCANCEL = """#!/bin/bash
+# A stand-in for SLURM's scancel: stops the jobs' whole sessions.
+for id in "$@"; do
+  echo "$id" >> "$FAKE_SLURM/cancelled"
+  pid=$(cat "$FAKE_SLURM/job-$id.pid" 2>/dev/null) && kill -TERM -- "-$pid" 2>/dev/null
+done
+exit 0
+"""
+
+
+def test_slurm_cluster_through_dask_jobqueue(tmp_path, reference_cube):
+    """`--cluster slurm` submits dask-jobqueue job scripts with the spec's [cluster.jobqueue]
+    settings; fake sbatch/scancel commands run them as local processes (no SLURM here), so the
+    whole path runs: scripts written and submitted, workers join, the cube equals the local one,
+    and the jobs are cancelled at the end."""
+    pytest.importorskip("dask_jobqueue")
+    bin_dir, jobs_dir = tmp_path / "bin", tmp_path / "jobs"
+    bin_dir.mkdir()
+    jobs_dir.mkdir()
+    for name, text in (("sbatch", FAKE_SBATCH), ("scancel", FAKE_SCANCEL)):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    spec = write_spec(tmp_path)
+    spec.write_text(
+        spec.read_text().replace(
+            "[params]",
+            '[cluster]\nkind = "slurm"\n[cluster.jobqueue]\nqueue = "short"\ncores = 1\nprocesses = 1\n'
+            'memory = "2GB"\nwalltime = "00:10:00"\njobs = 2\n'
+            f'python = "{sys.executable}"\nlocal_directory = "{tmp_path}"\n\n[params]',
+        )
+    )
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "FAKE_SLURM": str(jobs_dir)}
+    proc = run_cli("run", str(spec), "--store", str(tmp_path / "slurm.zarr"), "--quiet", env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    scripts = sorted(jobs_dir.glob("job-*.sh"))
+    assert len(scripts) == 2, scripts
+    text = scripts[0].read_text()
+    assert "#SBATCH -p short" in text and "#SBATCH -t 00:10:00" in text and "#SBATCH --mem=" in text, text
+    assert "distributed.cli.dask_worker" in text and "--nthreads 1" in text, text
+    cancelled = (jobs_dir / "cancelled").read_text().split()
+    assert sorted(cancelled) == sorted(p.stem.removeprefix("job-") for p in scripts)
+    assert_same_cube(load(tmp_path / "slurm.zarr"), reference_cube)
