@@ -4,7 +4,8 @@
 //! equilibrium slot, `slots` = 4), once into freshly allocated columns (what every batch call
 //! does: page faults and zeroing included) and once into columns reused from a previous round.
 //! Compare the ns/point with the harness's "write-bandwidth bound" (bytes per point / copy
-//! bandwidth). Run: `cargo run --release -p allysweep-core --example write_floor`.
+//! bandwidth). A last round fills each column with one value, column after column: the cheapest
+//! way to produce these bytes at all. Run: `cargo run --release -p allysweep-core --example write_floor`.
 
 use std::time::Instant;
 
@@ -63,6 +64,19 @@ fn main() {
         let t = Instant::now();
         check += reused.fill(n, slots, round);
         println!("reused columns: {:6.1} ns/point", t.elapsed().as_secs_f64() * 1e9 / n as f64);
+    }
+    // The lowest floor: every column filled with one value, column after column (memset-like).
+    for round in 1..4 {
+        let t = Instant::now();
+        for c in reused.per_point.iter_mut().chain(reused.floats.iter_mut()) {
+            c.fill(f64::from(round));
+        }
+        reused.kind.fill(round as i8);
+        for c in reused.flags.iter_mut() {
+            c.fill(round % 2 == 0);
+        }
+        check += reused.floats[3][5];
+        println!("memset-like:    {:6.1} ns/point", t.elapsed().as_secs_f64() * 1e9 / n as f64);
     }
     println!("(checksum {check})");
 }
