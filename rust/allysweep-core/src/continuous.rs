@@ -27,6 +27,11 @@ pub(crate) struct Cutpoints<'a> {
     hi: f64,
     t1: f64,
     t0: f64,
+    /// P_0 at belief 0 and P_1 at belief 1: what Φ needs on the pieces where that belief is
+    /// constant (below t_0 no non-allied type intervenes; above t_1 every allied type does), so a
+    /// smooth G's cdf is evaluated once per Φ there instead of twice.
+    p0_at_zero: f64,
+    p1_at_one: f64,
     found_continuum: std::cell::Cell<bool>,
 }
 
@@ -49,6 +54,8 @@ impl<'a> Cutpoints<'a> {
             hi,
             t1: params.threshold(true),
             t0: params.threshold(false),
+            p0_at_zero: params.prob_challenge(false, 0.0),
+            p1_at_one: params.prob_challenge(true, 1.0),
             found_continuum: std::cell::Cell::new(false),
         }
     }
@@ -74,8 +81,9 @@ impl<'a> Cutpoints<'a> {
     /// Φ(u), MODEL.md §6.
     #[inline]
     pub(crate) fn phi(&self, u: f64) -> f64 {
-        let p0 = self.params.prob_challenge(false, self.belief_no_alliance(u));
-        let p1 = self.params.prob_challenge(true, self.belief_alliance(u));
+        let (q0, q1) = (self.belief_no_alliance(u), self.belief_alliance(u));
+        let p0 = if q0 == 0.0 { self.p0_at_zero } else { self.params.prob_challenge(false, q0) };
+        let p1 = if q1 == 1.0 { self.p1_at_one } else { self.params.prob_challenge(true, q1) };
         self.params.gain(u, p0, p1)
     }
 
