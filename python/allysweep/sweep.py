@@ -23,6 +23,7 @@ import functools
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -163,17 +164,28 @@ class _Layout:
         return stored.transpose(np.argsort(self.order))
 
 
-#: Reused destination arrays of chunk transposes (fresh memory per block costs page faults).
-_TRANSPOSED: dict[tuple[tuple[int, ...], str, tuple[int, ...]], np.ndarray] = {}
+#: Per-thread reused arrays (a Dask worker may run several blocks at once, one per thread):
+#: ``outputs`` for the engine, ``transposed`` for chunk transposes. Fresh memory for every block
+#: costs page faults worth about a quarter of the engine's time.
+_REUSED = threading.local()
+
+
+def _reused(kind: str) -> dict[Any, Any]:
+    cache = getattr(_REUSED, kind, None)
+    if cache is None:
+        cache = {}
+        setattr(_REUSED, kind, cache)
+    return cache
 
 
 def _transposed(values: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
+    cache = _reused("transposed")
     key = (values.shape, values.dtype.str, order)
-    out = _TRANSPOSED.get(key)
+    out = cache.get(key)
     if out is None:
-        if len(_TRANSPOSED) >= 8:
-            _TRANSPOSED.pop(next(iter(_TRANSPOSED)))
-        out = _TRANSPOSED[key] = np.empty(tuple(values.shape[i] for i in order), dtype=values.dtype)
+        if len(cache) >= 8:
+            cache.pop(next(iter(cache)))
+        out = cache[key] = np.empty(tuple(values.shape[i] for i in order), dtype=values.dtype)
     np.copyto(out, values.transpose(order))
     return out
 
@@ -249,7 +261,7 @@ def write_chunk(
     encoded = layout.encode(values)
     path = layout.path(store, name, chunk_index)
     # Hidden, and not a chunk key, should a killed worker leave it behind.
-    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}.tmp")
+    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
         f = open(tmp, "wb")
     except FileNotFoundError:  # first chunk in this directory
@@ -347,25 +359,22 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, int]:
     return {**stats, "block": index, "seconds": seconds}
 
 
-#: Output buffers of this worker process, reused from block to block: fresh memory for every
-#: block costs page faults worth about a quarter of the engine's time.
-_BUFFERS: dict[tuple[int, int, str], dict[str, np.ndarray]] = {}
-
-
 def _buffers(n: int, spec: SweepSpec) -> dict[str, np.ndarray] | None:
-    """Reusable output arrays for a block of ``n`` points (``None``: let the solver allocate)."""
+    """This thread's reusable output arrays for a block of ``n`` points (``None``: let the
+    solver allocate)."""
     if spec.method == "reference":
         return None
+    cache = _reused("outputs")
     key = (n, spec.max_eq, spec.method)
-    if key not in _BUFFERS:
-        if len(_BUFFERS) >= 2:  # full blocks and one size of edge block
-            _BUFFERS.pop(next(iter(_BUFFERS)))
+    if key not in cache:
+        if len(cache) >= 2:  # full blocks and one size of edge block
+            cache.pop(next(iter(cache)))
         from . import _core
 
         # An empty batch gives every output's dtype and trailing shape.
         empty = _core.solve_batch([np.zeros(0)] * len(_core.COLUMNS), 1, "roots", _core.DEFAULT_LAM, spec.max_eq)
-        _BUFFERS[key] = {name: np.empty((n, *a.shape[1:]), dtype=a.dtype) for name, a in empty.items()}
-    return _BUFFERS[key]
+        cache[key] = {name: np.empty((n, *a.shape[1:]), dtype=a.dtype) for name, a in empty.items()}
+    return cache[key]
 
 
 def block_stats(result: dict[str, np.ndarray]) -> dict[str, int]:
