@@ -325,9 +325,9 @@ def test_output_subset_and_summaries_from_block_stats(tmp_path):
 FAKE_SBATCH = """#!/bin/bash
 # A stand-in for SLURM's sbatch: runs the job script dask-jobqueue wrote as a local background
 # job in its own session and answers like sbatch does.
-script="${@: -1}"
-cp "$script" "$FAKE_SLURM/job-$$.sh"
-setsid bash "$script" > "$FAKE_SLURM/job-$$.log" 2>&1 < /dev/null &
+# (dask-jobqueue deletes its script once sbatch returns: the job runs from a copy.)
+cp "${@: -1}" "$FAKE_SLURM/job-$$.sh"
+setsid bash "$FAKE_SLURM/job-$$.sh" > "$FAKE_SLURM/job-$$.log" 2>&1 < /dev/null &
 echo $! > "$FAKE_SLURM/job-$$.pid"
 echo "Submitted batch job $$"
 """
@@ -364,7 +364,7 @@ def test_slurm_cluster_through_dask_jobqueue(tmp_path, reference_cube):
         )
     )
     env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "FAKE_SLURM": str(jobs_dir)}
-    proc = run_cli("run", str(spec), "--store", str(tmp_path / "slurm.zarr"), "--quiet", env=env, timeout=300)
+    proc = run_cli("run", str(spec), "--store", str(tmp_path / "slurm.zarr"), "--quiet", env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr
     scripts = sorted(jobs_dir.glob("job-*.sh"))
     assert len(scripts) == 2, scripts
