@@ -308,10 +308,11 @@ def _open_arrays(store: str, fingerprint: str) -> dict[str, Any]:
     return arrays
 
 
-def compute_block(spec: SweepSpec, index: int) -> dict[str, int]:
+def compute_block(spec: SweepSpec, index: int) -> dict[str, Any]:
     """Solve block ``index`` and write it into the store (runs on a Dask worker).
 
-    Returns counts for the summary: points, equilibria, points with several equilibria.
+    Returns the block's :data:`STATS` counts for the summary, its index, and ``seconds``: time
+    spent solving, encoding and writing the outputs, and on the rest (inputs, counts, progress).
     """
 
     from .solver import solve_flat
