@@ -90,3 +90,34 @@ def test_rust_and_reference_agree(theta_kind, cost_kind, n):
     # The sample is not trivial: several kinds and multiplicity occur.
     kinds = set(np.unique(fast["kind"]).tolist()) - {-1}
     assert len(kinds) >= 2 and (fast["n_eq"] > 1).mean() > 0.1
+
+
+def test_root_pair_next_to_a_kink_is_found():
+    """A normal-cost point (found by comparing `roots` with `belief_space` on 600,000 random
+    points) whose two interior cutpoints, 0.04835 and 0.07017, lie together in the first grid
+    cell above t_0 = 0.04831. Φ keeps one sign at every grid point there, so the roots were
+    missed until the end cells of each piece were sub-divided. The reference, written separately,
+    finds all three equilibria."""
+    point = {
+        "p": 0.10897751073079762,
+        "p_alliance": 0.915827295552441,
+        "p_coalition": 0.9139104172940976,
+        "c_d": 0.033852174366078194,
+        "c_d_joint": 0.027487069956262773,
+        "c_c_extra": 0.058618909151315554,
+        "c_a": 0.038883447544909785,
+        "k": 0.03977934926877396,
+        "r": 0.07727893319874728,
+        "b_c": 0.018956531680141997,
+    }
+    results = {
+        method: asw.solve(cost_c=asw.Normal(0.2938523523448682, 0.18668911954864875), method=method, **point)
+        for method in ("roots", "reference")
+    }
+    roots, reference = results["roots"], results["reference"]
+    assert int(reference.n_eq) == 3
+    assert int(roots.n_eq) == 3
+    n = 3
+    np.testing.assert_array_equal(roots.kind.values[:n], reference.kind.values[:n])
+    np.testing.assert_allclose(roots.cutpoint.values[:n], reference.cutpoint.values[:n], atol=1e-9)
+    np.testing.assert_array_equal(roots.stable.values[:n], reference.stable.values[:n])

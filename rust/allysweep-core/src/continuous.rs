@@ -15,6 +15,8 @@ use crate::roots::{all_roots, quadratic_roots, Found};
 
 /// Grid cells per smooth piece for non-polynomial G.
 const GRID_CELLS: usize = 32;
+/// Sub-cells of a piece's first and last cell: roots cluster next to the kinks t_1 and t_0.
+const EDGE_SUB: usize = 4;
 /// Roots closer than this are one root (found from both sides of a kink).
 const MERGE_TOL: f64 = 1e-9;
 /// |Φ'(u)| below this marks a tangency: `degenerate`.
@@ -253,7 +255,13 @@ impl<'a> Cutpoints<'a> {
 
     /// Roots of Φ on a piece [a, b] for smooth G, by grid bracketing, Brent and extremum search.
     fn piece_roots_grid(&self, a: f64, b: f64, push: &mut impl FnMut(Root)) {
-        let vanishes = all_roots(|u| self.phi(u), a, b, GRID_CELLS, 1e-13, ZERO_PHI, &mut |found: Found| {
+        // Between t_1 and t_0 both beliefs are constant (q_1 = 1, q_0 = 0), so P_0 and P_1 are
+        // too and Φ is linear in u: it has at most one root and no interior extremum, and the
+        // coarsest grid finds exactly what the fine one would.
+        let mid = 0.5 * (a + b);
+        let linear = self.belief_alliance(mid) == 1.0 && self.belief_no_alliance(mid) == 0.0;
+        let (cells, edge_sub) = if linear { (2, 1) } else { (GRID_CELLS, EDGE_SUB) };
+        let vanishes = all_roots(|u| self.phi(u), a, b, cells, edge_sub, 1e-13, ZERO_PHI, &mut |found: Found| {
             let slope = if found.tangent { 0.0 } else { self.slope_in_piece(found.x, a, b) };
             push(Root { u: found.x, slope, tangent: found.tangent });
         });

@@ -139,26 +139,44 @@ pub(crate) struct Found {
 
 /// Push every root of `f` on [a, b] (grid of `cells` cells, roots refined to `tol`): a grid finds
 /// sign changes, Brent refines them, and shallow local extrema are searched for root pairs or
-/// tangencies that the grid cannot see. Returns whether |f| <= `vanish` at every grid point (then
-/// f may vanish identically and nothing is pushed).
+/// tangencies that the grid cannot see. `edge_sub` > 1 splits the first and last cells into that
+/// many sub-cells: the extremum search needs a grid point on each side, so a root pair inside an
+/// end cell (next to a kink of the caller's function, where roots cluster) is otherwise invisible.
+/// Returns whether |f| <= `vanish` at every grid point (then f may vanish identically and nothing
+/// is pushed).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn all_roots(
     f: impl Fn(f64) -> f64,
     a: f64,
     b: f64,
     cells: usize,
+    edge_sub: usize,
     tol: f64,
     vanish: f64,
     push: &mut impl FnMut(Found),
 ) -> bool {
-    const MAX_CELLS: usize = 128;
-    let cells = cells.clamp(2, MAX_CELLS);
-    let h = (b - a) / cells as f64;
-    let mut xs = [0.0; MAX_CELLS + 1];
-    let mut fs = [0.0; MAX_CELLS + 1];
-    for i in 0..=cells {
-        xs[i] = if i == cells { b } else { a + h * i as f64 };
-        fs[i] = f(xs[i]);
+    const MAX_POINTS: usize = 257;
+    let base = cells.clamp(2, 128);
+    let edge_sub = edge_sub.clamp(1, 64);
+    let h = (b - a) / base as f64;
+    let mut xs = [0.0; MAX_POINTS];
+    let mut fs = [0.0; MAX_POINTS];
+    let mut m = 0;
+    for i in 0..=base {
+        let x = if i == base { b } else { a + h * i as f64 };
+        if edge_sub > 1 && (i == 1 || i == base) {
+            let prev = xs[m - 1];
+            for j in 1..edge_sub {
+                xs[m] = prev + (x - prev) * j as f64 / edge_sub as f64;
+                fs[m] = f(xs[m]);
+                m += 1;
+            }
+        }
+        xs[m] = x;
+        fs[m] = f(x);
+        m += 1;
     }
+    let cells = m - 1;
     if fs[..=cells].iter().all(|v| v.abs() <= vanish) {
         return true;
     }
@@ -181,8 +199,13 @@ pub(crate) fn all_roots(
         if !(fm.abs() < fl.abs() && fm.abs() <= fr.abs()) {
             continue;
         }
-        let curv = fl - 2.0 * fm + fr;
-        let vertex = fm - (fr - fl) * (fr - fl) / (8.0 * curv);
+        // Lowest value of the parabola through the three points (spacing may be uneven at the
+        // sub-divided end cells).
+        let (xl, xm, xr) = (xs[i - 1], xs[i], xs[i + 1]);
+        let (d1, d2) = ((fm - fl) / (xm - xl), (fr - fm) / (xr - xm));
+        let c2 = (d2 - d1) / (xr - xl);
+        let b1 = (d1 * (xr - xm) + d2 * (xm - xl)) / (xr - xl);
+        let vertex = fm - b1 * b1 / (4.0 * c2);
         if sign * vertex > 0.25 * fm.abs() {
             continue;
         }
