@@ -121,3 +121,24 @@ def test_root_pair_next_to_a_kink_is_found():
     np.testing.assert_array_equal(roots.kind.values[:n], reference.kind.values[:n])
     np.testing.assert_allclose(roots.cutpoint.values[:n], reference.cutpoint.values[:n], atol=1e-9)
     np.testing.assert_array_equal(roots.stable.values[:n], reference.stable.values[:n])
+
+
+def test_cutpoint_next_to_the_lowest_type_is_kept():
+    """Found by the property test: with r = 3.5e-39 and k = 0, the only equilibrium is a bluffing
+    cutpoint 5.65e-39 above the lowest type. Brent's method stops within its tolerance at the
+    piece's end (lo itself), and interior roots must lie strictly above lo, so `roots` reported
+    no equilibrium at all. Roots that end on a bracket end where Φ is not zero are now bisected
+    to adjacent floats."""
+    point = dict(p=0.05, p_alliance=1.0, p_coalition=0.0975, c_d=0.0, c_d_joint=0.0, c_c_extra=0.0, c_a=0.01)
+    point.update(k=0.0, r=3.526483053e-39, b_c=0.0)
+    results = {
+        method: asw.solve(theta=asw.Uniform(0.0, 0.2), cost_c=asw.Logistic(0.0, 0.5), method=method, **point)
+        for method in ("roots", "reference")
+    }
+    roots, reference = results["roots"], results["reference"]
+    assert int(reference.n_eq) == 1
+    assert int(roots.n_eq) == 1
+    for name in ("kind", "stable", "ic_ok", "d1_ok", "selected", "degenerate"):
+        assert roots[name].values[0] == reference[name].values[0], name
+    assert 0 < float(roots.cutpoint[0]) < 1e-30
+    np.testing.assert_allclose(float(roots.prob_war[0]), float(reference.prob_war[0]), atol=1e-9)

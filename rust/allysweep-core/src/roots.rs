@@ -34,7 +34,45 @@ pub(crate) fn quadratic_roots(a2: f64, a1: f64, a0: f64) -> ([f64; 2], usize, bo
 }
 
 /// Brent's method on [a, b] with f(a)·f(b) <= 0, to absolute tolerance `tol` in x.
-pub(crate) fn brent(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, mut fa: f64, mut fb: f64, tol: f64) -> f64 {
+pub(crate) fn brent(f: impl Fn(f64) -> f64, a: f64, b: f64, fa: f64, fb: f64, tol: f64) -> f64 {
+    let x = brent_to_tol(&f, a, b, fa, fb, tol);
+    // Within `tol` of an end where f is not zero, the root is strictly inside: a caller that
+    // keeps only interior roots would lose it (e.g. a cutpoint 1e-39 above the lowest type).
+    if (x == a && fa != 0.0) || (x == b && fb != 0.0) {
+        return bisect_to_adjacent(&f, a, b, fa, fb);
+    }
+    x
+}
+
+/// Bisection down to adjacent floats; returns the end with the smaller |f| that is not an end of
+/// the original bracket where f is nonzero.
+fn bisect_to_adjacent(f: impl Fn(f64) -> f64, a0: f64, b0: f64, fa0: f64, fb0: f64) -> f64 {
+    let (mut a, mut b, mut fa, mut fb) = (a0, b0, fa0, fb0);
+    for _ in 0..2200 {
+        let m = a + 0.5 * (b - a);
+        if m <= a || m >= b {
+            break;
+        }
+        let fm = f(m);
+        if fm == 0.0 {
+            return m;
+        }
+        if (fm > 0.0) == (fa > 0.0) {
+            (a, fa) = (m, fm);
+        } else {
+            (b, fb) = (m, fm);
+        }
+    }
+    let a_ok = !(a == a0 && fa0 != 0.0);
+    let b_ok = !(b == b0 && fb0 != 0.0);
+    match (a_ok, b_ok) {
+        (true, true) if fb.abs() < fa.abs() => b,
+        (true, _) => a,
+        _ => b,
+    }
+}
+
+fn brent_to_tol(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, mut fa: f64, mut fb: f64, tol: f64) -> f64 {
     if fa == 0.0 {
         return a;
     }
