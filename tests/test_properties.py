@@ -126,19 +126,34 @@ def check_equilibrium(pt, theta, cost, eq):
         assert math.isnan(eq["cutpoint"])
         if kind == "separating":
             assert abs(pa - pi_h) < TOL or abs(pa - (1 - pi_h)) < TOL
-            ally = hi_t if abs(pa - pi_h) < TOL else lo_t
+            # Which type allies: the one whose prior share is Pr(ally), and the beliefs say so
+            # (with prior_high = 1/2 the share alone cannot tell).
+            allies = [t for t, share in ((hi_t, pi_h), (lo_t, 1 - pi_h)) if abs(pa - share) < TOL]
+            allies = [t for t in allies if q1 == h[t] and q0 == g_[lo_t if t == hi_t else hi_t]]
+            assert allies, (pa, q1, q0)
+            ally = allies[0]
             other = lo_t if ally == hi_t else hi_t
-            assert q1 == h[ally] and q0 == g_[other]
             assert gain(pt, ally, P0, P1) >= -TOL and gain(pt, other, P0, P1) <= TOL
         elif kind == "hybrid":
-            if pa > pi_h:  # L mixes, H allies.
-                s_l = (pa - pi_h) / (1 - pi_h)
-                assert abs(q1 - (pi_h * h[hi_t] + (1 - pi_h) * s_l * h[lo_t]) / pa) < TOL
-                assert abs(gain(pt, lo_t, P0, P1)) < 1e-9 and gain(pt, hi_t, P0, P1) >= -TOL
-            else:  # H mixes, L does not ally.
-                s_h = pa / pi_h
-                assert abs(q0 - (pi_h * (1 - s_h) * g_[hi_t] + (1 - pi_h) * g_[lo_t]) / (1 - pa)) < TOL
-                assert abs(gain(pt, hi_t, P0, P1)) < 1e-9 and gain(pt, lo_t, P0, P1) <= TOL
+            # One type mixes (indifferent), the other allies or stays out (MODEL.md §7). Pr(ally)
+            # alone cannot say which (e.g. prior_high = 1/2), so some configuration must give
+            # the reported beliefs by Bayes' rule and the right incentives.
+            def consistent(mixer, other_allies):
+                other = lo_t if mixer == hi_t else hi_t
+                w_m = pi_h if mixer == hi_t else 1 - pi_h
+                w_o = 1 - w_m
+                s = (pa - w_o * other_allies) / w_m
+                if not -TOL <= s <= 1 + TOL:
+                    return False
+                ok = abs(gain(pt, mixer, P0, P1)) < 1e-9
+                g_other = gain(pt, other, P0, P1)
+                ok = ok and (g_other >= -TOL if other_allies else g_other <= TOL)
+                allied = w_m * s * h[mixer] + w_o * other_allies * h[other]
+                stayed = w_m * (1 - s) * g_[mixer] + w_o * (1 - other_allies) * g_[other]
+                ok = ok and (pa <= 0 or abs(q1 - allied / pa) < TOL)
+                return ok and (pa >= 1 or abs(q0 - stayed / (1 - pa)) < TOL)
+
+            assert any(consistent(m, o) for m in (lo_t, hi_t) for o in (0.0, 1.0)), (pa, q1, q0, P0, P1)
         elif kind == "pool_no_alliance":
             assert abs(q0 - (pi_h * g_[hi_t] + (1 - pi_h) * g_[lo_t])) < TOL
             p1_pess = G(h[lo_t], True)
