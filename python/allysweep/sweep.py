@@ -170,22 +170,23 @@ class _Layout:
 _REUSED = threading.local()
 
 
-def _reused(kind: str) -> dict[Any, Any]:
+def _reused(kind: str, key: Any, limit: int, make: Any) -> Any:
+    """This thread's reused object ``key`` of cache ``kind``, made by ``make()`` the first time;
+    the oldest entry is dropped beyond ``limit`` entries."""
     cache = getattr(_REUSED, kind, None)
     if cache is None:
         cache = {}
         setattr(_REUSED, kind, cache)
-    return cache
+    if key not in cache:
+        if len(cache) >= limit:
+            cache.pop(next(iter(cache)))
+        cache[key] = make()
+    return cache[key]
 
 
 def _transposed(values: np.ndarray, order: tuple[int, ...]) -> np.ndarray:
-    cache = _reused("transposed")
-    key = (values.shape, values.dtype.str, order)
-    out = cache.get(key)
-    if out is None:
-        if len(cache) >= 8:
-            cache.pop(next(iter(cache)))
-        out = cache[key] = np.empty(tuple(values.shape[i] for i in order), dtype=values.dtype)
+    shape = tuple(values.shape[i] for i in order)
+    out = _reused("transposed", (values.shape, values.dtype.str, order), 8, lambda: np.empty(shape, values.dtype))
     np.copyto(out, values.transpose(order))
     return out
 
@@ -365,17 +366,16 @@ def _buffers(n: int, spec: SweepSpec) -> dict[str, np.ndarray] | None:
     solver allocate)."""
     if spec.method == "reference":
         return None
-    cache = _reused("outputs")
-    key = (n, spec.max_eq, spec.method)
-    if key not in cache:
-        if len(cache) >= 2:  # full blocks and one size of edge block
-            cache.pop(next(iter(cache)))
+
+    def make() -> dict[str, np.ndarray]:
         from . import _core
 
         # An empty batch gives every output's dtype and trailing shape.
         empty = _core.solve_batch([np.zeros(0)] * len(_core.COLUMNS), 1, "roots", _core.DEFAULT_LAM, spec.max_eq)
-        cache[key] = {name: np.empty((n, *a.shape[1:]), dtype=a.dtype) for name, a in empty.items()}
-    return cache[key]
+        return {name: np.empty((n, *a.shape[1:]), dtype=a.dtype) for name, a in empty.items()}
+
+    # Two entries: full blocks and one size of edge block.
+    return _reused("outputs", (n, spec.max_eq, spec.method), 2, make)
 
 
 def block_stats(result: dict[str, np.ndarray]) -> dict[str, int]:
