@@ -101,17 +101,16 @@ def solve_flat(
     if not (isinstance(max_eq, int) and 1 <= max_eq <= MAX_EQ):
         raise ParameterError("max_eq", max_eq, f"a whole number 1 <= max_eq <= {MAX_EQ}")
     arrays = [np.ascontiguousarray(columns[c], dtype=np.float64).ravel() for c in COLUMNS]
-    if method == "qre":
+    if method != "reference":  # lam was refused above for every method but qre
         lam_value = DEFAULT_LAM if lam is None else float(lam)
         return _core.solve_batch(arrays, threads, method, lam_value, max_eq, out)
-    if method != "reference":
-        return _core.solve_batch(arrays, threads, method, DEFAULT_LAM, max_eq, out)
     _core.validate_batch(arrays)
     from .reference import solve_reference
 
-    result = keep_slots(solve_reference(dict(zip(COLUMNS, arrays, strict=True))), max_eq)
+    flat = dict(zip(COLUMNS, arrays, strict=True))
+    result = keep_slots(solve_reference(flat), max_eq)
     # The engine computes gain_increasing; the NumPy reference does not.
-    result["gain_increasing"] = gain_increasing(dict(zip(COLUMNS, arrays, strict=True)), result)
+    result["gain_increasing"] = gain_increasing(flat, result)
     if out is None:
         return result
     for name, values in result.items():
