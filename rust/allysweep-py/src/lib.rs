@@ -147,7 +147,7 @@ fn validate_batch(py: Python<'_>, columns: Vec<PyReadonlyArray1<'_, f64>>) -> Py
     enter_engine(py, || input.validate())
 }
 
-/// Per-point outputs (shape (n,)): counts, then the two full-information-free ranges.
+/// Per-point outputs (shape (n,)): the counts, then the full-information bargaining ranges.
 const POINT_INT: [&str; 2] = ["n_eq", "status"];
 const POINT_FLOAT: [&str; 4] = ["range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint"];
 /// Per-equilibrium outputs (shape (n, max_eq)).
