@@ -16,6 +16,24 @@ import allysweep as asw
 
 KINDS = asw.KIND_NAMES
 
+#: The output contract of docs/conventions.md, written out here rather than imported from the
+#: code under test: per-equilibrium floating-point outputs, and per-point outputs.
+FLOAT_EQ = (
+    "cutpoint",
+    "prob_alliance",
+    "belief_alliance",
+    "belief_no_alliance",
+    "prob_challenge_alliance",
+    "prob_challenge_no_alliance",
+    "prob_war",
+    "prob_renege",
+    "range_lo_alliance",
+    "range_hi_alliance",
+    "range_lo_no_alliance",
+    "range_hi_no_alliance",
+)
+POINT = ("n_eq", "status", "range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint")
+
 
 def solve_points(theta=None, cost_c=None, method="roots", **params):
     """Solve N points given as equal-length 1-D arrays (all along dimension ``point``)."""

@@ -10,24 +10,9 @@ import pytest
 
 import allysweep as asw
 
-from helpers import random_base
+from helpers import FLOAT_EQ, POINT, random_base
 
-FLOATS = [
-    "cutpoint",
-    "prob_alliance",
-    "belief_alliance",
-    "belief_no_alliance",
-    "prob_challenge_alliance",
-    "prob_challenge_no_alliance",
-    "prob_war",
-    "prob_renege",
-    "range_lo_alliance",
-    "range_hi_alliance",
-    "range_lo_no_alliance",
-    "range_hi_no_alliance",
-]
 FLAGS = ["kind", "stable", "ic_ok", "d1_ok", "selected", "degenerate", "gain_increasing"]
-POINT = ["n_eq", "status", "range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint"]
 
 
 def random_columns(seed: int, n: int, theta_kind: int, cost_kind: int) -> dict[str, np.ndarray]:
@@ -79,7 +64,7 @@ def test_rust_and_reference_agree(theta_kind, cost_kind, n):
         bad += [(name, int(i)) for i in np.flatnonzero(~close)]
     for name in FLAGS:
         bad += [(name, int(i)) for i in np.flatnonzero(np.any(fast[name] != slow[name], axis=1))]
-    for name in FLOATS:
+    for name in FLOAT_EQ:
         close = np.isclose(fast[name], slow[name], rtol=0, atol=1e-9, equal_nan=True)
         bad += [(name, int(i)) for i in np.flatnonzero(~np.all(close, axis=1))]
     if bad:

@@ -16,24 +16,9 @@ from allysweep import solver
 from allysweep.exceptions import ParameterError
 from test_closed_forms import section9_points
 
-from helpers import KINDS, random_base
+from helpers import FLOAT_EQ, KINDS, POINT, random_base
 
-FLOAT_EQ = (
-    "cutpoint",
-    "prob_alliance",
-    "belief_alliance",
-    "belief_no_alliance",
-    "prob_challenge_alliance",
-    "prob_challenge_no_alliance",
-    "prob_war",
-    "prob_renege",
-    "range_lo_alliance",
-    "range_hi_alliance",
-    "range_lo_no_alliance",
-    "range_hi_no_alliance",
-)
 EXACT_EQ = ("kind", "stable", "ic_ok", "d1_ok", "selected", "degenerate")
-POINT = ("n_eq", "status", "range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint")
 
 
 def columns(base: dict, theta: tuple, cost: tuple) -> dict[str, np.ndarray]:
