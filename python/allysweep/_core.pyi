@@ -12,6 +12,7 @@ __all__ = [
     "KIND_NAMES",
     "MAX_EQ",
     "METHODS",
+    "OUTPUTS",
     "__version__",
     "qre_path",
     "solve_batch",
@@ -23,6 +24,8 @@ COLUMNS: list[str]
 KIND_NAMES: list[str]
 BUILD_PROFILE: str
 METHODS: list[str]
+#: The output schema: (name, numpy dtype, per equilibrium, fill value), in output order.
+OUTPUTS: list[tuple[str, str, bool, float]]
 DEFAULT_LAM: float
 __version__: str
 
@@ -34,7 +37,10 @@ def solve_batch(
     max_eq: int = ...,  # MAX_EQ
     out: dict[str, npt.NDArray[np.generic]] | None = None,
 ) -> dict[str, npt.NDArray[np.generic]]:
-    """Solve a batch of points given as the flat input columns of docs/conventions.md."""
+    """Solve a batch of points given as the flat input columns of docs/conventions.md.
+
+    ``threads``: 0 = the engine's pool (``RAYON_NUM_THREADS``), 1 = the calling thread, n > 1 =
+    a pool of exactly n threads for this call."""
 
 def qre_path(columns: Sequence[npt.NDArray[np.float64]], lam: float = ...) -> dict[str, npt.NDArray[np.float64]]:
     """The logit QRE path of one point (columns of length 1) from λ = 0 to ``lam``."""

@@ -24,6 +24,10 @@ pub enum ModelError {
     InvalidParameter(InvalidParameter),
     /// Arrays of a batch that do not have the same length.
     ShapeMismatch { name: &'static str, len: usize, expected: usize },
+    /// An output column of the schema that was not handed to a batch.
+    MissingOutput { name: &'static str },
+    /// An output column of another element type than the schema's.
+    OutputType { name: &'static str, expected: &'static str, found: &'static str },
     /// A valid point outside the assumptions of a specialised solver variant (e.g. the closed
     /// forms of MODEL.md §9): not a model error, but that method cannot solve it.
     OutsideAssumptions {
@@ -70,6 +74,10 @@ impl fmt::Display for ModelError {
             }
             ModelError::ShapeMismatch { name, len, expected } => {
                 write!(f, "array `{name}` has length {len}, expected {expected}")
+            }
+            ModelError::MissingOutput { name } => write!(f, "output column `{name}` is missing"),
+            ModelError::OutputType { name, expected, found } => {
+                write!(f, "output column `{name}` has element type {found}, expected {expected}")
             }
             ModelError::OutsideAssumptions { method, name, value, requirement, index } => {
                 write!(f, "method `{method}` cannot solve `{name}` = {value}")?;

@@ -5,11 +5,11 @@
 //! panic into a Python exception instead of unwinding across the FFI, and maps [`ModelError`]
 //! variants to the exception classes of `allysweep.exceptions`.
 
-use allysweep_core::batch::{BatchInput, BatchOutput};
+use std::collections::HashMap;
+
+use allysweep_core::batch::{BatchInput, BatchOutput, ColumnMut, Dtype, OUTPUTS};
 use allysweep_core::{Kind, Method, ModelError, MAX_EQ};
-use numpy::{
-    PyArray1, PyArray2, PyArrayDyn, PyArrayMethods, PyReadonlyArray1, PyReadwriteArrayDyn, PyUntypedArrayMethods,
-};
+use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyReadonlyArray1, PyReadwriteArrayDyn, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -24,7 +24,9 @@ fn to_py_err(err: ModelError) -> PyErr {
         ModelError::OutsideAssumptions { method, name, value, requirement, index } => {
             ParameterError::new_err((name, value, format!("{requirement}; method `{method}` cannot solve it"), index))
         }
-        other @ ModelError::ShapeMismatch { .. } => PyValueError::new_err(other.to_string()),
+        other @ (ModelError::ShapeMismatch { .. }
+        | ModelError::MissingOutput { .. }
+        | ModelError::OutputType { .. }) => PyValueError::new_err(other.to_string()),
     }
 }
 
@@ -61,26 +63,8 @@ fn input_slices<'a>(columns: &'a [PyReadonlyArray1<'_, f64>]) -> PyResult<BatchI
             })?,
         );
     }
-    Ok(BatchInput {
-        p: s[0],
-        p_alliance: s[1],
-        p_coalition: s[2],
-        c_d: s[3],
-        c_d_joint: s[4],
-        c_c_extra: s[5],
-        c_a: s[6],
-        k: s[7],
-        r: s[8],
-        b_c: s[9],
-        theta_kind: s[10],
-        theta_a: s[11],
-        theta_b: s[12],
-        theta_c: s[13],
-        cost_kind: s[14],
-        cost_a: s[15],
-        cost_b: s[16],
-        range_cost: s[17],
-    })
+    BatchInput::from_columns(&s)
+        .ok_or_else(|| EngineError::new_err("internal error in the allysweep binding: input columns"))
 }
 
 /// Default QRE precision: large enough that the path's end is its λ -> ∞ limit to ~1e-8.
@@ -99,7 +83,7 @@ fn parse_method(name: &str, lam: f64) -> PyResult<Method> {
 }
 
 /// One column of the QRE path: its name and how to read it from a path point.
-type PathField = fn(&allysweep_core::variants::qre::PathPoint) -> f64;
+type PathField = fn(&allysweep_core::solvers::qre::PathPoint) -> f64;
 
 /// The logit QRE path of one point (columns of length 1) from λ = 0 to `lam`.
 ///
@@ -119,7 +103,7 @@ fn qre_path<'py>(py: Python<'py>, columns: Vec<PyReadonlyArray1<'py, f64>>, lam:
     let path = enter_engine(py, || {
         input.validate()?;
         let (params, _) = input.point(0)?;
-        Ok(allysweep_core::variants::qre::path(&params, lam))
+        Ok(allysweep_core::solvers::qre::path(&params, lam))
     })?;
     let dict = PyDict::new(py);
     let columns: [(&str, PathField); 7] = [
@@ -147,41 +131,17 @@ fn validate_batch(py: Python<'_>, columns: Vec<PyReadonlyArray1<'_, f64>>) -> Py
     enter_engine(py, || input.validate())
 }
 
-/// Per-point outputs (shape (n,)): the counts, then the full-information bargaining ranges.
-const POINT_INT: [&str; 2] = ["n_eq", "status"];
-const POINT_FLOAT: [&str; 4] = ["range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint"];
-/// Per-equilibrium outputs (shape (n, max_eq)).
-const EQ_FLOAT: [&str; 12] = [
-    "cutpoint",
-    "prob_alliance",
-    "belief_alliance",
-    "belief_no_alliance",
-    "prob_challenge_alliance",
-    "prob_challenge_no_alliance",
-    "prob_war",
-    "prob_renege",
-    "range_lo_alliance",
-    "range_hi_alliance",
-    "range_lo_no_alliance",
-    "range_hi_no_alliance",
-];
-const EQ_BOOL: [&str; 6] = ["stable", "ic_ok", "d1_ok", "selected", "degenerate", "gain_increasing"];
-
-/// Fresh output arrays: a dict of every output with its shape and dtype.
+/// Fresh output arrays: a dict of every output of the schema with its shape and dtype.
 fn new_outputs<'py>(py: Python<'py>, n: usize, max_eq: usize) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    for name in POINT_INT {
-        dict.set_item(name, PyArray1::<i64>::zeros(py, n, false))?;
-    }
-    for name in POINT_FLOAT {
-        dict.set_item(name, PyArray1::<f64>::zeros(py, n, false))?;
-    }
-    dict.set_item("kind", PyArray2::<i8>::zeros(py, [n, max_eq], false))?;
-    for name in EQ_FLOAT {
-        dict.set_item(name, PyArray2::<f64>::zeros(py, [n, max_eq], false))?;
-    }
-    for name in EQ_BOOL {
-        dict.set_item(name, PyArray2::<bool>::zeros(py, [n, max_eq], false))?;
+    for spec in OUTPUTS {
+        let shape: &[usize] = if spec.per_equilibrium { &[n, max_eq] } else { &[n] };
+        match spec.dtype {
+            Dtype::Int64 => dict.set_item(spec.name, PyArrayDyn::<i64>::zeros(py, shape, false))?,
+            Dtype::Int8 => dict.set_item(spec.name, PyArrayDyn::<i8>::zeros(py, shape, false))?,
+            Dtype::Float64 => dict.set_item(spec.name, PyArrayDyn::<f64>::zeros(py, shape, false))?,
+            Dtype::Bool => dict.set_item(spec.name, PyArrayDyn::<bool>::zeros(py, shape, false))?,
+        }
     }
     Ok(dict)
 }
@@ -234,7 +194,8 @@ fn describe(item: &Bound<'_, PyAny>) -> String {
 /// Returns a dict of numpy arrays: per point shape (n,), per equilibrium shape (n, max_eq).
 /// `max_eq` (1..=MAX_EQ) equilibrium slots per point: where more were found, the selected one is
 /// kept in the last slot and status bit 1 is set (smaller outputs make large batches faster).
-/// `threads=1` solves on the calling thread (for Dask tasks); 0 uses the engine's rayon pool.
+/// `threads=1` solves on the calling thread (for Dask tasks); 0 uses the engine's rayon pool;
+/// n > 1 a pool of exactly n threads made for this call.
 /// `method`: `roots` (default), `closed_form`, `belief_space` or `qre` (at precision `lam`).
 /// `out`: a dict of preallocated output arrays (as returned by an earlier call of the same `n`
 /// and `max_eq`) to write into instead of allocating; it is returned. Reusing buffers avoids
@@ -267,67 +228,52 @@ fn solve_batch<'py>(
         Some(dict) => dict,
         None => new_outputs(py, n, max_eq)?,
     };
-    let (pt, eq) = ([n], [n, max_eq]);
-    let mut ints = borrow_all::<i64, 2>(&dict, POINT_INT, &pt)?;
-    let mut ranges = borrow_all::<f64, 4>(&dict, POINT_FLOAT, &pt)?;
-    let mut kind = borrow_all::<i8, 1>(&dict, ["kind"], &eq)?;
-    let mut floats = borrow_all::<f64, 12>(&dict, EQ_FLOAT, &eq)?;
-    let mut bools = borrow_all::<bool, 6>(&dict, EQ_BOOL, &eq)?;
-    let [n_eq, status] = slices_mut(&mut ints)?;
-    let [r0, r1, r2, r3] = slices_mut(&mut ranges)?;
-    let [kind] = slices_mut(&mut kind)?;
-    let [f0, f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11] = slices_mut(&mut floats)?;
-    let [b0, b1, b2, b3, b4, b5] = slices_mut(&mut bools)?;
-    let output = BatchOutput {
-        slots: max_eq,
-        n_eq,
-        status,
-        range_lo_alone: r0,
-        range_hi_alone: r1,
-        range_lo_joint: r2,
-        range_hi_joint: r3,
-        kind,
-        cutpoint: f0,
-        prob_alliance: f1,
-        belief_alliance: f2,
-        belief_no_alliance: f3,
-        prob_challenge_alliance: f4,
-        prob_challenge_no_alliance: f5,
-        prob_war: f6,
-        prob_renege: f7,
-        range_lo_alliance: f8,
-        range_hi_alliance: f9,
-        range_lo_no_alliance: f10,
-        range_hi_no_alliance: f11,
-        stable: b0,
-        ic_ok: b1,
-        d1_ok: b2,
-        selected: b3,
-        degenerate: b4,
-        gain_increasing: b5,
-    };
+    let mut borrowed = Borrowed::default();
+    for spec in OUTPUTS {
+        let shape: &[usize] = if spec.per_equilibrium { &[n, max_eq] } else { &[n] };
+        match spec.dtype {
+            Dtype::Int64 => borrowed.int64.push((spec.name, borrow_output(&dict, spec.name, shape)?)),
+            Dtype::Int8 => borrowed.int8.push((spec.name, borrow_output(&dict, spec.name, shape)?)),
+            Dtype::Float64 => borrowed.float64.push((spec.name, borrow_output(&dict, spec.name, shape)?)),
+            Dtype::Bool => borrowed.bool.push((spec.name, borrow_output(&dict, spec.name, shape)?)),
+        }
+    }
+    let mut columns = borrowed.columns()?;
+    let output = BatchOutput::from_columns(max_eq, &mut columns).map_err(to_py_err)?;
     enter_engine(py, || method.solve_batch(&input, output, threads))?;
     Ok(dict)
 }
 
-fn borrow_all<'py, T: numpy::Element, const N: usize>(
-    out: &Bound<'py, PyDict>,
-    names: [&str; N],
-    shape: &[usize],
-) -> PyResult<[PyReadwriteArrayDyn<'py, T>; N]> {
-    let arrays = names.iter().map(|name| borrow_output::<T>(out, name, shape)).collect::<PyResult<Vec<_>>>()?;
-    arrays.try_into().map_err(|_| EngineError::new_err("internal error in the allysweep binding: output count"))
+/// The output arrays of one call, borrowed for writing, grouped by element type.
+#[derive(Default)]
+struct Borrowed<'py> {
+    int64: Vec<(&'static str, PyReadwriteArrayDyn<'py, i64>)>,
+    int8: Vec<(&'static str, PyReadwriteArrayDyn<'py, i8>)>,
+    float64: Vec<(&'static str, PyReadwriteArrayDyn<'py, f64>)>,
+    bool: Vec<(&'static str, PyReadwriteArrayDyn<'py, bool>)>,
 }
 
-/// The arrays' data as slices (contiguity was checked when they were borrowed).
-fn slices_mut<'a, T: numpy::Element, const N: usize>(
-    arrays: &'a mut [PyReadwriteArrayDyn<'_, T>; N],
-) -> PyResult<[&'a mut [T]; N]> {
-    let slices = arrays
-        .iter_mut()
-        .map(|a| a.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string())))
-        .collect::<PyResult<Vec<_>>>()?;
-    slices.try_into().map_err(|_| EngineError::new_err("internal error in the allysweep binding: output count"))
+impl Borrowed<'_> {
+    /// Every borrowed array as a named mutable slice (contiguity was checked when borrowed).
+    fn columns(&mut self) -> PyResult<HashMap<&'static str, ColumnMut<'_>>> {
+        fn slice<'a, T: numpy::Element>(a: &'a mut PyReadwriteArrayDyn<'_, T>) -> PyResult<&'a mut [T]> {
+            a.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string()))
+        }
+        let mut columns = HashMap::with_capacity(OUTPUTS.len());
+        for (name, a) in &mut self.int64 {
+            columns.insert(*name, ColumnMut::Int64(slice(a)?));
+        }
+        for (name, a) in &mut self.int8 {
+            columns.insert(*name, ColumnMut::Int8(slice(a)?));
+        }
+        for (name, a) in &mut self.float64 {
+            columns.insert(*name, ColumnMut::Float64(slice(a)?));
+        }
+        for (name, a) in &mut self.bool {
+            columns.insert(*name, ColumnMut::Bool(slice(a)?));
+        }
+        Ok(columns)
+    }
 }
 
 #[pymodule]
@@ -339,6 +285,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEFAULT_LAM", DEFAULT_LAM)?;
     m.add("MAX_EQ", MAX_EQ)?;
     m.add("COLUMNS", BatchInput::COLUMNS.to_vec())?;
+    // The output schema: (name, numpy dtype, per equilibrium, fill value), in output order.
+    let outputs: Vec<(&str, &str, bool, f64)> =
+        OUTPUTS.iter().map(|o| (o.name, o.dtype.name(), o.per_equilibrium, o.fill)).collect();
+    m.add("OUTPUTS", outputs)?;
     m.add("KIND_NAMES", Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("BUILD_PROFILE", if cfg!(debug_assertions) { "debug" } else { "release" })?;

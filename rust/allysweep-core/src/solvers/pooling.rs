@@ -6,8 +6,8 @@
 //! piecewise linear in θ with kinks only at t_1 and t_0, so its extremes over an interval sit at
 //! the interval's ends or at those kinks.
 
-use crate::equilibrium::{Equilibrium, Flags, Kind, Solution};
-use crate::params::Params;
+use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
+use crate::model::params::Params;
 
 /// The support of the ally's type distribution.
 #[derive(Debug, Clone, Copy)]

@@ -11,11 +11,11 @@
 //! reported with the kind its structure has (a cutpoint, a pooling, a separating or hybrid
 //! profile); its refinement flags are those of the exact equilibrium of that kind nearest to it.
 
-use super::resolve_range_cost;
-use crate::dist::TypeDist;
-use crate::equilibrium::{Equilibrium, Flags, Kind, Solution};
-use crate::params::Params;
-use crate::solve::solve_unchecked as solve_roots;
+use crate::model::dist::TypeDist;
+use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
+use crate::model::params::resolve_range_cost;
+use crate::model::params::Params;
+use crate::solvers::roots::solve_unchecked as solve_roots;
 
 /// One point of the QRE path.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -8,10 +8,14 @@
 //! - logistic / normal G: Φ is sampled on a grid, sign changes are refined by Brent's method to
 //!   1e-13 and near-touching extrema are searched for tangent (double) roots.
 
-use crate::dist::CostDist;
-use crate::equilibrium::{Equilibrium, Flags, Kind, Solution};
-use crate::params::Params;
-use crate::roots::{all_roots, quadratic_roots, Found};
+use std::cell::Cell;
+use std::ops::Deref;
+
+use crate::model::dist::CostDist;
+use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
+use crate::model::params::Params;
+use crate::numeric::{all_roots, quadratic_roots, Found};
+use crate::solvers::cutpoint_map::{CutpointMap, DEGENERATE_SLOPE};
 
 /// Grid cells per smooth piece for non-polynomial G.
 const GRID_CELLS: usize = 32;
@@ -19,23 +23,8 @@ const GRID_CELLS: usize = 32;
 const EDGE_SUB: usize = 4;
 /// Roots closer than this are one root (found from both sides of a kink).
 const MERGE_TOL: f64 = 1e-9;
-/// |Φ'(u)| below this marks a tangency: `degenerate`.
-pub const DEGENERATE_SLOPE: f64 = 1e-8;
-
-/// The quantities Φ needs, computed once per point.
-pub(crate) struct Cutpoints<'a> {
-    params: &'a Params,
-    lo: f64,
-    hi: f64,
-    t1: f64,
-    t0: f64,
-    /// P_0 at belief 0 and P_1 at belief 1: what Φ needs on the pieces where that belief is
-    /// constant (below t_0 no non-allied type intervenes; above t_1 every allied type does), so a
-    /// smooth G's cdf is evaluated once per Φ there instead of twice.
-    p0_at_zero: f64,
-    p1_at_one: f64,
-    found_continuum: std::cell::Cell<bool>,
-}
+/// |Φ| at or below this everywhere on a piece means Φ vanishes identically there.
+const ZERO_PHI: f64 = 1e-15;
 
 /// One interior root: where, and Φ' there.
 #[derive(Clone, Copy)]
@@ -45,48 +34,24 @@ struct Root {
     tangent: bool,
 }
 
-/// |Φ| at or below this everywhere on a piece means Φ vanishes identically there.
-const ZERO_PHI: f64 = 1e-15;
+/// The interior-root search of one point: the shared cut-point map plus whether a piece where Φ
+/// vanishes identically (a continuum) was met.
+pub(crate) struct Interior<'a> {
+    map: CutpointMap<'a>,
+    found_continuum: Cell<bool>,
+}
 
-impl<'a> Cutpoints<'a> {
+impl<'a> Deref for Interior<'a> {
+    type Target = CutpointMap<'a>;
+
+    fn deref(&self) -> &CutpointMap<'a> {
+        &self.map
+    }
+}
+
+impl<'a> Interior<'a> {
     pub(crate) fn new(params: &'a Params, lo: f64, hi: f64) -> Self {
-        Cutpoints {
-            params,
-            lo,
-            hi,
-            t1: params.threshold(true),
-            t0: params.threshold(false),
-            p0_at_zero: params.prob_challenge(false, 0.0),
-            p1_at_one: params.prob_challenge(true, 1.0),
-            found_continuum: std::cell::Cell::new(false),
-        }
-    }
-
-    /// q_1(u): share of allied types (θ >= u) that honour (θ >= t_1). Limit value at u = hi.
-    #[inline]
-    fn belief_alliance(&self, u: f64) -> f64 {
-        if u >= self.hi {
-            return if self.t1 < self.hi { 1.0 } else { 0.0 };
-        }
-        (self.hi - self.t1.max(u).clamp(self.lo, self.hi)) / (self.hi - u)
-    }
-
-    /// q_0(u): share of non-allied types (θ < u) that intervene anyway (θ >= t_0). Limit at u = lo.
-    #[inline]
-    fn belief_no_alliance(&self, u: f64) -> f64 {
-        if u <= self.lo {
-            return if self.t0 <= self.lo { 1.0 } else { 0.0 };
-        }
-        (u - self.t0.clamp(self.lo, self.hi)).max(0.0) / (u - self.lo)
-    }
-
-    /// Φ(u), MODEL.md §6.
-    #[inline]
-    pub(crate) fn phi(&self, u: f64) -> f64 {
-        let (q0, q1) = (self.belief_no_alliance(u), self.belief_alliance(u));
-        let p0 = if q0 == 0.0 { self.p0_at_zero } else { self.params.prob_challenge(false, q0) };
-        let p1 = if q1 == 1.0 { self.p1_at_one } else { self.params.prob_challenge(true, q1) };
-        self.params.gain(u, p0, p1)
+        Interior { map: CutpointMap::new(params, lo, hi), found_continuum: Cell::new(false) }
     }
 
     /// Every interior equilibrium, pushed into `out`.

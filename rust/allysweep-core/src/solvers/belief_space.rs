@@ -13,14 +13,14 @@
 //! indifference is solved by a scan in σ (beliefs by Bayes' rule), not by inverting G.
 //! Poolings (fixed points with a signal off path) use the shared pooling code.
 
-use super::resolve_range_cost;
-use crate::continuous::{Cutpoints, DEGENERATE_SLOPE};
-use crate::dist::TypeDist;
-use crate::equilibrium::{Equilibrium, Flags, Kind, Solution};
-use crate::params::Params;
-use crate::pooling::{pool_alliance, pool_no_alliance, Support};
-use crate::roots::{all_roots, Found};
-use crate::two_type::{self, Type};
+use crate::model::dist::TypeDist;
+use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
+use crate::model::params::resolve_range_cost;
+use crate::model::params::Params;
+use crate::numeric::{all_roots, Found};
+use crate::solvers::cutpoint_map::{CutpointMap, DEGENERATE_SLOPE};
+use crate::solvers::pooling::{pool_alliance, pool_no_alliance, Support};
+use crate::solvers::two_type::{self, Type};
 
 /// Grid cells of the scan in P (per region) and in σ.
 const CELLS: usize = 48;
@@ -195,7 +195,7 @@ fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out: &mut Solu
     if b0 < hi {
         region.search(Moving::AfterNoAlliance, b0, hi, &mut push, &mut continuum);
     }
-    let phi = Cutpoints::new(params, lo, hi);
+    let phi = CutpointMap::new(params, lo, hi);
     for &(u, tangent) in &roots[..n] {
         // Φ'(u) for the flags, by a central difference kept on u's side of the kinks.
         let (mut a, mut b) = (lo, hi);

@@ -1,27 +1,17 @@
-//! Solver variants of MODEL.md §11, each producing the same [`Solution`] as the default `roots`
-//! solver where its assumptions hold:
-//!
-//! - [`closed_form`]: the formulas of MODEL.md §9 (F = U[0,1], unclipped uniform G, p'_1 = p'_0,
-//!   0 <= r < c_A < p' - p); any other point is refused with [`ModelError::OutsideAssumptions`];
-//! - [`belief_space`]: fixed points of the best-response map in challenge probabilities
-//!   (P_0, P_1), any F and G; an independent cross-check of `roots`;
-//! - [`qre`]: logit agent quantal response equilibrium at precision `lam`, followed from λ = 0 by
-//!   predictor-corrector continuation; reports the one equilibrium its path reaches.
-
-pub mod belief_space;
-pub mod closed_form;
-pub mod qre;
+//! The one entry point to every solver: [`Method`] names a variant (MODEL.md §11) and solves a
+//! point ([`Method::solve`]) or a batch ([`Method::solve_batch`]). The solvers themselves live in
+//! [`crate::solvers`], one module each.
 
 use crate::batch::{solve_batch_with, BatchInput, BatchOutput};
-use crate::equilibrium::Solution;
 use crate::error::ModelError;
-use crate::params::Params;
-use crate::solve::solve_unchecked;
+use crate::model::equilibrium::Solution;
+use crate::model::params::{check_range_cost, Params};
+use crate::solvers::{belief_space, closed_form, qre, roots};
 
 /// A solver variant, as chosen by the `method` argument of the public API.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Method {
-    /// Exact roots of Φ (the default; `crate::solve`).
+    /// Exact roots of Φ (the default; [`crate::solvers::roots`]).
     Roots,
     /// Closed forms of MODEL.md §9.
     ClosedForm,
@@ -69,7 +59,7 @@ impl Method {
     /// Solve one valid point that passed [`Method::check`]. `range_cost` NaN = E[c].
     pub fn solve_unchecked(&self, params: &Params, range_cost: f64) -> Solution {
         match *self {
-            Method::Roots => solve_unchecked(params, range_cost),
+            Method::Roots => roots::solve_unchecked(params, range_cost),
             Method::ClosedForm => closed_form::solve_unchecked(params, range_cost),
             Method::BeliefSpace => belief_space::solve_unchecked(params, range_cost),
             Method::Qre { lam } => qre::solve_unchecked(params, range_cost, lam),
@@ -79,9 +69,7 @@ impl Method {
     /// Validate (domain, then this method's assumptions) and solve one point.
     pub fn solve(&self, params: &Params, range_cost: f64) -> Result<Solution, ModelError> {
         params.validate()?;
-        if !(range_cost.is_nan() || range_cost.is_finite()) {
-            return Err(ModelError::invalid("range_cost", range_cost, "a finite cost, or NaN for E[c]"));
-        }
+        check_range_cost(range_cost)?;
         self.check(params)?;
         Ok(self.solve_unchecked(params, range_cost))
     }
@@ -93,20 +81,12 @@ impl Method {
     }
 }
 
-/// Resolve `range_cost` (NaN = E[c]) as the engine does.
-pub(crate) fn resolve_range_cost(params: &Params, range_cost: f64) -> f64 {
-    if range_cost.is_nan() {
-        params.cost_c.mean()
-    } else {
-        range_cost
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dist::{CostDist, TypeDist};
-    use crate::equilibrium::Equilibrium;
+    use crate::model::dist::{CostDist, TypeDist};
+    use crate::model::equilibrium::Equilibrium;
+    use crate::solvers::roots::solve_unchecked;
 
     /// A small deterministic generator (no dependency needed for a test).
     struct Lcg(u64);

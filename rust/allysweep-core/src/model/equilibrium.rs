@@ -1,6 +1,7 @@
 //! What the solver reports about one equilibrium and one point (MODEL.md §8).
 
-use crate::params::Params;
+use crate::model::checks::gain_increasing;
+use crate::model::params::Params;
 
 /// Most equilibria reported per point; more are counted in `status` and dropped.
 pub const MAX_EQ: usize = 8;
@@ -69,6 +70,9 @@ pub struct Equilibrium {
     pub range_hi_no_alliance: f64,
     pub flags: Flags,
     pub selected: bool,
+    /// Gain(θ) nondecreasing over the type support at this equilibrium's challenge
+    /// probabilities: single crossing, checked rather than assumed ([`crate::model::checks`]).
+    pub gain_increasing: bool,
 }
 
 /// Bargaining range [lo, hi] over D's share after a signal that makes C and D believe A
@@ -99,7 +103,7 @@ impl Equilibrium {
         let prob_war = p1.map_or(0.0, |x| prob_alliance * x) + p0.map_or(0.0, |x| (1.0 - prob_alliance) * x);
         let (ra_lo, ra_hi) = belief_alliance.map_or((nan, nan), |q| bargaining_range(params, true, q, range_cost));
         let (rn_lo, rn_hi) = belief_no_alliance.map_or((nan, nan), |q| bargaining_range(params, false, q, range_cost));
-        Equilibrium {
+        let mut eq = Equilibrium {
             kind,
             cutpoint,
             prob_alliance,
@@ -115,7 +119,10 @@ impl Equilibrium {
             range_hi_no_alliance: rn_hi,
             flags,
             selected: false,
-        }
+            gain_increasing: false,
+        };
+        eq.gain_increasing = gain_increasing(params, &eq);
+        eq
     }
 
     fn sort_key(&self) -> (f64, Kind, f64) {
@@ -123,7 +130,6 @@ impl Equilibrium {
     }
 }
 
-/// Point status codes (per-point `status` output).
 /// Point status: a bit set, 0 when everything was found and reported.
 pub mod status {
     /// Everything found and reported.

@@ -9,13 +9,13 @@
 //!
 //! Poolings and their refinements come from the shared pooling code.
 
-use super::resolve_range_cost;
-use crate::continuous::DEGENERATE_SLOPE;
-use crate::dist::{CostDist, TypeDist};
-use crate::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::error::ModelError;
-use crate::params::Params;
-use crate::pooling::{pool_alliance, pool_no_alliance, Support};
+use crate::model::dist::{CostDist, TypeDist};
+use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
+use crate::model::params::resolve_range_cost;
+use crate::model::params::Params;
+use crate::solvers::cutpoint_map::DEGENERATE_SLOPE;
+use crate::solvers::pooling::{pool_alliance, pool_no_alliance, Support};
 
 /// Roots closer than this are one root (a root on a region boundary is found twice).
 const MERGE_TOL: f64 = 1e-9;

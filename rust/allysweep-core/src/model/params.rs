@@ -1,7 +1,7 @@
 //! One parameter point of the model (MODEL.md §3) and the quantities derived from it (§5).
 
-use crate::dist::{CostDist, TypeDist};
 use crate::error::ModelError;
+use crate::model::dist::{CostDist, TypeDist};
 
 /// A parameter point. Field names are the public parameter names of MODEL.md §3.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,5 +123,24 @@ impl Params {
     #[inline]
     pub fn gain(&self, theta: f64, p0: f64, p1: f64) -> f64 {
         p0 * self.loss(false, theta) - p1 * self.loss(true, theta) - self.k
+    }
+}
+
+/// Check the challenger cost at which bargaining ranges are evaluated: finite, or NaN for E[c].
+/// The one place this rule is written (single points and batches, every method).
+pub fn check_range_cost(range_cost: f64) -> Result<(), ModelError> {
+    if range_cost.is_nan() || range_cost.is_finite() {
+        Ok(())
+    } else {
+        Err(ModelError::invalid("range_cost", range_cost, "a finite cost, or NaN for E[c]"))
+    }
+}
+
+/// The cost at which ranges are evaluated: `range_cost`, or E[c] where it is NaN.
+pub fn resolve_range_cost(params: &Params, range_cost: f64) -> f64 {
+    if range_cost.is_nan() {
+        params.cost_c.mean()
+    } else {
+        range_cost
     }
 }

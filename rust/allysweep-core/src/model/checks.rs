@@ -1,8 +1,8 @@
 //! Checks on reported equilibria that MODEL.md asks for rather than assumes.
 
-use crate::dist::TypeDist;
-use crate::equilibrium::Equilibrium;
-use crate::params::Params;
+use crate::model::dist::TypeDist;
+use crate::model::equilibrium::Equilibrium;
+use crate::model::params::Params;
 
 const TOL: f64 = 1e-12;
 

@@ -1,0 +1,318 @@
+//! The output schema, defined once: every output column of a batch with its element type,
+//! whether it is per point or per equilibrium, its fill value and how it is read from a
+//! [`Solution`]. From this one table the macro below generates the [`OUTPUTS`] list the binding
+//! exports, the [`BatchOutput`] struct of mutable columns, building it from named columns, the
+//! length check, the split for parallel work, and the writer (fill values included).
+//!
+//! To add an output: add one line to the table (and, if it is a new quantity, a field to
+//! [`crate::Equilibrium`] or [`Solution`]); then its metadata line in Python
+//! (`allysweep/model/outputs.py`). Nothing else binds outputs by name or position.
+
+use std::collections::HashMap;
+
+use crate::error::ModelError;
+use crate::model::equilibrium::status::TRUNCATED;
+use crate::model::equilibrium::{Equilibrium, Solution};
+
+/// Element type of an output column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dtype {
+    Int64,
+    Int8,
+    Float64,
+    Bool,
+}
+
+impl Dtype {
+    /// The numpy name of the type.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Dtype::Int64 => "int64",
+            Dtype::Int8 => "int8",
+            Dtype::Float64 => "float64",
+            Dtype::Bool => "bool",
+        }
+    }
+}
+
+/// One entry of the schema.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutputSpec {
+    /// Public name (Python, xarray, docs).
+    pub name: &'static str,
+    pub dtype: Dtype,
+    /// Per equilibrium (shape `[N * slots]`, dimension `eq`) rather than per point (`[N]`).
+    pub per_equilibrium: bool,
+    /// Value in slots without an equilibrium (per-point columns: before anything is written),
+    /// as a float: NaN, an integer, or 0 / 1 for false / true.
+    pub fill: f64,
+}
+
+/// A mutable output column of any element type, as the binding hands it over.
+#[derive(Debug)]
+pub enum ColumnMut<'a> {
+    Int64(&'a mut [i64]),
+    Int8(&'a mut [i8]),
+    Float64(&'a mut [f64]),
+    Bool(&'a mut [bool]),
+}
+
+impl ColumnMut<'_> {
+    fn dtype(&self) -> Dtype {
+        match self {
+            ColumnMut::Int64(_) => Dtype::Int64,
+            ColumnMut::Int8(_) => Dtype::Int8,
+            ColumnMut::Float64(_) => Dtype::Float64,
+            ColumnMut::Bool(_) => Dtype::Bool,
+        }
+    }
+}
+
+/// Take column `name` of element type `T` out of `columns`.
+trait Element: Sized {
+    const DTYPE: Dtype;
+    fn take<'a>(column: ColumnMut<'a>) -> Option<&'a mut [Self]>;
+}
+
+macro_rules! element {
+    ($t:ty, $variant:ident) => {
+        impl Element for $t {
+            const DTYPE: Dtype = Dtype::$variant;
+            fn take<'a>(column: ColumnMut<'a>) -> Option<&'a mut [Self]> {
+                match column {
+                    ColumnMut::$variant(s) => Some(s),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+element!(i64, Int64);
+element!(i8, Int8);
+element!(f64, Float64);
+element!(bool, Bool);
+
+fn take<'a, T: Element>(
+    columns: &mut HashMap<&str, ColumnMut<'a>>,
+    name: &'static str,
+) -> Result<&'a mut [T], ModelError> {
+    let column = columns.remove(name).ok_or(ModelError::MissingOutput { name })?;
+    let found = column.dtype();
+    T::take(column).ok_or(ModelError::OutputType { name, expected: T::DTYPE.name(), found: found.name() })
+}
+
+/// The fill value of a column as the f64 of [`OutputSpec::fill`].
+macro_rules! fill_f64 {
+    (bool, $fill:expr) => {
+        if $fill {
+            1.0
+        } else {
+            0.0
+        }
+    };
+    ($t:ident, $fill:expr) => {
+        $fill as f64
+    };
+}
+
+macro_rules! output_schema {
+    (
+        per_point($sol:ident, $slots:ident) { $( $pt:ident : $pty:ident = $pfill:expr => $pget:expr ; )* }
+        per_equilibrium($e:ident) { $( $eq:ident : $ety:ident = $efill:expr => $eget:expr ; )* }
+    ) => {
+        /// Every output, per-point ones first, in the order of the Python table.
+        pub const OUTPUTS: &[OutputSpec] = &[
+            $( OutputSpec { name: stringify!($pt), dtype: <$pty as Element>::DTYPE, per_equilibrium: false,
+                            fill: fill_f64!($pty, $pfill) }, )*
+            $( OutputSpec { name: stringify!($eq), dtype: <$ety as Element>::DTYPE, per_equilibrium: true,
+                            fill: fill_f64!($ety, $efill) }, )*
+        ];
+
+        /// Output columns: per point `[N]`, per equilibrium `[N * slots]` (row-major, point-major),
+        /// with `slots` <= `MAX_EQ` equilibrium slots per point. Where more equilibria were found
+        /// than slots, the selected one is kept in the last slot and status bit `TRUNCATED` is set.
+        #[derive(Debug)]
+        pub struct BatchOutput<'a> {
+            /// Equilibrium slots per point (1..=MAX_EQ).
+            pub slots: usize,
+            $( pub $pt: &'a mut [$pty], )*
+            $( pub $eq: &'a mut [$ety], )*
+        }
+
+        impl<'a> BatchOutput<'a> {
+            /// The columns named in [`OUTPUTS`], taken from `columns` by name (each with the
+            /// schema's element type); a missing or mistyped column is an error.
+            pub fn from_columns(slots: usize, columns: &mut HashMap<&str, ColumnMut<'a>>) -> Result<Self, ModelError> {
+                Ok(BatchOutput {
+                    slots,
+                    $( $pt: take::<$pty>(columns, stringify!($pt))?, )*
+                    $( $eq: take::<$ety>(columns, stringify!($eq))?, )*
+                })
+            }
+
+            /// Number of points these columns hold.
+            pub fn len(&self) -> usize {
+                self.n_eq.len()
+            }
+
+            pub fn is_empty(&self) -> bool {
+                self.n_eq.is_empty()
+            }
+
+            /// Check every column has the length `n` points need.
+            pub fn check_len(&self, n: usize) -> Result<(), ModelError> {
+                $( if self.$pt.len() != n {
+                    return Err(ModelError::ShapeMismatch { name: stringify!($pt), len: self.$pt.len(), expected: n });
+                } )*
+                $( if self.$eq.len() != n * self.slots {
+                    return Err(ModelError::ShapeMismatch {
+                        name: stringify!($eq), len: self.$eq.len(), expected: n * self.slots,
+                    });
+                } )*
+                Ok(())
+            }
+
+            /// The first `mid` points and the rest.
+            pub(crate) fn split_at(self, mid: usize) -> (BatchOutput<'a>, BatchOutput<'a>) {
+                let eqmid = mid * self.slots;
+                $( let $pt = self.$pt.split_at_mut(mid); )*
+                $( let $eq = self.$eq.split_at_mut(eqmid); )*
+                (
+                    BatchOutput { slots: self.slots, $( $pt: $pt.0, )* $( $eq: $eq.0, )* },
+                    BatchOutput { slots: self.slots, $( $pt: $pt.1, )* $( $eq: $eq.1, )* },
+                )
+            }
+
+            fn write_point(&mut self, i: usize, $sol: &Solution) {
+                let $slots = self.slots;
+                $( self.$pt[i] = $pget; )*
+            }
+
+            fn write_equilibrium(&mut self, o: usize, $e: &Equilibrium) {
+                $( self.$eq[o] = $eget; )*
+            }
+
+            fn write_empty(&mut self, o: usize) {
+                $( self.$eq[o] = $efill; )*
+            }
+        }
+    };
+}
+
+const NAN: f64 = f64::NAN;
+
+output_schema! {
+    per_point(sol, slots) {
+        n_eq: i64 = 0 => sol.n_eq() as i64;
+        status: i64 = 0 => sol.status() | if sol.n_eq() > slots { TRUNCATED } else { 0 };
+        range_lo_alone: f64 = NAN => sol.range_alone.0;
+        range_hi_alone: f64 = NAN => sol.range_alone.1;
+        range_lo_joint: f64 = NAN => sol.range_joint.0;
+        range_hi_joint: f64 = NAN => sol.range_joint.1;
+    }
+    per_equilibrium(e) {
+        kind: i8 = -1 => e.kind as i8;
+        cutpoint: f64 = NAN => e.cutpoint;
+        prob_alliance: f64 = NAN => e.prob_alliance;
+        belief_alliance: f64 = NAN => e.belief_alliance;
+        belief_no_alliance: f64 = NAN => e.belief_no_alliance;
+        prob_challenge_alliance: f64 = NAN => e.prob_challenge_alliance;
+        prob_challenge_no_alliance: f64 = NAN => e.prob_challenge_no_alliance;
+        prob_war: f64 = NAN => e.prob_war;
+        prob_renege: f64 = NAN => e.prob_renege;
+        range_lo_alliance: f64 = NAN => e.range_lo_alliance;
+        range_hi_alliance: f64 = NAN => e.range_hi_alliance;
+        range_lo_no_alliance: f64 = NAN => e.range_lo_no_alliance;
+        range_hi_no_alliance: f64 = NAN => e.range_hi_no_alliance;
+        stable: bool = false => e.flags.stable;
+        ic_ok: bool = false => e.flags.ic_ok;
+        d1_ok: bool = false => e.flags.d1_ok;
+        selected: bool = false => e.selected;
+        degenerate: bool = false => e.flags.degenerate;
+        gain_increasing: bool = false => e.gain_increasing;
+    }
+}
+
+impl BatchOutput<'_> {
+    /// Write one point's solution into row `i`.
+    pub(crate) fn write(&mut self, i: usize, sol: &Solution) {
+        self.write_point(i, sol);
+        let (slots, n_eq) = (self.slots, sol.n_eq());
+        // More equilibria than slots: the selected one must not be the one dropped.
+        let selected = (0..n_eq).find(|&j| sol.get(j).is_some_and(|e| e.selected)).unwrap_or(0);
+        for j in 0..slots {
+            let o = i * slots + j;
+            let source = if j == slots - 1 && n_eq > slots && selected >= slots { selected } else { j };
+            match sol.get(source) {
+                Some(eq) => self.write_equilibrium(o, eq),
+                None => self.write_empty(o),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_are_unique_and_fills_match_types() {
+        let mut names: Vec<_> = OUTPUTS.iter().map(|o| o.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), OUTPUTS.len());
+        for o in OUTPUTS {
+            match o.dtype {
+                Dtype::Float64 => assert!(o.fill.is_nan(), "{o:?}"),
+                Dtype::Bool => assert_eq!(o.fill, 0.0, "{o:?}"),
+                Dtype::Int64 | Dtype::Int8 => assert_eq!(o.fill, o.fill.trunc(), "{o:?}"),
+            }
+        }
+        // The first per-equilibrium column comes after every per-point one.
+        let first_eq = OUTPUTS.iter().position(|o| o.per_equilibrium).unwrap_or(OUTPUTS.len());
+        assert!(OUTPUTS[first_eq..].iter().all(|o| o.per_equilibrium));
+    }
+
+    #[test]
+    fn columns_are_taken_by_name_and_type() {
+        let n = 3;
+        let slots = 2;
+        let mut ints = vec![vec![0i64; n]; 2];
+        let mut floats = vec![vec![0f64; n * slots]; 16];
+        let mut kinds = vec![vec![0i8; n * slots]; 1];
+        let mut bools = vec![vec![false; n * slots]; 6];
+        let mut columns: HashMap<&str, ColumnMut<'_>> = HashMap::new();
+        let (mut i, mut k, mut f, mut b) = (ints.iter_mut(), kinds.iter_mut(), floats.iter_mut(), bools.iter_mut());
+        for spec in OUTPUTS {
+            let col = match spec.dtype {
+                Dtype::Int64 => ColumnMut::Int64(i.next().expect("int column")),
+                Dtype::Int8 => ColumnMut::Int8(k.next().expect("int8 column")),
+                Dtype::Float64 => {
+                    let v = f.next().expect("float column");
+                    if spec.per_equilibrium {
+                        ColumnMut::Float64(&mut v[..])
+                    } else {
+                        ColumnMut::Float64(&mut v[..n])
+                    }
+                }
+                Dtype::Bool => ColumnMut::Bool(b.next().expect("bool column")),
+            };
+            columns.insert(spec.name, col);
+        }
+        let out = BatchOutput::from_columns(slots, &mut columns).expect("every column present");
+        assert!(out.check_len(n).is_ok());
+        assert_eq!(out.len(), n);
+    }
+
+    #[test]
+    fn a_missing_or_mistyped_column_is_an_error() {
+        let mut columns: HashMap<&str, ColumnMut<'_>> = HashMap::new();
+        assert!(matches!(BatchOutput::from_columns(1, &mut columns), Err(ModelError::MissingOutput { name: "n_eq" })));
+        let mut wrong = [0f64; 1];
+        columns.insert("n_eq", ColumnMut::Float64(&mut wrong));
+        assert!(matches!(
+            BatchOutput::from_columns(1, &mut columns),
+            Err(ModelError::OutputType { name: "n_eq", expected: "int64", found: "float64" })
+        ));
+    }
+}

@@ -1,0 +1,7 @@
+//! The model itself (MODEL.md §3-§8): parameters and their domains, the two distributions, the
+//! equilibrium record with its flags, and the checks every reported equilibrium carries.
+
+pub mod checks;
+pub mod dist;
+pub mod equilibrium;
+pub mod params;

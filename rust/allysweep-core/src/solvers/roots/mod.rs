@@ -1,0 +1,31 @@
+//! The default solver, `roots`: every equilibrium of one point by exact root finding on Φ
+//! (MODEL.md §6-§7). Continuous types: interior cut-points ([`interior`]) and both poolings;
+//! two types: the pure profiles and the hybrids ([`hybrid`]).
+
+mod hybrid;
+mod interior;
+
+use crate::model::dist::TypeDist;
+use crate::model::equilibrium::Solution;
+use crate::model::params::{resolve_range_cost, Params};
+use crate::solvers::pooling::{pool_alliance, pool_no_alliance, Support};
+
+/// Solve one validated point. `range_cost` is the challenger cost at which bargaining ranges are
+/// evaluated (NaN = E[c]). Validation is the caller's ([`crate::Method::solve`]).
+pub fn solve_unchecked(params: &Params, range_cost: f64) -> Solution {
+    let range_cost = resolve_range_cost(params, range_cost);
+    let mut out = Solution::new(params, range_cost);
+    match params.theta {
+        TypeDist::Uniform { lo, hi } => {
+            interior::Interior::new(params, lo, hi).interior(range_cost, &mut out);
+            let support = Support::Interval { lo, hi };
+            pool_no_alliance(params, support, range_cost, hi, &mut out);
+            pool_alliance(params, support, range_cost, lo, &mut out);
+        }
+        TypeDist::TwoPoint { low, high, prior_high } => {
+            hybrid::solve(params, low, high, prior_high, range_cost, &mut out);
+        }
+    }
+    out.finish();
+    out
+}
