@@ -41,8 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
-from allysweep import _core, solver
-from allysweep.parameters import BOOL_OUTPUTS, EQ_OUTPUTS
+from allysweep import engine as solver
+from allysweep.engine import BOOL_OUTPUTS, BUILD_PROFILE, EQ_OUTPUTS
 
 # Per-equilibrium float outputs and exact (integer / flag) outputs, from the one output table.
 FLOAT_EQ = tuple(n for n in EQ_OUTPUTS if n != "kind" and n not in BOOL_OUTPUTS)
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.budget, args.reference_max, args.qre_max = min(args.budget, 10.0), 300, 200
     families = args.families.split(",")
-    if _core.BUILD_PROFILE != "release":
+    if BUILD_PROFILE != "release":
         print("warning: the extension is a debug build; run `maturin develop --release`", file=sys.stderr)
     threads = args.threads
     cores = threads if threads > 0 else os.cpu_count() or 1
@@ -340,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         "processor": platform.processor(),
         "cpu_count": os.cpu_count(),
         "threads_per_call": threads,
-        "build_profile": _core.BUILD_PROFILE,
+        "build_profile": BUILD_PROFILE,
         "bandwidth_bytes_copied_per_s": bw,
         "output_bytes_per_point": output_bytes_per_point(args.max_eq),
     }

@@ -31,8 +31,8 @@ import numpy as np
 import psutil
 
 import allysweep as asw
-from allysweep import _core
-from allysweep.sweep import _block_params, block_count, block_slices
+from allysweep.engine import native
+from allysweep.sweeps.design import block_count, block_params, block_slices
 
 
 class PeakMemory:
@@ -97,21 +97,21 @@ def direct(spec: asw.SweepSpec) -> tuple[float, float, float]:
     buffers: dict[int, dict] = {}
     for index in range(block_count(spec)):
         t0 = time.perf_counter()
-        swept, n = _block_params(spec, block_slices(spec, index), None)
+        swept, n = block_params(spec, block_slices(spec, index), None)
         cols = spec.columns(swept, n)
-        arrays = [np.ascontiguousarray(cols[c], dtype=np.float64) for c in _core.COLUMNS]
+        arrays = {c: np.ascontiguousarray(cols[c], dtype=np.float64) for c in native.COLUMNS}
         t1 = time.perf_counter()
-        out = _core.solve_batch(arrays, 0, "roots", _core.DEFAULT_LAM, spec.max_eq)
+        out = native.solve_batch(arrays, "roots", 0, native.DEFAULT_LAM, spec.max_eq)
         t2 = time.perf_counter()
         engine += t2 - t1
         total += t2 - t0
         buffers.setdefault(n, out)
     for index in range(block_count(spec)):
         t0 = time.perf_counter()
-        swept, n = _block_params(spec, block_slices(spec, index), None)
+        swept, n = block_params(spec, block_slices(spec, index), None)
         cols = spec.columns(swept, n)
-        arrays = [np.ascontiguousarray(cols[c], dtype=np.float64) for c in _core.COLUMNS]
-        _core.solve_batch(arrays, 0, "roots", _core.DEFAULT_LAM, spec.max_eq, buffers[n])
+        arrays = {c: np.ascontiguousarray(cols[c], dtype=np.float64) for c in native.COLUMNS}
+        native.solve_batch(arrays, "roots", 0, native.DEFAULT_LAM, spec.max_eq, buffers[n])
         reused += time.perf_counter() - t0
     return engine, total, reused
 

@@ -11,7 +11,8 @@ import pytest
 import xarray as xr
 
 import allysweep as asw
-from allysweep.parameters import EQ_OUTPUTS, PARAMETERS, POINT_OUTPUTS
+from allysweep.engine import EQ_OUTPUTS, POINT_OUTPUTS
+from allysweep.model import PARAMETERS
 
 
 def test_issue_example_call_shape():
@@ -184,7 +185,7 @@ def test_max_eq_keeps_the_selected_equilibrium_and_flags_truncation(method):
 
 def _flat_columns(n, seed):
     """Engine input columns of n random valid points (uniform type, clipped-uniform cost)."""
-    from allysweep.solver import to_columns
+    from allysweep.engine import to_columns
 
     from helpers import random_base
 
@@ -197,7 +198,7 @@ def _flat_columns(n, seed):
 def test_out_buffers_are_overwritten_completely(method):
     """Reused output buffers (what sweep workers do) give exactly the fresh result, whatever
     they held before: every slot of every output is written, and the same dict is returned."""
-    from allysweep.solver import solve_flat
+    from allysweep.engine import solve_flat
 
     n = 400 if method != "reference" else 40
     columns = _flat_columns(n, 7)

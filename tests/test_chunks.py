@@ -3,15 +3,11 @@ as blocks written through zarr's own API, edge chunks (padded) included."""
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 import xarray as xr
 
 import allysweep as asw
-
-# The module, not the function `allysweep.sweep` that the package exports under the same name.
-sweep_mod = importlib.import_module("allysweep.sweep")
+from allysweep.sweeps import chunks, design, store, worker
 
 
 def make(tmp_path, name):
@@ -30,9 +26,9 @@ def make(tmp_path, name):
 
 
 def fill(spec):
-    sweep_mod._create_store(spec)
-    for i in range(sweep_mod.block_count(spec)):
-        sweep_mod.compute_block(spec, i)
+    store._create_store(spec)
+    for i in range(design.block_count(spec)):
+        worker.compute_block(spec, i)
     return xr.open_zarr(spec.store, consolidated=False).load()
 
 
@@ -40,9 +36,9 @@ def test_direct_chunk_files_equal_zarr_writes(tmp_path, monkeypatch):
     direct_spec = make(tmp_path, "direct.zarr")
     assert direct_spec.shape[0] % direct_spec.chunks()[0] != 0, "needs an edge chunk"
     direct = fill(direct_spec)
-    assert all(sweep_mod._direct_layout(direct_spec.store, name) for name in direct_spec.outputs)
+    assert all(chunks._direct_layout(direct_spec.store, name) for name in direct_spec.outputs)
     via_zarr_spec = make(tmp_path, "zarr.zarr")
-    monkeypatch.setattr(sweep_mod, "_direct_layout", lambda store, name: None)
+    monkeypatch.setattr(chunks, "_direct_layout", lambda store, name: None)
     via_zarr = fill(via_zarr_spec)
     monkeypatch.undo()
     for name in direct.data_vars:
@@ -64,30 +60,30 @@ def test_progress_entries_and_other_blosc_settings(tmp_path, monkeypatch):
     blosc settings (e.g. by an earlier version, with byte shuffle) is written with its own settings."""
     plain = make(tmp_path, "plain.zarr")
     reference = fill(plain)
-    monkeypatch.setitem(sweep_mod.BLOSC, "shuffle", "shuffle")
-    monkeypatch.setitem(sweep_mod.BLOSC, "cname", "zstd")
-    monkeypatch.setitem(sweep_mod.CHUNK_KEYS, "separator", "/")  # nested chunk directories
+    monkeypatch.setitem(chunks.BLOSC, "shuffle", "shuffle")
+    monkeypatch.setitem(chunks.BLOSC, "cname", "zstd")
+    monkeypatch.setitem(chunks.CHUNK_KEYS, "separator", "/")  # nested chunk directories
     other = make(tmp_path, "shuffled.zarr")
     shuffled = fill(other)
-    shuffled_layout = sweep_mod._direct_layout(other.store, "cutpoint")
+    shuffled_layout = chunks._direct_layout(other.store, "cutpoint")
     assert (shuffled_layout.separator, shuffled_layout.blosc) == ("/", ("zstd", 5, 1))
-    layout = sweep_mod._direct_layout(plain.store, "cutpoint")
+    layout = chunks._direct_layout(plain.store, "cutpoint")
     # (k, r, c_c_extra, eq) chunks are stored slot-major: eq first.
     assert (layout.separator, layout.order, layout.blosc) == (".", (3, 0, 1, 2), ("lz4", 5, 0))
-    assert sweep_mod._direct_layout(plain.store, "n_eq").order is None
+    assert chunks._direct_layout(plain.store, "n_eq").order is None
     for name in reference.data_vars:
         a, b = reference[name].values, shuffled[name].values
         assert np.array_equal(a, b, equal_nan=a.dtype.kind == "f"), name
-    n_blocks = sweep_mod.block_count(plain)
-    assert sweep_mod.completed_blocks(plain.store).all()
-    stats = sweep_mod.finished_stats(plain.store)
+    n_blocks = design.block_count(plain)
+    assert store.completed_blocks(plain.store).all()
+    stats = store.finished_stats(plain.store)
     assert stats["points"] == reference.n_eq.size
     assert stats["equilibria"] == int(reference.n_eq.sum())
     import zarr
 
     computed = zarr.open_group(plain.store, mode="r")["_progress/computed"][:]
     np.testing.assert_array_equal(computed, np.ones(n_blocks))
-    sweep_mod.compute_block(plain, 1)  # a repeated block is counted again
+    worker.compute_block(plain, 1)  # a repeated block is counted again
     computed = zarr.open_group(plain.store, mode="r")["_progress/computed"][:]
     assert computed[1] == 2 and computed.sum() == n_blocks + 1
 
@@ -99,23 +95,23 @@ def test_template_appears_whole_or_not_at_all(tmp_path, monkeypatch):
     import pytest
 
     spec = make(tmp_path, "atomic.zarr")
-    real_create = sweep_mod._create_store
+    real_create = store._create_store
 
     def broken(s):
         real_create(s)  # the whole template is written...
         raise OSError("disk full (simulated)")  # ...but the run fails before the rename
 
-    monkeypatch.setattr(sweep_mod, "_create_store", broken)
+    monkeypatch.setattr(store, "_create_store", broken)
     with pytest.raises(OSError, match="simulated"):
-        sweep_mod.prepare_store(spec, resume=False, overwrite=False)
+        store.prepare_store(spec, resume=False, overwrite=False)
     assert list(tmp_path.iterdir()) == []
 
-    monkeypatch.setattr(sweep_mod, "_create_store", real_create)
-    sweep_mod.prepare_store(spec, resume=False, overwrite=False)
+    monkeypatch.setattr(store, "_create_store", real_create)
+    store.prepare_store(spec, resume=False, overwrite=False)
     before = sorted((p.relative_to(tmp_path), p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file())
-    monkeypatch.setattr(sweep_mod, "_create_store", broken)
+    monkeypatch.setattr(store, "_create_store", broken)
     with pytest.raises(OSError, match="simulated"):
-        sweep_mod.prepare_store(spec, resume=False, overwrite=True)
+        store.prepare_store(spec, resume=False, overwrite=True)
     after = sorted((p.relative_to(tmp_path), p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file())
     assert after == before
 
@@ -124,13 +120,13 @@ def test_read_chunk_undoes_the_slot_major_layout(tmp_path):
     """A chunk written slot-major (transpose codec) reads back in the cube's own axis order,
     through read_chunk as through zarr."""
     spec = make(tmp_path, "roundtrip.zarr")
-    sweep_mod._create_store(spec)
-    sweep_mod.compute_block(spec, 0)
+    store._create_store(spec)
+    worker.compute_block(spec, 0)
     import zarr
 
     arr = zarr.open_group(spec.store, mode="r")["cutpoint"]
-    region = (*sweep_mod.block_slices(spec, 0), slice(None))
-    got = sweep_mod.read_chunk(arr, spec.store, "cutpoint", (0, 0, 0, 0), region)
-    assert sweep_mod._direct_layout(spec.store, "cutpoint").order is not None
+    region = (*design.block_slices(spec, 0), slice(None))
+    got = chunks.read_chunk(arr, spec.store, "cutpoint", (0, 0, 0, 0), region)
+    assert chunks._direct_layout(spec.store, "cutpoint").order is not None
     np.testing.assert_array_equal(got, arr[region])
     assert np.isfinite(got).any() and np.isnan(got).any()

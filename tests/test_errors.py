@@ -63,7 +63,7 @@ def test_batch_error_names_first_offending_index():
 
 
 def test_flat_batch_error_and_unknown_method():
-    cols = {c: np.zeros(3) for c in asw.solver.COLUMNS}
+    cols = {c: np.zeros(3) for c in asw.engine.COLUMNS}
     with pytest.raises(ParameterError, match="`p`"):
         asw.solve_flat(cols)
     with pytest.raises(ParameterError, match="method"):
@@ -108,7 +108,7 @@ def test_first_offending_index_in_a_large_parallel_batch(threads):
     n = 5000
     k = np.full(n, 0.03)
     k[[3001, 4500]] = -1.0
-    cols = {c: np.zeros(n) for c in asw.solver.COLUMNS}
+    cols = {c: np.zeros(n) for c in asw.engine.COLUMNS}
     cols.update(
         p=np.full(n, 0.4),
         p_alliance=np.full(n, 0.7),

@@ -1,4 +1,4 @@
-"""allysweep.plot on cubes with one, two and three swept dimensions and on sampled designs.
+"""allysweep.views.plot on cubes with one, two and three swept dimensions and on sampled designs.
 
 Every view is rendered to Bokeh models (what a browser receives) and its data is compared with
 the cube, or with MODEL.md's worked examples, computed here independently of the plot code."""
@@ -11,8 +11,8 @@ import pytest
 import xarray as xr
 
 import allysweep as asw
-from allysweep import plot
 from allysweep.exceptions import PlotError
+from allysweep.views import plot
 
 
 def render(obj):

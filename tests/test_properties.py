@@ -176,7 +176,7 @@ def test_every_reported_equilibrium_is_an_equilibrium(case):
     assert int(ds.selected.sum()) == 1
     assert int(ds.status) & 1 == 0, "never more equilibria than slots"
     for j in range(n):
-        eq = {name: ds[name].values[j].item() for name in asw.solver.EQ_OUTPUTS if name in ds}
+        eq = {name: ds[name].values[j].item() for name in asw.engine.EQ_OUTPUTS if name in ds}
         check_equilibrium(pt, theta, cost, eq)
 
 

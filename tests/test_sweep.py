@@ -16,7 +16,7 @@ import pytest
 import xarray as xr
 
 import allysweep as asw
-from allysweep.sweep import completed_blocks
+from allysweep.sweeps import completed_blocks
 
 pytestmark = pytest.mark.slow
 

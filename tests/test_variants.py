@@ -12,7 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-from allysweep import solver
+from allysweep import engine, labelled
 from allysweep.exceptions import ParameterError
 from test_closed_forms import section9_points
 
@@ -80,8 +80,8 @@ def section9_columns(seed: int, n: int) -> tuple[dict, dict[str, np.ndarray]]:
 
 def test_closed_form_matches_roots_on_section9_points():
     x, cols = section9_columns(seed=91, n=20_000)
-    want = solver.solve_flat(cols, method="roots")
-    got = solver.solve_flat(cols, method="closed_form")
+    want = engine.solve_flat(cols, method="roots")
+    got = engine.solve_flat(cols, method="closed_form")
     assert_same_solutions(got, want)
     # The sample covers regions I, II, III and both verdicts of the D1 test.
     kinds = {KINDS[k] for k in np.asarray(want["kind"]).ravel() if k >= 0}
@@ -100,7 +100,7 @@ def test_closed_form_worked_examples():
         (0.03, 41 / 195, "cutpoint_bluff"),
         (0.0072, 0.125, "cutpoint_bluff"),
     ):
-        ds = solver.solve(k=k, method="closed_form")
+        ds = labelled.solve(k=k, method="closed_form")
         kinds = [KINDS[int(v)] for v in ds.kind.values]
         j = kinds.index(kind)
         assert float(ds.cutpoint[j]) == pytest.approx(theta_star, abs=1e-12)
@@ -125,22 +125,22 @@ def test_closed_form_worked_examples():
     ],
 )
 def test_closed_form_refuses_points_outside_section9(change, name):
-    from allysweep.distributions import parse_distribution
+    from allysweep.model import parse_distribution
 
     params = {k: parse_distribution(k, v) if k in ("theta", "cost_c") else v for k, v in change.items()}
     with pytest.raises(ParameterError, match="closed_form") as err:
-        solver.solve(method="closed_form", **params)
+        labelled.solve(method="closed_form", **params)
     assert err.value.name == name
     assert "MODEL.md §9" in err.value.domain
     # The same point is fine for the general solver.
-    assert int(solver.solve(method="roots", **params).n_eq) >= 1
+    assert int(labelled.solve(method="roots", **params).n_eq) >= 1
 
 
 def test_closed_form_refusal_names_the_point_in_a_batch():
     _, cols = section9_columns(seed=5, n=50)
     cols["r"][17] = cols["c_a"][17] * 1.5
     with pytest.raises(ParameterError) as err:
-        solver.solve_flat(cols, method="closed_form")
+        engine.solve_flat(cols, method="closed_form")
     assert err.value.name == "r" and err.value.index == 17
 
 
@@ -191,8 +191,8 @@ def random_columns(family: str, seed: int, n: int) -> dict[str, np.ndarray]:
 )
 def test_belief_space_matches_roots(family, n):
     cols = random_columns(family, seed={"uniform": 1, "two_type": 2, "logistic": 3, "normal": 4}[family], n=n)
-    want = solver.solve_flat(cols, method="roots")
-    got = solver.solve_flat(cols, method="belief_space")
+    want = engine.solve_flat(cols, method="roots")
+    got = engine.solve_flat(cols, method="belief_space")
     assert_same_solutions(got, want)
     kinds = np.asarray(want["kind"])
     # Not a vacuous comparison: multiplicity and every non-pooling kind of the family occur.
@@ -206,7 +206,7 @@ def test_belief_space_matches_roots(family, n):
 
 
 def test_qre_reaches_the_refined_equilibrium_of_e2():
-    ds = solver.solve(k=0.03, method="qre", lam=1e8)
+    ds = labelled.solve(k=0.03, method="qre", lam=1e8)
     assert int(ds.n_eq) == 1
     assert KINDS[int(ds.kind[0])] == "cutpoint_bluff"
     assert float(ds.cutpoint[0]) == pytest.approx(41 / 195, abs=1e-6)
@@ -217,7 +217,7 @@ def test_qre_reaches_the_refined_equilibrium_of_e2():
 
 
 def test_qre_path_starts_at_uniform_randomisation_and_ends_at_lam():
-    path = solver.qre_path(k=0.03, lam=1e7)
+    path = labelled.qre_path(k=0.03, lam=1e7)
     lam = path["lam"]
     assert lam[0] == 0 and lam[-1] == pytest.approx(1e7, rel=1e-9)
     # λ = 0: every agent mixes 50/50, so q_0 = q_1 = 1/2 and P = G(1 - p - M/2) = 0.6 - 0.2.
@@ -230,8 +230,8 @@ def test_qre_path_starts_at_uniform_randomisation_and_ends_at_lam():
 @pytest.mark.parametrize("family", ["uniform", "two_type", "logistic"])
 def test_qre_converges_to_an_equilibrium_of_roots(family):
     cols = random_columns(family, seed=3 + len(family), n=40)
-    want = solver.solve_flat(cols, method="roots")
-    got = solver.solve_flat(cols, method="qre", lam=1e9)
+    want = engine.solve_flat(cols, method="roots")
+    got = engine.solve_flat(cols, method="qre", lam=1e9)
     n_eq = np.asarray(got["n_eq"])
     assert (n_eq <= 1).all()
     # Continuation may break down at a non-smooth point; it must not do so often.
@@ -260,8 +260,8 @@ def test_qre_two_type_paths_reach_large_lambda():
     λ = 1e8 on 7.7% of the harness's two-type points and on 4% (12) of these; now at least 98%
     reach it and end within 1e-6 of an equilibrium of the same kind found by `roots`."""
     cols = random_columns("two_type", seed=2026, n=300)
-    want = solver.solve_flat(cols, method="roots")
-    got = solver.solve_flat(cols, method="qre", lam=1e8)
+    want = engine.solve_flat(cols, method="roots")
+    got = engine.solve_flat(cols, method="qre", lam=1e8)
     matched = 0
     for i in np.flatnonzero(np.asarray(got["n_eq"]) == 1):
         kind = got["kind"][i, 0]
@@ -277,11 +277,11 @@ def test_qre_two_type_paths_reach_large_lambda():
 
 def test_bad_method_and_lam_are_parameter_errors():
     with pytest.raises(ParameterError, match="method"):
-        solver.solve(method="newton")
+        labelled.solve(method="newton")
     with pytest.raises(ParameterError, match="lam"):
-        solver.solve(method="roots", lam=5.0)
+        labelled.solve(method="roots", lam=5.0)
     with pytest.raises(ParameterError, match="lam"):
-        solver.solve(method="qre", lam=-1.0)
+        labelled.solve(method="qre", lam=-1.0)
 
 
 def test_cli_qre_precision_is_passed_through():

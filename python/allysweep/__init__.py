@@ -7,23 +7,25 @@ spaces.
 2
 
 See the README for a tour, MODEL.md for the model and ``allysweep --help`` for the CLI.
+
+Layers (each imports only from the ones before it): :mod:`.model` (parameters, distributions,
+what outputs mean), :mod:`.engine` (the only door to the Rust core, the output schema, the NumPy
+reference), :mod:`.labelled` (``solve``), :mod:`.sweeps` (cubes with Dask and Zarr),
+:mod:`.views` (plots, page, report) and :mod:`.cli`.
 """
 
 from __future__ import annotations
 
 import warnings
 
-from . import _core
-from .distributions import Logistic, Normal, TwoPoint, Uniform, parse_distribution
+from ._version import __version__
+from .engine import BUILD_PROFILE, KIND_NAMES, METHODS, solve_flat
 from .exceptions import AllysweepError, EngineError, ParameterError, SpecError, StoreError
-from .parameters import DEFAULTS, KIND_NAMES, PARAMETERS
-from .solver import METHODS, solve, solve_flat
-from .spec import SweepSpec, load_spec
-from .sweep import cube_info, open_cube, sweep
+from .labelled import qre_path, solve
+from .model import DEFAULTS, PARAMETERS, Logistic, Normal, TwoPoint, Uniform, parse_distribution
+from .sweeps import SweepSpec, cube_info, load_spec, open_cube, sweep
 
-__version__: str = _core.__version__
-
-if _core.BUILD_PROFILE != "release":
+if BUILD_PROFILE != "release":
     warnings.warn(
         "allysweep's Rust engine was built in debug mode and is much slower; "
         "reinstall with `pip install .` (or `maturin develop --release`).",
@@ -34,6 +36,7 @@ if _core.BUILD_PROFILE != "release":
 __all__ = [
     "solve",
     "solve_flat",
+    "qre_path",
     "sweep",
     "open_cube",
     "cube_info",

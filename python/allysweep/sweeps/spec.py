@@ -41,9 +41,10 @@ from typing import Any
 
 import numpy as np
 
-from .distributions import COST_FAMILIES, THETA_FAMILIES, parse_distribution
-from .exceptions import ParameterError, SpecError
-from .parameters import DEFAULTS, SCALAR_PARAMETERS, dependent_defaults
+from ..engine import METHODS, OUTPUTS, native, to_columns
+from ..exceptions import ParameterError, SpecError
+from ..model.distributions import COST_FAMILIES, THETA_FAMILIES, parse_distribution
+from ..model.parameters import DEFAULTS, SCALAR_PARAMETERS, dependent_defaults
 
 __all__ = ["SweepSpec", "load_spec", "DESIGNS"]
 
@@ -127,8 +128,6 @@ class SweepSpec:
         design = sweep.get("design", "grid")
         if design not in DESIGNS:
             raise fail("sweep.design", f"{design!r} is not one of {', '.join(DESIGNS)}")
-        from .solver import METHODS
-
         method = sweep.get("method", "roots")
         if method not in METHODS:
             raise fail("sweep.method", f"{method!r} is not one of {', '.join(METHODS)}")
@@ -142,8 +141,6 @@ class SweepSpec:
         max_eq = sweep.get("max_eq", 4)
         if not 1 <= max_eq <= 8:
             raise fail("sweep.max_eq", f"must be between 1 and 8, got {max_eq}")
-        from .parameters import OUTPUTS
-
         outputs = tuple(sweep.get("outputs", list(OUTPUTS)))
         for out in outputs:
             if out not in OUTPUTS:
@@ -352,8 +349,6 @@ class SweepSpec:
         """Check the model's domains on every corner of the swept box (all domain constraints
         are linear inequalities between parameters, so the corners decide), or on every point
         of a list design."""
-        from . import _core
-
         names = [n for n, _ in self.axes] + [n for n, *_ in self.ranges]
         extremes = [(min(v), max(v)) for _, v in self.axes] + [(lo, hi) for _, _, lo, hi in self.ranges]
         corners = list(itertools.product(*extremes)) if names else [()]
@@ -366,7 +361,7 @@ class SweepSpec:
             columns_per_name = {name: np.array(v, dtype=float) for name, v in self.points}
         flat = self.columns(columns_per_name, n)
         try:
-            _core.validate_batch([np.ascontiguousarray(flat[c]) for c in _core.COLUMNS])
+            native.validate_batch(flat)
         except ParameterError as err:
             key = err.name.replace(".", "_")
             where = (
@@ -384,8 +379,6 @@ class SweepSpec:
     # ---------------------------------------------------------------- columns
     def columns(self, swept: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         """Flat engine columns for ``n`` points whose swept values are given in ``swept``."""
-        from .solver import to_columns
-
         theta = parse_distribution("theta", self.theta)
         cost_c = parse_distribution("cost_c", self.cost_c)
         fixed = dict(self.fixed)

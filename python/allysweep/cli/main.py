@@ -14,10 +14,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .distributions import parse_distribution
-from .exceptions import AllysweepError, ParameterError
-from .parameters import DEFAULTS, EQ_OUTPUTS, KIND_NAMES, PARAMETERS
-from .solver import METHODS
+from .._version import __version__
+from ..engine import EQ_OUTPUTS, KIND_NAMES, METHODS
+from ..exceptions import AllysweepError, ParameterError
+from ..model.distributions import parse_distribution
+from ..model.parameters import DEFAULTS, PARAMETERS
 
 EXIT_USAGE = 2
 
@@ -154,7 +155,7 @@ def print_table(report: dict[str, Any], out: Any = sys.stdout) -> None:
 
 def cmd_solve(args: argparse.Namespace) -> int:
     """``allysweep solve NAME=VALUE ...``: solve one point, print a table or JSON."""
-    from .solver import solve
+    from ..labelled import solve
 
     params = parse_assignments(args.params)
     if args.lam is not None and args.method != "qre":
@@ -217,21 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_sweep_commands(sub: Any) -> None:
     """Subcommands that live in their own modules (sweeps; exploring cubes)."""
-    import importlib
+    from . import plot, sweep
 
-    for module in ("sweep_cli", "plot_cli"):
-        try:
-            mod = importlib.import_module(f".{module}", __package__)
-        except ModuleNotFoundError as err:
-            if err.name == f"{__package__}.{module}":
-                continue
-            raise
-        mod.add_commands(sub)
+    sweep.add_commands(sub)
+    plot.add_commands(sub)
 
 
 def _version() -> str:
-    from . import __version__
-
     return __version__
 
 
@@ -253,7 +246,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stdout = None  # type: ignore[assignment]
         return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .exceptions import PlotError
-from .parameters import KIND_NAMES
+from ..engine import KIND_NAMES
+from ..exceptions import PlotError
 
 __all__ = [
     "regime_map",
@@ -86,7 +86,7 @@ def _hv() -> Any:
     try:
         import holoviews as hv
     except ImportError:
-        raise ImportError("allysweep.plot needs the plot extra: pip install 'allysweep[plot]'") from None
+        raise ImportError("allysweep.views.plot needs the plot extra: pip install 'allysweep[plot]'") from None
     if "bokeh" not in hv.Store.loaded_backends():
         hv.extension("bokeh")
     elif hv.Store.current_backend != "bokeh":
@@ -335,7 +335,7 @@ def regime_map(
     Examples
     --------
     >>> import numpy as np, allysweep as asw
-    >>> from allysweep import plot
+    >>> from allysweep.views import plot
     >>> ds = asw.solve(k=np.linspace(0, 0.12, 25), r=np.linspace(0, 0.14, 29))
     >>> view = plot.regime_map(ds, "k", "r")
     """
@@ -456,7 +456,7 @@ def heatmap(
     Examples
     --------
     >>> import numpy as np, allysweep as asw
-    >>> from allysweep import plot
+    >>> from allysweep.views import plot
     >>> ds = asw.solve(k=np.linspace(0, 0.12, 25), r=np.linspace(0, 0.14, 29))
     >>> view = plot.heatmap(ds, "prob_war", "k", "r")
     """
@@ -537,7 +537,7 @@ def lines(
     Examples
     --------
     >>> import numpy as np, allysweep as asw
-    >>> from allysweep import plot
+    >>> from allysweep.views import plot
     >>> view = plot.lines(asw.solve(k=np.linspace(0, 0.12, 61)), ["prob_war", "prob_renege"], "k")
     """
     names = [var] if isinstance(var, str) else list(var)
@@ -649,7 +649,7 @@ def bargaining_ranges(
     Examples
     --------
     >>> import allysweep as asw
-    >>> from allysweep import plot
+    >>> from allysweep.views import plot
     >>> view = plot.bargaining_ranges(asw.solve(k=0.03))
     """
     if x is not None:

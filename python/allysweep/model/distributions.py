@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
-from .exceptions import ParameterError
+from ..exceptions import ParameterError
 
 __all__ = ["Uniform", "TwoPoint", "Logistic", "Normal", "parse_distribution", "Distribution"]
 

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..engine import KIND_NAMES
+from ..exceptions import PlotError
 from . import plot
-from .exceptions import PlotError
-from .parameters import KIND_NAMES
 
 __all__ = ["explorer", "write_report", "HOVER_CELLS"]
 

@@ -11,8 +11,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """``allysweep run SPEC``: compute a sweep, print its summary."""
     import json
 
-    from .spec import load_spec
-    from .sweep import block_count, open_cube, sweep
+    from ..sweeps import block_count, load_spec, open_cube, sweep
 
     spec = load_spec(args.spec)
     if args.store:
@@ -40,7 +39,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return 130
     run = json.loads(ds.attrs["last_run"])
-    from .sweep import SweepSummary
+    from ..sweeps import SweepSummary
 
     summary = SweepSummary(**run)
     for line in summary.lines():
@@ -58,7 +57,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     """``allysweep info STORE``: describe a cube."""
-    from .sweep import cube_info
+    from ..sweeps import cube_info
 
     for line in cube_info(args.store):
         print(line)

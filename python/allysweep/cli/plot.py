@@ -8,7 +8,7 @@ from typing import Any
 
 
 def _open(store: str) -> Any:
-    from .sweep import open_cube
+    from ..sweeps import open_cube
 
     return open_cube(store)
 
@@ -16,7 +16,7 @@ def _open(store: str) -> Any:
 def cmd_explore(args: argparse.Namespace) -> int:
     import panel as pn
 
-    from .explore import explorer
+    from ..views.explore import explorer
 
     ds = _open(args.store)
     explorer(ds)  # fail here, before serving, on a cube that cannot be explored
@@ -44,7 +44,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .explore import write_report
+    from ..views.explore import write_report
 
     path = write_report(_open(args.store), args.output, title=args.title)
     print(f"wrote {path} (self-contained: open it in any browser, no server needed)")

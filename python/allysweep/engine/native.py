@@ -1,0 +1,93 @@
+"""The one choke point through which every call into the Rust engine (``allysweep._core``) goes.
+
+No other module imports ``_core``. Here, and only here: the flat input columns are put in the
+engine's order as contiguous float64 arrays, ``threads`` is checked and passed on, output
+buffers (``out=``) are made from the schema, and the engine's constants are read. The binding
+itself releases the GIL, turns panics into :class:`~allysweep.exceptions.EngineError` and maps
+the engine's errors to :class:`~allysweep.exceptions.ParameterError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from .. import _core
+from ..exceptions import ParameterError
+
+__all__ = [
+    "COLUMNS",
+    "MAX_EQ",
+    "DEFAULT_LAM",
+    "ENGINE_METHODS",
+    "KIND_NAMES",
+    "OUTPUT_SCHEMA",
+    "ENGINE_VERSION",
+    "BUILD_PROFILE",
+    "columns_in_order",
+    "check_threads",
+    "solve_batch",
+    "validate_batch",
+    "qre_path",
+    "empty_outputs",
+]
+
+#: Input columns of the engine, in its order (docs/conventions.md "Flat point representation").
+COLUMNS: tuple[str, ...] = tuple(_core.COLUMNS)
+#: Most equilibrium slots per point.
+MAX_EQ: int = int(_core.MAX_EQ)
+#: Default QRE precision λ: large enough that the path's end is its λ -> ∞ limit to ~1e-8.
+DEFAULT_LAM: float = float(_core.DEFAULT_LAM)
+#: Methods the engine itself implements.
+ENGINE_METHODS: tuple[str, ...] = tuple(_core.METHODS)
+#: Names of the equilibrium kinds; the index is the code stored in ``kind``.
+KIND_NAMES: tuple[str, ...] = tuple(_core.KIND_NAMES)
+#: The engine's output schema: (name, numpy dtype, per equilibrium, fill value), in output order.
+OUTPUT_SCHEMA: tuple[tuple[str, str, bool, float], ...] = tuple(
+    (str(n), str(d), bool(e), float(f)) for n, d, e, f in _core.OUTPUTS
+)
+ENGINE_VERSION: str = str(_core.__version__)
+BUILD_PROFILE: str = str(_core.BUILD_PROFILE)
+
+
+def columns_in_order(columns: Mapping[str, np.ndarray]) -> list[np.ndarray]:
+    """The input columns as the engine takes them: contiguous 1-D float64 arrays in
+    :data:`COLUMNS` order (copied only where they are not already)."""
+    return [np.ascontiguousarray(columns[c], dtype=np.float64).ravel() for c in COLUMNS]
+
+
+def check_threads(threads: object) -> int:
+    """``threads`` as the engine takes it: 0 = the engine's pool (``RAYON_NUM_THREADS``, default
+    all cores), 1 = the calling thread (what a Dask task wants), n > 1 = exactly n threads."""
+    if isinstance(threads, bool) or not isinstance(threads, int | np.integer) or threads < 0:
+        raise ParameterError("threads", threads, "a whole number >= 0 (0 = all cores, 1 = the calling thread)")
+    return int(threads)
+
+
+def solve_batch(
+    columns: Mapping[str, np.ndarray],
+    method: str,
+    threads: int,
+    lam: float,
+    max_eq: int,
+    out: dict[str, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
+    """Solve flat columns with an engine method; returns (or fills) the output arrays."""
+    return _core.solve_batch(columns_in_order(columns), check_threads(threads), method, float(lam), max_eq, out)
+
+
+def validate_batch(columns: Mapping[str, np.ndarray]) -> None:
+    """Check flat columns against the model's domains; raises :class:`ParameterError`."""
+    _core.validate_batch(columns_in_order(columns))
+
+
+def qre_path(columns: Mapping[str, np.ndarray], lam: float) -> dict[str, np.ndarray]:
+    """The logit QRE path of one point (columns of length 1) from λ = 0 to ``lam``."""
+    return dict(_core.qre_path(columns_in_order(columns), float(lam)))
+
+
+def empty_outputs(n: int, max_eq: int) -> dict[str, np.ndarray]:
+    """Uninitialised output arrays for ``n`` points and ``max_eq`` slots, made from the schema
+    (for ``out=``: the engine writes every element)."""
+    return {name: np.empty((n, max_eq) if per_eq else (n,), dtype=dtype) for name, dtype, per_eq, _ in OUTPUT_SCHEMA}

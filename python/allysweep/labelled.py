@@ -1,0 +1,254 @@
+"""The labelled layer: :func:`solve` takes parameters as numbers, arrays or DataArrays,
+broadcasts them like xarray, solves the flat points with any method and returns a labelled
+``xarray.Dataset`` whose every variable carries the schema's attributes and whose provenance
+is stamped once (:mod:`allysweep.provenance`)."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .engine import native
+from .engine.flat import DEFAULT_LAM, solve_flat, to_columns
+from .engine.schema import OUTPUTS
+from .exceptions import ParameterError
+from .model.distributions import Distribution, check_family
+from .model.parameters import DEFAULTS, PARAMETERS, SCALAR_PARAMETERS, coordinate_attrs, dependent_defaults
+from .provenance import provenance_attrs
+
+__all__ = ["solve", "qre_path", "collect_inputs", "to_dataset"]
+
+
+def _as_dataarray(name: str, value: Any) -> xr.DataArray:
+    """A parameter value (number, array or DataArray) as a float DataArray."""
+    if isinstance(value, xr.DataArray):
+        if not np.issubdtype(value.dtype, np.number) or np.issubdtype(value.dtype, np.bool_):
+            raise ParameterError(name, f"DataArray of {value.dtype}", "real numbers")
+        return value.astype(np.float64).rename(name)
+    if isinstance(value, bool) or isinstance(value, str | bytes | Distribution):
+        raise ParameterError(name, value, f"a real number ({_domain(name)})")
+    if isinstance(value, numbers.Real):
+        return xr.DataArray(float(value), name=name)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ParameterError(name, value, f"a real number or array of them ({_domain(name)})") from None
+    if arr.ndim == 0:
+        return xr.DataArray(float(arr), name=name)
+    if arr.ndim == 1:
+        return xr.DataArray(arr, dims=[name], coords={name: arr}, name=name)
+    return xr.DataArray(arr, dims=[f"{name}_dim_{i}" for i in range(arr.ndim)], name=name)
+
+
+def _domain(name: str) -> str:
+    base = name.split("_")[0] if name not in PARAMETERS else name
+    param = PARAMETERS.get(name) or PARAMETERS.get(base)
+    return param.domain if param else "see MODEL.md §3"
+
+
+def collect_inputs(params: Mapping[str, Any]) -> dict[str, xr.DataArray]:
+    """Fill defaults (MODEL.md §10) and turn every parameter into a named DataArray.
+
+    Distribution fields become ``theta_<field>`` and ``cost_c_<field>``. Unknown names raise
+    :class:`ParameterError`.
+    """
+    unknown = [name for name in params if name not in PARAMETERS and name != "range_cost"]
+    if unknown:
+        raise ParameterError(unknown[0], params[unknown[0]], "a model parameter: " + ", ".join(PARAMETERS))
+    values: dict[str, Any] = {name: params.get(name) for name in PARAMETERS}
+    for name, value in values.items():
+        if value is None:
+            values[name] = DEFAULTS[name]
+    dependent = dependent_defaults({name for name, value in params.items() if value is not None})
+    inputs: dict[str, xr.DataArray] = {}
+    for name in SCALAR_PARAMETERS:
+        rule = dependent.get(name)
+        if isinstance(rule, str):
+            # The same values along the same dimensions, not a dimension of its own.
+            inputs[name] = inputs[rule].rename(name)
+        else:
+            inputs[name] = _as_dataarray(name, values[name] if rule is None else rule)
+    for dist_name in ("theta", "cost_c"):
+        dist = check_family(dist_name, values[dist_name])
+        for field, value in dist.values().items():
+            inputs[f"{dist_name}_{field}"] = _as_dataarray(f"{dist_name}_{field}", value)
+    if params.get("range_cost") is not None:
+        inputs["range_cost"] = _as_dataarray("range_cost", params["range_cost"])
+    return inputs
+
+
+def solve(
+    theta: Distribution | None = None,
+    cost_c: Distribution | None = None,
+    *,
+    p: Any = None,
+    p_alliance: Any = None,
+    p_coalition: Any = None,
+    c_d: Any = None,
+    c_d_joint: Any = None,
+    c_c_extra: Any = None,
+    c_a: Any = None,
+    k: Any = None,
+    r: Any = None,
+    b_c: Any = None,
+    range_cost: Any = None,
+    method: str = "roots",
+    threads: int = 0,
+    lam: float | None = None,
+    **unknown: Any,
+) -> xr.Dataset:
+    """Every equilibrium of the alliance model at one point or over broadcast arrays of points.
+
+    Parameters
+    ----------
+    theta : Uniform or TwoPoint, default Uniform(0, 1)
+        The ally's private type distribution F.
+    cost_c : Uniform, Logistic or Normal, default Uniform(0, 1)
+        The challenger's private war-cost distribution G.
+    p, p_alliance, p_coalition, c_d, c_d_joint, c_c_extra, c_a, k, r, b_c : number, array or DataArray
+        Model parameters (MODEL.md §3; ``allysweep solve --help`` lists meanings and domains).
+        Omitted ones take the base case of MODEL.md §10; ``p_coalition`` defaults to
+        ``p_alliance`` and ``c_d_joint`` to ``c_d``. A 1-D numpy array becomes a dimension named
+        after the parameter; DataArrays keep their dimensions; everything broadcasts like xarray.
+    range_cost : number, array or DataArray, optional
+        The challenger cost at which bargaining ranges are evaluated (default: E[c]).
+    method : {"roots", "closed_form", "belief_space", "qre", "reference"}
+        Solver variant (see :func:`solve_flat`).
+    threads : int
+        Engine threads (0 = all cores).
+    lam : float, optional
+        QRE precision λ (``method="qre"`` only; default :data:`DEFAULT_LAM`).
+
+    Returns
+    -------
+    xarray.Dataset
+        Per-point ``n_eq``, ``status`` and full-information ranges; per-equilibrium variables of
+        MODEL.md §8 along dimension ``eq`` (padded with NaN / kind -1 up to the most equilibria
+        found). Every variable has ``long_name``, ``units`` and ``description``.
+
+    Raises
+    ------
+    ParameterError
+        Unknown parameter name or a value outside its domain.
+
+    Examples
+    --------
+    >>> import allysweep as asw
+    >>> ds = asw.solve(k=0.03)              # MODEL.md §10, case E2
+    >>> float(ds.cutpoint.sel(eq=ds.selected.argmax("eq")))  # doctest: +ELLIPSIS
+    0.2102564...
+    """
+    params: dict[str, Any] = {
+        "theta": theta,
+        "cost_c": cost_c,
+        "p": p,
+        "p_alliance": p_alliance,
+        "p_coalition": p_coalition,
+        "c_d": c_d,
+        "c_d_joint": c_d_joint,
+        "c_c_extra": c_c_extra,
+        "c_a": c_a,
+        "k": k,
+        "r": r,
+        "b_c": b_c,
+        "range_cost": range_cost,
+        **unknown,
+    }
+    inputs = collect_inputs(params)
+    theta_d = check_family("theta", theta if theta is not None else DEFAULTS["theta"])
+    cost_d = check_family("cost_c", cost_c if cost_c is not None else DEFAULTS["cost_c"])
+    broadcast = xr.broadcast(*inputs.values())
+    dims = broadcast[0].dims
+    shape = broadcast[0].shape
+    n = int(np.prod(shape, dtype=np.int64))
+    flat = {name: da.transpose(*dims).values.ravel() for name, da in zip(inputs, broadcast, strict=True)}
+    try:
+        result = solve_flat(to_columns(theta_d, cost_d, flat, n), method=method, threads=threads, lam=lam)
+    except ParameterError as err:
+        if dims or err.index is None:
+            raise
+        # A single point: "at point 0" would only be noise.
+        raise ParameterError(err.name, err.value, err.domain) from None
+    ds = to_dataset(result, dims, shape, inputs)
+    ds.attrs.update(
+        provenance_attrs(
+            "Equilibria of the costly-signalling alliance model",
+            method,
+            f"allysweep.solve(method={method!r})",
+            theta_family=theta_d.family,
+            cost_c_family=cost_d.family,
+            lam=(DEFAULT_LAM if lam is None else float(lam)) if method == "qre" else None,
+        )
+    )
+    return ds
+
+
+def qre_path(
+    theta: Distribution | None = None, cost_c: Distribution | None = None, *, lam: float | None = None, **params: Any
+) -> dict[str, np.ndarray]:
+    """The logit agent QRE path of one point, from λ = 0 to ``lam`` (MODEL.md §11).
+
+    Parameters
+    ----------
+    theta, cost_c : Distribution, optional
+        As in :func:`solve` (scalars only: one point).
+    lam : float, optional
+        Where the path ends (default :data:`DEFAULT_LAM`).
+    **params
+        Scalar model parameters, as in :func:`solve`.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        One entry per continuation step: ``lam``, ``prob_challenge_no_alliance``,
+        ``prob_challenge_alliance``, ``prob_alliance``, ``belief_alliance``,
+        ``belief_no_alliance`` and ``cutpoint`` (the type indifferent under the path's
+        challenge probabilities). Empty arrays if continuation broke down.
+    """
+    inputs = collect_inputs({"theta": theta, "cost_c": cost_c, **params})
+    if any(da.ndim for da in inputs.values()):
+        raise ParameterError("params", "arrays", "scalars: qre_path follows one point")
+    theta_d = check_family("theta", theta if theta is not None else DEFAULTS["theta"])
+    cost_d = check_family("cost_c", cost_c if cost_c is not None else DEFAULTS["cost_c"])
+    flat = {name: np.atleast_1d(np.asarray(da.values, dtype=np.float64)) for name, da in inputs.items()}
+    return native.qre_path(to_columns(theta_d, cost_d, flat, 1), DEFAULT_LAM if lam is None else float(lam))
+
+
+def to_dataset(
+    result: Mapping[str, np.ndarray],
+    dims: tuple[str, ...],
+    shape: tuple[int, ...],
+    coords: Mapping[str, xr.DataArray] | None = None,
+    n_slots: int | None = None,
+) -> xr.Dataset:
+    """Label flat solver output: per-point variables over ``dims``, per-equilibrium ones over
+    ``dims + ("eq",)``. ``n_slots`` fixes the length of ``eq`` (default: the most equilibria
+    found, at least 1).
+
+    No output array is copied: each variable is a reshaped view of the solver's array (the
+    per-equilibrium ones a view of the first ``n_slots`` slots), and the dataset is built in
+    one step, so it is aligned once.
+    """
+    n_eq = np.asarray(result["n_eq"])
+    if n_slots is None:
+        n_slots = max(int(n_eq.max(initial=0)), 1)
+    data_vars: dict[str, Any] = {}
+    for name, output in OUTPUTS.items():
+        values = np.asarray(result[name])
+        if output.per_equilibrium:
+            data_vars[name] = ((*dims, "eq"), values.reshape(*shape, values.shape[-1])[..., :n_slots], output.attrs)
+        else:
+            data_vars[name] = (dims, values.reshape(shape), output.attrs)
+    all_coords: dict[str, Any] = {"eq": ("eq", np.arange(n_slots), {"long_name": "equilibrium slot"})}
+    for name, da in (coords or {}).items():
+        if set(da.dims) <= set(dims):
+            all_coords[name] = (da.dims, da.values, coordinate_attrs(name))
+            # The input's own labels (a named DataArray's coordinates) come along.
+            for label, coord in da.coords.items():
+                if label != name and label not in all_coords and set(coord.dims) <= set(dims):
+                    all_coords[label] = coord.variable
+    return xr.Dataset(data_vars, coords=all_coords)

@@ -1,0 +1,63 @@
+"""Dask clients for a sweep: the caller's, a running scheduler's, a SLURM cluster's
+(dask-jobqueue), or a local cluster of single-threaded worker processes (the default)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from ..exceptions import AllysweepError
+from .spec import SweepSpec
+
+__all__ = ["check_cluster_available", "client_for"]
+
+
+def check_cluster_available(spec: SweepSpec, client: Any, scheduler: str | None, cluster: str | None) -> None:
+    """Fail before the store is touched when the requested cluster cannot be started."""
+    settings = dict(spec.cluster)
+    if client is not None or scheduler or settings.get("scheduler"):
+        return
+    if (cluster or settings.get("kind", "local")) == "slurm":
+        try:
+            import dask_jobqueue  # noqa: F401
+        except ImportError:
+            raise AllysweepError(
+                "--cluster slurm needs dask-jobqueue: pip install 'allysweep[hpc]' (see README, 'On a cluster')"
+            ) from None
+
+
+@contextlib.contextmanager
+def client_for(spec: SweepSpec, client: Any, scheduler: str | None, cluster: str | None) -> Iterator[Any]:
+    """The Dask client to use: the caller's, an existing scheduler's, a SLURM cluster's, or a
+    local cluster of worker processes (one single-threaded worker per core) that is closed
+    afterwards. The engine runs single-threaded inside each task, so cores are not oversubscribed."""
+    if client is not None:
+        yield client
+        return
+    from distributed import Client, LocalCluster
+
+    settings = dict(spec.cluster)
+    scheduler = scheduler or settings.get("scheduler")
+    kind = cluster or settings.get("kind", "scheduler" if scheduler else "local")
+    if scheduler:
+        with Client(scheduler) as c:
+            yield c
+        return
+    if kind == "slurm":
+        from dask_jobqueue import SLURMCluster
+
+        options = dict(settings.get("jobqueue", {}))
+        jobs = int(options.pop("jobs", settings.get("n_workers", 1)))
+        with SLURMCluster(**options) as slurm, Client(slurm) as c:
+            slurm.scale(jobs=jobs)
+            yield c
+        return
+    n_workers = int(settings.get("n_workers", os.cpu_count() or 1))
+    threads = int(settings.get("threads_per_worker", 1))
+    with (
+        LocalCluster(n_workers=n_workers, threads_per_worker=threads, processes=True, dashboard_address=None) as lc,
+        Client(lc) as c,
+    ):
+        yield c

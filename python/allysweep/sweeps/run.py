@@ -1,0 +1,209 @@
+"""Running a sweep: refuse or prepare the store, start the cluster while the template is
+written, run the pending blocks with a progress bar, record the run in the cube's history."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .cluster import check_cluster_available, client_for
+from .design import block_count
+from .spec import SweepSpec
+from .store import append_history, apply_store_plan, completed_blocks, finished_stats, open_cube, plan_store
+from .worker import compute_block
+
+__all__ = ["sweep", "SweepSummary"]
+
+
+@dataclass
+class SweepSummary:
+    """What a run did, printed at its end and stored in the cube's attributes."""
+
+    store: str
+    points: int
+    blocks: int
+    blocks_computed: int
+    blocks_already_done: int
+    equilibria: int
+    multiple_share: float
+    seconds: float
+    points_computed: int
+    compute_seconds: float = 0.0
+    #: Seconds of worker time, summed over blocks: solving, encoding and writing the outputs,
+    #: and the rest of each task (inputs, counts, progress entries).
+    worker_seconds: dict[str, float] | None = None
+
+    @property
+    def throughput(self) -> float:
+        """Points computed per second of the whole run (cluster start-up included)."""
+        return self.points_computed / self.seconds if self.seconds > 0 else float("nan")
+
+    def lines(self) -> list[str]:
+        """The summary printed at the end of ``allysweep run``."""
+        return [
+            f"cube: {self.store}",
+            f"points: {self.points:,} in {self.blocks} blocks; computed {self.blocks_computed} of "
+            f"{self.blocks} blocks ({self.blocks_already_done} were already done)",
+            f"equilibria found: {self.equilibria:,}; points with several equilibria: {self.multiple_share:.1%}",
+            "nothing left to compute"
+            if self.blocks_computed == 0
+            else f"time: {self.seconds:.1f} s ({self.compute_seconds:.1f} s computing blocks); "
+            f"throughput: {self.throughput:,.0f} points/s end to end, "
+            f"{self.points_computed / self.compute_seconds if self.compute_seconds > 0 else 0:,.0f} while computing",
+            *self._worker_line(),
+        ]
+
+    def _worker_line(self) -> list[str]:
+        total = sum((self.worker_seconds or {}).values())
+        if not self.worker_seconds or total <= 0:
+            return []
+        w = {k: v / total for k, v in self.worker_seconds.items()}
+        return [
+            f"worker time: {w['solve']:.0%} solving, {w['write']:.0%} compressing and writing outputs, "
+            f"{w['other']:.0%} other (inputs, counts, progress)"
+        ]
+
+
+def sweep(
+    spec: SweepSpec,
+    store: str | Path | None = None,
+    client: Any = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    scheduler: str | None = None,
+    cluster: str | None = None,
+    progress: bool = True,
+) -> xr.Dataset:
+    """Run a sweep into a Zarr cube and return the opened cube.
+
+    Parameters
+    ----------
+    spec : SweepSpec
+        The specification (:func:`allysweep.load_spec` reads one from TOML).
+    store : path, optional
+        Output store; default: the specification's ``store``.
+    client : distributed.Client, optional
+        Use this Dask client. Default: ``scheduler`` if given, else a local cluster with one
+        single-threaded worker process per core, closed at the end.
+    resume : bool
+        Continue an interrupted sweep into an existing store of the same specification,
+        computing only unfinished blocks.
+    overwrite : bool
+        Replace an existing cube.
+    scheduler : str, optional
+        Address of a running Dask scheduler (``tcp://HOST:PORT``).
+    cluster : {"local", "slurm"}, optional
+        Kind of cluster to start when no client or scheduler is given.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    xarray.Dataset
+        The cube (lazily opened with Dask). ``ds.attrs["last_run"]`` holds the run's summary.
+
+    Raises
+    ------
+    StoreError
+        The store exists (without ``resume``/``overwrite``) or belongs to another specification.
+    """
+    if store is not None:
+        spec = spec.with_store(Path(store).resolve())
+    else:
+        spec = spec.with_store(Path(spec.store).resolve())
+    check_cluster_available(spec, client, scheduler, cluster)
+    start = time.perf_counter()
+    state = plan_store(spec, resume, overwrite)  # refusals happen here, before anything is written
+    n_blocks = block_count(spec)
+    done = completed_blocks(spec.store) if state == "resumed" else np.zeros(n_blocks, dtype=bool)
+    pending = [int(i) for i in np.flatnonzero(~done)]
+    computed = points_computed = 0
+    compute_seconds = 0.0
+    worker_seconds: dict[str, float] = {}
+    # The template is written while the cluster starts (each takes about a second).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        template = pool.submit(apply_store_plan, spec, state)
+        if pending:
+            with client_for(spec, client, scheduler, cluster) as c:
+                template.result()
+                t0 = time.perf_counter()
+                computed, points_computed, worker_seconds = _run_blocks(c, spec, pending, progress)
+                compute_seconds = time.perf_counter() - t0
+        template.result()
+    seconds = time.perf_counter() - start
+    summary = _summarise(spec, n_blocks, computed, n_blocks - len(pending), seconds, points_computed)
+    summary.compute_seconds = compute_seconds
+    summary.worker_seconds = worker_seconds or None
+    append_history(
+        spec.store,
+        f"{state}; computed {computed} blocks in {seconds:.1f} s",
+        last_run=json.dumps(summary.__dict__),
+        allysweep_complete=bool(completed_blocks(spec.store).all()),
+    )
+    ds = open_cube(spec.store)
+    return ds
+
+
+def _run_blocks(client: Any, spec: SweepSpec, pending: list[int], progress: bool) -> tuple[int, int, dict[str, float]]:
+    """Run the pending blocks; returns (blocks computed, points computed, worker seconds spent
+    solving, encoding and writing outputs, and on the rest of each task)."""
+    from distributed import as_completed
+
+    futures = client.map(compute_block, [spec] * len(pending), pending, pure=False)
+    bar = _progress_bar(len(pending), spec.n_total, enabled=progress)
+    computed = points = 0
+    worker = {"solve": 0.0, "write": 0.0, "other": 0.0}
+    t0 = time.perf_counter()
+    try:
+        for future in as_completed(futures):
+            stats = future.result()
+            computed += 1
+            points += stats["points"]
+            for key, value in stats["seconds"].items():
+                worker[key] += value
+            if bar is not None:
+                rate = points / max(time.perf_counter() - t0, 1e-9)
+                bar.set_postfix_str(f"{rate:,.0f} points/s", refresh=False)
+                bar.update(1)
+    except KeyboardInterrupt:
+        client.cancel(futures)
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+    return computed, points, worker
+
+
+def _progress_bar(n_blocks: int, n_points: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=n_blocks, unit="block", desc=f"sweeping {n_points:,} points", file=sys.stderr, dynamic_ncols=True)
+
+
+def _summarise(
+    spec: SweepSpec, blocks: int, computed: int, already: int, seconds: float, points_computed: int
+) -> SweepSummary:
+    stats = finished_stats(spec.store)
+    total_eq = stats["equilibria"]
+    multiple = stats["multiple"] / stats["points"] if stats["points"] else 0.0
+    return SweepSummary(
+        store=str(spec.store),
+        points=spec.n_total,
+        blocks=blocks,
+        blocks_computed=computed,
+        blocks_already_done=already,
+        equilibria=total_eq,
+        multiple_share=multiple,
+        seconds=seconds,
+        points_computed=points_computed,
+    )

@@ -1,0 +1,104 @@
+"""What a Dask worker runs for one block: solve its points with the engine on one thread, write
+each output as one chunk, then the block's progress entries ("done" last: resume trusts it)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from typing import Any
+
+import numpy as np
+
+from ..engine import KIND_NAMES, empty_outputs, solve_flat
+from ..engine.schema import OUTPUTS
+from .chunks import read_chunk, reused, write_chunk
+from .design import block_params, block_slices
+from .spec import SweepSpec
+from .store import PROGRESS_GROUP, STATS
+
+__all__ = ["compute_block", "block_stats"]
+
+
+@functools.lru_cache(maxsize=8)
+def _open_arrays(store: str, fingerprint: str) -> dict[str, Any]:
+    """The cube's zarr arrays, opened once per worker process and store (opening them costs about
+    as much as solving a block). ``fingerprint`` keys the cache to the specification."""
+    import zarr
+
+    group = zarr.open_group(store, mode="r+")
+    arrays = {name: arr for name, arr in group.arrays()}
+    progress = group[PROGRESS_GROUP]
+    arrays.update({f"{PROGRESS_GROUP}/{name}": arr for name, arr in progress.arrays()})
+    return arrays
+
+
+def compute_block(spec: SweepSpec, index: int) -> dict[str, Any]:
+    """Solve block ``index`` and write it into the store (runs on a Dask worker).
+
+    Returns the block's :data:`STATS` counts for the summary, its index, and ``seconds``: time
+    spent solving, encoding and writing the outputs, and on the rest (inputs, counts, progress).
+    """
+
+    delay = float(os.environ.get("ALLYSWEEP_TEST_BLOCK_DELAY", "0") or 0)
+    arrays = _open_arrays(spec.store, spec.fingerprint())
+    region = block_slices(spec, index)
+    t_start = time.perf_counter()
+    swept, n = block_params(spec, region, arrays)
+    t_inputs = time.perf_counter()
+    result = solve_flat(
+        spec.columns(swept, n), method=spec.method, threads=1, lam=spec.lam, max_eq=spec.max_eq, out=_buffers(n, spec)
+    )
+    t_solved = time.perf_counter()
+    block_shape = tuple(s.stop - s.start for s in region)
+    chunk_index = tuple(s.start // c for s, c in zip(region, spec.chunks(), strict=True))
+    for name in spec.outputs:
+        if OUTPUTS[name].per_equilibrium:
+            values = result[name].reshape(*block_shape, spec.max_eq)
+            write_chunk(arrays[name], spec.store, name, (*chunk_index, 0), (*region, slice(None)), values)
+        else:
+            write_chunk(arrays[name], spec.store, name, chunk_index, region, result[name].reshape(block_shape))
+    t_written = time.perf_counter()
+    if delay:
+        time.sleep(delay)  # testing hook: makes interruption tests deterministic
+    stats = block_stats(result)
+
+    # The block's progress entries (one chunk each), "done" last: it is what resume trusts.
+    def progress(name: str, values: np.ndarray | None = None) -> np.ndarray:
+        key = f"{PROGRESS_GROUP}/{name}"
+        where = ((index, 0) if name == "stats" else (index,), (slice(index, index + 1),))
+        if values is None:
+            return read_chunk(arrays[key], spec.store, key, *where)
+        write_chunk(arrays[key], spec.store, key, *where, values)
+        return values
+
+    progress("stats", np.array([[stats[k] for k in STATS]], dtype=np.int64))
+    progress("computed", progress("computed") + 1)
+    progress("done", np.ones(1, np.int8))
+    seconds = {
+        "solve": t_solved - t_inputs,
+        "write": t_written - t_solved,
+        "other": (time.perf_counter() - t_start) - (t_written - t_inputs) - delay,
+    }
+    return {**stats, "block": index, "seconds": seconds}
+
+
+def _buffers(n: int, spec: SweepSpec) -> dict[str, np.ndarray] | None:
+    """This thread's reusable output arrays for a block of ``n`` points (``None``: let the
+    solver allocate)."""
+    if spec.method == "reference":
+        return None
+    # Two entries: full blocks and one size of edge block.
+    return reused("outputs", (n, spec.max_eq, spec.method), 2, lambda: empty_outputs(n, spec.max_eq))
+
+
+def block_stats(result: dict[str, np.ndarray]) -> dict[str, int]:
+    """The :data:`STATS` counts of one solved block."""
+    n_eq = np.asarray(result["n_eq"])
+    kind = np.asarray(result["kind"])
+    rows = np.arange(len(n_eq))
+    selected_kind = np.where(n_eq > 0, kind[rows, np.argmax(np.asarray(result["selected"]), axis=1)], -1)
+    counts = np.bincount(selected_kind[selected_kind >= 0], minlength=len(KIND_NAMES))
+    out = {"points": len(n_eq), "equilibria": int(n_eq.sum()), "multiple": int((n_eq > 1).sum())}
+    out.update({f"selected_{k}": int(c) for k, c in zip(KIND_NAMES, counts, strict=True)})
+    return out
