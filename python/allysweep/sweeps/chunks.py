@@ -22,9 +22,8 @@ __all__ = ["BLOSC", "CHUNK_KEYS", "encoding", "write_chunk", "read_chunk", "reus
 
 #: The codec every output array is created with (see ``_create_store``); ``write_chunk`` encodes
 #: chunks itself with the same settings. lz4 without byte shuffle: on these arrays (mostly NaN in
-#: the unused ``eq`` slots) it is faster than lz4 with shuffle and no larger (point-major 50,000-
-#: point blocks of two grids: 7.4 vs 13.8 ms and 13.6 vs 18.7 ms; 69 vs 81 and 58 vs 59 bytes per
-#: point). zstd level 1 took 29 ms; blosclz and other lz4 levels were slower or larger.
+#: the unused ``eq`` slots) it was the fastest of the blosc codecs tried and no larger than lz4
+#: with shuffle (benches/results/codecs.md; ``benches/sweep_bench.py`` times the write path).
 BLOSC = {"cname": "lz4", "clevel": 5, "shuffle": "noshuffle"}
 
 
@@ -46,9 +45,8 @@ def encoding(ndim: int = 1, per_equilibrium: bool = False) -> dict[str, Any]:
 
     Per-equilibrium variables are stored slot-major inside each chunk (a zarr ``transpose``
     codec puts ``eq`` first; readers see the usual dimension order): the unused slots then form
-    long runs of fill values, which compress twice as fast and 40% smaller than point-major
-    rows of (value, NaN, NaN, NaN) (measured on 50,000-point blocks: 5.0 vs 10.4 ms, 1.72 vs
-    2.91 MB per block).
+    long runs of fill values, which compress faster and smaller than point-major rows of
+    (value, NaN, NaN, NaN) (benches/results/codecs.md).
     """
     encoding: dict[str, Any] = {"compressors": _compressors(), "chunk_key_encoding": dict(CHUNK_KEYS)}
     if per_equilibrium:
@@ -87,8 +85,8 @@ class _Layout:
 
 
 #: Per-thread reused arrays (a Dask worker may run several blocks at once, one per thread):
-#: ``outputs`` for the engine, ``transposed`` for chunk transposes. Fresh memory for every block
-#: costs page faults worth about a quarter of the engine's time.
+#: ``outputs`` for the engine, ``transposed`` for chunk transposes: fresh memory for every block
+#: would cost page faults on every block.
 _REUSED = threading.local()
 
 

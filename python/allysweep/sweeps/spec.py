@@ -43,7 +43,7 @@ import numpy as np
 
 from ..engine import METHODS, OUTPUTS, native, to_columns
 from ..exceptions import ParameterError, SpecError
-from ..model.distributions import COST_FAMILIES, THETA_FAMILIES, parse_distribution
+from ..model.distributions import parse_distribution
 from ..model.parameters import DEFAULTS, SCALAR_PARAMETERS, dependent_defaults
 
 __all__ = ["SweepSpec", "load_spec", "DESIGNS"]
@@ -62,18 +62,6 @@ _SWEEP_KEYS = {
     "lam": float,
 }
 _CLUSTER_KEYS = {"kind": str, "n_workers": int, "threads_per_worker": int, "scheduler": str, "jobqueue": dict}
-
-
-def _dist_fields(family_table: Mapping[str, Any]) -> set[str]:
-    out = set()
-    for cls in family_table.values():
-        out |= set(cls.__dataclass_fields__)
-    return out
-
-
-_THETA_FIELDS = {f"theta_{f}" for f in _dist_fields(THETA_FAMILIES)}
-_COST_FIELDS = {f"cost_c_{f}" for f in _dist_fields(COST_FAMILIES)}
-SWEEPABLE = set(SCALAR_PARAMETERS) | _THETA_FIELDS | _COST_FIELDS | {"range_cost"}
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,6 @@ KIND_COLORS: dict[str, str] = {
     "separating": "#66a61e",
     "hybrid": "#e6ab02",
 }
-_KIND_CODES = {name: code for code, name in enumerate(KIND_NAMES)} | {"none": -1}
 _PALETTE = [KIND_COLORS["none"], *(KIND_COLORS[name] for name in KIND_NAMES)]
 
 #: Intervals drawn by :func:`bargaining_ranges`: label -> (low variable, high variable, colour).

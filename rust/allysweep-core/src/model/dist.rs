@@ -137,7 +137,7 @@ impl CostDist {
             CostDist::Uniform { lo, hi } => lo + prob * (hi - lo),
             CostDist::Logistic { mu, scale } => mu + scale * (prob / (1.0 - prob)).ln(),
             CostDist::Normal { mu, scale } => {
-                // Bracket in z, then bisect + Newton polish: exact to rounding, no table needed.
+                // Bisect in z to a bracket of 1e-15: exact to rounding, no table needed.
                 let (mut a, mut b) = (-40.0_f64, 40.0_f64);
                 let g = |z: f64| 0.5 * libm::erfc(-z / std::f64::consts::SQRT_2) - prob;
                 for _ in 0..200 {
