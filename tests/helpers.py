@@ -34,6 +34,29 @@ FLOAT_EQ = (
 )
 POINT = ("n_eq", "status", "range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint")
 
+#: The outputs CRISIS.md §5 adds: per equilibrium (the per-signal ones for * = alliance,
+#: no_alliance), then per point.
+CRISIS_PER_SIGNAL = (
+    "prob_concede",
+    "prob_war",
+    "prob_concession",
+    "prob_backdown",
+    "immediate_deterrence",
+    "general_deterrence",
+    "defender_war_value",
+)
+CRISIS_FLOAT_EQ = (
+    *(f"{name}_{side}" for name in CRISIS_PER_SIGNAL for side in ("alliance", "no_alliance")),
+    "prob_challenge",
+    "general_deterrence",
+    "prob_concession",
+    "immediate_deterrence",
+    "prob_status_quo_kept",
+)
+CRISIS_EQ = ("pinned", "crisis_regime_alliance", "crisis_regime_no_alliance", *CRISIS_FLOAT_EQ)
+CRISIS_POINT = ("nc_branch", "bluff_mass_free")
+REGIMES = ("resist", "mixed", "concede", "boundary_w0", "boundary_concede")
+
 
 def solve_points(theta=None, cost_c=None, method="roots", **params):
     """Solve N points given as equal-length 1-D arrays (all along dimension ``point``)."""

@@ -22,7 +22,8 @@ BAD = [
     ({"k": float("nan")}, "k", "nan", "k >= 0"),
     ({"r": float("inf")}, "r", "inf", "r >= 0"),
     ({"c_a": 0.0}, "c_a", "0", "c_a > 0"),
-    ({"c_d": 0.5}, "c_d", "0.5", "p - c_d >= 0"),
+    # A1 (p - c_d >= 0) is no longer a domain restriction (CRISIS.md): c_d = 0.5 > p is solved.
+    ({"c_d": -0.5}, "c_d", "-0.5", "c_d >= 0"),
     ({"p_alliance": 0.3}, "p_alliance", "0.3", "p < p_alliance <= 1"),
     ({"p_coalition": 0.8}, "p_coalition", "0.8", "p_coalition <= p_alliance"),
     ({"c_d_joint": 0.2}, "c_d_joint", "0.2", "c_d_joint <= c_d"),
@@ -80,7 +81,7 @@ CLI_BAD = [
     (["p=1.2"], "`p` = 1.2", "0 < p < 1"),
     (["k=-1"], "`k` = -1", "k >= 0"),
     (["k=nan"], "`k` = nan", "k >= 0"),
-    (["c_d=0.9"], "`c_d` = 0.9", "p - c_d >= 0"),
+    (["c_d=-0.9"], "`c_d` = -0.9", "c_d >= 0"),
     (["theta=uniform:0.5,0.2"], "`theta.hi` = 0.2", "hi > lo"),
     (["theta=uniform:1"], "`theta` = 'uniform:1'", "uniform:LO,HI"),
     (["cost_c=gamma:1,2"], "`cost_c` = 'gamma:1,2'", "logistic:MU,SCALE"),

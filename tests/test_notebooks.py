@@ -11,12 +11,13 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 
-def test_the_four_notebooks_are_there():
+def test_the_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == [
         "01_quickstart.ipynb",
         "02_lecture_story.ipynb",
         "03_credibility_costs.ipynb",
         "04_dask_cluster.ipynb",
+        "05_immediate_deterrence.ipynb",
     ]
 
 

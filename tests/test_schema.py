@@ -11,11 +11,11 @@ import pytest
 
 import allysweep as asw
 from allysweep import _core
-from allysweep.engine import OUTPUTS, reference
+from allysweep.engine import OUTPUTS, crisis_reference, reference
 from allysweep.model.outputs import CATEGORICAL, METADATA
 from allysweep.sweeps import store
 
-from helpers import FLOAT_EQ, POINT
+from helpers import CRISIS_EQ, CRISIS_FLOAT_EQ, CRISIS_POINT, FLOAT_EQ, POINT, REGIMES
 
 #: The engine's table as the binding exports it: name -> (dtype, per equilibrium, fill).
 CORE = {name: (np.dtype(dtype), per_eq, fill) for name, dtype, per_eq, fill in _core.OUTPUTS}
@@ -49,6 +49,9 @@ def test_joined_table_matches_core_name_by_name():
         assert same_fill(out.fill, fill), name
         assert out.long_name == METADATA[name][0], name
     assert OUTPUTS["kind"].attrs["flag_meanings"].split() == list(_core.KIND_NAMES)
+    for side in ("alliance", "no_alliance"):
+        assert OUTPUTS[f"crisis_regime_{side}"].attrs["flag_meanings"].split() == list(REGIMES)
+        assert OUTPUTS[f"crisis_regime_{side}"].attrs["flag_values"] == [0, 1, 2, 3, 4]
 
 
 def test_solve_returns_every_output_with_schema_dtype_dims_fill_and_attrs():
@@ -81,25 +84,32 @@ def test_sweep_template_has_schema_dtype_dims_fill_and_attrs(tmp_path):
 
 
 def test_reference_lists_agree_with_the_schema():
-    """The reference keeps its own lists on purpose (it shares no code with the engine); they
-    must still describe the same outputs. It does not compute gain_increasing (solve_flat adds
-    it from the outputs)."""
+    """The references keep their own lists on purpose (they share no code with the engine); they
+    must still describe the same outputs. The canonical reference outputs MODEL.md §8, the crisis
+    reference everything CRISIS.md §5 adds too; neither computes gain_increasing (solve_flat adds
+    it from the outputs for the canonical one)."""
     assert list(reference.INPUT_KEYS) == list(_core.COLUMNS)
-    raw = reference.solve_reference(_base_point())  # E2: 2 of 8 slots used
-    assert set(raw) == set(CORE) - {"gain_increasing"}
-    for name, values in raw.items():
-        dtype, per_eq, fill = CORE[name]
-        assert values.dtype == dtype, name
-        assert (values.ndim == 2) is per_eq, name
-        if per_eq:
-            assert all(same_fill(v, fill) for v in values[0, 2:]), name
+    canonical = reference.solve_reference(_base_point())  # E2: 2 of 8 slots used
+    crisis = crisis_reference.solve_crisis_reference(_base_point())
+    new = set(CRISIS_EQ) | set(CRISIS_POINT)
+    assert set(canonical) == set(CORE) - new - {"gain_increasing"}
+    assert set(crisis) == set(CORE) - {"gain_increasing"}
+    for raw in (canonical, crisis):
+        for name, values in raw.items():
+            dtype, per_eq, fill = CORE[name]
+            assert values.dtype == dtype, name
+            assert (values.ndim == 2) is per_eq, name
+            if per_eq:
+                assert all(same_fill(v, fill) for v in values[0, 2:]), name
     assert set(asw.solve_flat(_base_point(), method="reference")) == set(CORE)
 
 
 def test_test_helpers_lists_agree_with_the_schema():
     float_eq = [n for n, (d, per_eq, _) in CORE.items() if per_eq and d == np.float64]
-    assert list(FLOAT_EQ) == float_eq
-    assert list(POINT) == [n for n, (_, per_eq, _) in CORE.items() if not per_eq]
+    assert [*FLOAT_EQ, *CRISIS_FLOAT_EQ] == float_eq
+    assert [*POINT, *CRISIS_POINT] == [n for n, (_, per_eq, _) in CORE.items() if not per_eq]
+    assert set(CRISIS_EQ) <= {n for n, (_, per_eq, _) in CORE.items() if per_eq}
+    assert list(_core.REGIME_NAMES) == list(REGIMES)
 
 
 def test_binding_refuses_output_buffers_of_the_wrong_type():

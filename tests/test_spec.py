@@ -40,7 +40,8 @@ REJECTED = [
     ('[sweep]\ndesign = "lhs"\nn_points = 10\n[params]\nk = { uniform = [0.2, 0.1] }\n', "params.k", "empty range"),
     ("[params]\nk = { linspace = [-0.1, 0.1, 5] }\n", "params.k", "-0.1 outside the model's domain"),
     ("[params]\np = 1.2\nk = [0.1]\n", "params.p", "outside the model's domain"),
-    ("[params]\nc_d = { linspace = [0.1, 0.5, 5] }\n", "params.c_d", "p - c_d >= 0"),
+    # A1 (p - c_d >= 0) is no longer a domain restriction (CRISIS.md); c_d < 0 still is.
+    ("[params]\nc_d = { linspace = [-0.1, 0.5, 5] }\n", "params.c_d", "c_d >= 0"),
     ("[params]\nfoo = 1\nk = [0.1]\n", "params.foo", "unknown parameter"),
     ('[params]\nk = "a lot"\n', "params.k", "expected a number"),
     ("[params]\nk = { between = [0, 1] }\n", "params.k", "unknown range kind"),

@@ -13,6 +13,7 @@ __all__ = [
     "MAX_EQ",
     "METHODS",
     "OUTPUTS",
+    "REGIME_NAMES",
     "__version__",
     "qre_path",
     "solve_batch",
@@ -22,6 +23,7 @@ __all__ = [
 MAX_EQ: int
 COLUMNS: list[str]
 KIND_NAMES: list[str]
+REGIME_NAMES: list[str]
 BUILD_PROFILE: str
 METHODS: list[str]
 #: The output schema: (name, numpy dtype, per equilibrium, fill value), in output order.

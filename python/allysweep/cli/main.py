@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._version import __version__
-from ..engine import EQ_OUTPUTS, KIND_NAMES, METHODS
+from ..engine import EQ_OUTPUTS, KIND_NAMES, METHODS, REGIME_NAMES
 from ..exceptions import AllysweepError, ParameterError
 from ..model.distributions import parse_distribution
 from ..model.parameters import DEFAULTS, PARAMETERS
@@ -84,7 +84,10 @@ def point_report(ds: Any, params: dict[str, Any]) -> dict[str, Any]:
             if name == "kind":
                 continue
             value = row[name].item()
-            eq[name] = _json_value(bool(value) if isinstance(value, bool) else float(value))
+            if name.startswith("crisis_regime_"):  # categorical: its name, None off path
+                eq[name] = REGIME_NAMES[int(value)] if int(value) >= 0 else None
+            else:
+                eq[name] = _json_value(bool(value) if isinstance(value, bool) else float(value))
         equilibria.append(eq)
     return {
         "params": shown,
@@ -137,6 +140,29 @@ def print_table(report: dict[str, Any], out: Any = sys.stdout) -> None:
         mark = "*" if eq["selected"] else " "
         cells = [eq["kind"] if name == "kind" else _fmt(eq[name]) for name, _, _ in cols]
         print(mark + " " + " ".join(f"{c:<{w}}" for c, (_, _, w) in zip(cells, cols, strict=True)), file=out)
+    crisis = [
+        eq
+        for eq in report["equilibria"]
+        if {eq["crisis_regime_alliance"], eq["crisis_regime_no_alliance"]} - {"resist", None}
+    ]
+    if crisis:
+        # Where D may concede (A1 fails): how each crisis is played (CRISIS.md §2-§5).
+        print("crisis stage (regime after alliance / without; ρ = Pr(D concedes | challenge)):", file=out)
+        ccols = [
+            ("crisis_regime_alliance", "regime1", 17),
+            ("crisis_regime_no_alliance", "regime0", 17),
+            ("prob_concede_alliance", "ρ1", 8),
+            ("prob_concede_no_alliance", "ρ0", 8),
+            ("prob_challenge", "Pr(chal)", 9),
+            ("prob_concession", "Pr(conc)", 9),
+            ("immediate_deterrence", "imm.det", 8),
+            ("pinned", "pinned", 6),
+        ]
+        print("  " + " ".join(f"{title:<{w}}" for _, title, w in ccols), file=out)
+        for eq in report["equilibria"]:
+            mark = "*" if eq["selected"] else " "
+            cells = [eq[name] or "-" if name.startswith("crisis_regime") else _fmt(eq[name]) for name, _, _ in ccols]
+            print(mark + " " + " ".join(f"{c:<{w}}" for c, (_, _, w) in zip(cells, ccols, strict=True)), file=out)
     alone, joint = report["ranges"]["alone"], report["ranges"]["joint"]
     print(
         f"bargaining range, D alone: [{alone[0]:.6g}, {alone[1]:.6g}]; with the ally fighting: "

@@ -16,7 +16,7 @@ from ..model.distributions import Distribution
 from ..model.parameters import SCALAR_PARAMETERS
 from . import native
 from .checks import gain_increasing
-from .schema import EQ_OUTPUTS
+from .schema import EQ_OUTPUTS, OUTPUTS
 
 __all__ = ["solve_flat", "keep_slots", "to_columns", "METHODS", "COLUMNS", "MAX_EQ", "DEFAULT_LAM"]
 
@@ -91,16 +91,72 @@ def solve_flat(
         return native.solve_batch(columns, method, threads, lam_value, max_eq, out)
     native.check_threads(threads)
     native.validate_batch(columns)
-    from .reference import solve_reference
-
     flat = dict(zip(COLUMNS, native.columns_in_order(columns), strict=True))
-    result = keep_slots(solve_reference(flat), max_eq)
-    # The engine computes gain_increasing; the NumPy reference does not.
-    result["gain_increasing"] = gain_increasing(flat, result)
+    result = keep_slots(_solve_references(flat), max_eq)
     if out is None:
         return result
     for name, values in result.items():
         np.copyto(out[name], values)
+    return out
+
+
+def _solve_references(flat: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``method="reference"``: the canonical NumPy reference (MODEL.md) where A1 holds, the crisis
+    reference (CRISIS.md) where it fails; two independent transcriptions of the specs."""
+    from .crisis_reference import solve_crisis_reference
+    from .reference import solve_reference
+
+    n = len(flat["p"])
+    a1 = flat["p"] - flat["c_d"] >= 0
+    out = {name: np.full((n, MAX_EQ) if o.per_equilibrium else n, o.fill, dtype=o.dtype) for name, o in OUTPUTS.items()}
+    if a1.any():
+        part = {k: v[a1] for k, v in flat.items()}
+        canonical = solve_reference(part)
+        # The engine computes gain_increasing; the canonical reference does not.
+        canonical["gain_increasing"] = gain_increasing(part, canonical)
+        canonical.update(a1_crisis_outputs(part, canonical))
+        for name, values in canonical.items():
+            out[name][a1] = values
+    if (~a1).any():
+        crisis = solve_crisis_reference({k: v[~a1] for k, v in flat.items()}, max_eq=MAX_EQ)
+        crisis["gain_increasing"] = np.zeros_like(crisis["stable"])  # not computed by the crisis reference
+        for name in OUTPUTS:
+            out[name][~a1] = crisis[name]
+    return out
+
+
+def a1_crisis_outputs(flat: Mapping[str, np.ndarray], result: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The crisis outputs of MODEL.md equilibria: with A1 D always resists, so every challenge is
+    a war (CRISIS.md §5, "With A1"): regime resist, ρ = 0, no concession, no back-down.
+    ``tests/test_crisis_reference.py`` checks these identities against the crisis reference."""
+    kind = np.asarray(result["kind"])
+    on = {"alliance": ~np.isnan(result["belief_alliance"]), "no_alliance": ~np.isnan(result["belief_no_alliance"])}
+    nan = np.full(kind.shape, np.nan)
+    out: dict[str, np.ndarray] = {"pinned": np.zeros(kind.shape, dtype=bool)}
+    p, c_d, c_dj = (np.asarray(flat[k])[:, None] for k in ("p", "c_d", "c_d_joint"))
+    for side, p_prime in (("alliance", flat["p_alliance"]), ("no_alliance", flat["p_coalition"])):
+        q = np.asarray(result[f"belief_{side}"])
+        pch = np.asarray(result[f"prob_challenge_{side}"])
+        where = on[side]
+        out[f"crisis_regime_{side}"] = np.where(where, 0, -1).astype(np.int8)
+        out[f"prob_concede_{side}"] = np.where(where & (pch > 0), 0.0, nan)
+        out[f"prob_war_{side}"] = np.where(where, pch, nan)
+        out[f"prob_concession_{side}"] = np.where(where, 0.0, nan)
+        out[f"prob_backdown_{side}"] = np.where(where, 0.0, nan)
+        out[f"immediate_deterrence_{side}"] = np.where(where & (pch > 0), 0.0, nan)
+        out[f"general_deterrence_{side}"] = np.where(where, 1.0 - pch, nan)
+        out[f"defender_war_value_{side}"] = np.where(
+            where, q * (np.asarray(p_prime)[:, None] - c_dj) + (1 - q) * (p - c_d), nan
+        )
+    used = kind >= 0
+    war = np.asarray(result["prob_war"])
+    out["prob_challenge"] = np.where(used, war, nan)
+    out["general_deterrence"] = np.where(used, 1.0 - war, nan)
+    out["prob_concession"] = np.where(used, 0.0, nan)
+    out["immediate_deterrence"] = np.where(used & (war > 0), 0.0, nan)
+    out["prob_status_quo_kept"] = np.where(used, 1.0 - war, nan)
+    out["nc_branch"] = np.zeros(kind.shape[0], dtype=bool)
+    out["bluff_mass_free"] = np.asarray(flat["b_c"]) == 0
     return out
 
 

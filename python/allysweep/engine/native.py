@@ -22,6 +22,7 @@ __all__ = [
     "DEFAULT_LAM",
     "ENGINE_METHODS",
     "KIND_NAMES",
+    "REGIME_NAMES",
     "OUTPUT_SCHEMA",
     "ENGINE_VERSION",
     "BUILD_PROFILE",
@@ -43,6 +44,8 @@ DEFAULT_LAM: float = float(_core.DEFAULT_LAM)
 ENGINE_METHODS: tuple[str, ...] = tuple(_core.METHODS)
 #: Names of the equilibrium kinds; the index is the code stored in ``kind``.
 KIND_NAMES: tuple[str, ...] = tuple(_core.KIND_NAMES)
+#: Names of the crisis regimes (CRISIS.md §2.3); the index is the code in ``crisis_regime_*``.
+REGIME_NAMES: tuple[str, ...] = tuple(_core.REGIME_NAMES)
 #: The engine's output schema: (name, numpy dtype, per equilibrium, fill value), in output order.
 OUTPUT_SCHEMA: tuple[tuple[str, str, bool, float], ...] = tuple(
     (str(n), str(d), bool(e), float(f)) for n, d, e, f in _core.OUTPUTS

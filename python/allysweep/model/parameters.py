@@ -48,7 +48,12 @@ PARAMETERS: dict[str, Parameter] = {
             None,
         ),
         Parameter(
-            "c_d", "c_D", "D's war cost fighting alone", "0 <= c_d <= p (A1: p - c_d >= 0)", 0.1, "share of the good"
+            "c_d",
+            "c_D",
+            "D's war cost fighting alone (above p, D may concede: CRISIS.md)",
+            "c_d >= 0",
+            0.1,
+            "share of the good",
         ),
         Parameter(
             "c_d_joint",

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..engine import KIND_NAMES
+from ..engine import KIND_NAMES, REGIME_NAMES
 from ..exceptions import PlotError
 
 __all__ = [
@@ -66,6 +66,30 @@ KIND_COLORS: dict[str, str] = {
     "hybrid": "#e6ab02",
 }
 _PALETTE = [KIND_COLORS["none"], *(KIND_COLORS[name] for name in KIND_NAMES)]
+
+#: Colour of each crisis regime (CRISIS.md §2.3); ``"none"`` is a signal off path.
+REGIME_COLORS: dict[str, str] = {
+    "none": "#d9d9d9",
+    "resist": "#1f78b4",
+    "mixed": "#ff7f00",
+    "concede": "#e31a1c",
+    "boundary_w0": "#a6cee3",
+    "boundary_concede": "#fb9a99",
+}
+
+#: Categorical variables a regime map can colour by: names, colours, label of code -1.
+_CATEGORIES: dict[str, tuple[tuple[str, ...], dict[str, str], str]] = {
+    "kind": (KIND_NAMES, KIND_COLORS, "no equilibrium"),
+    "crisis_regime_alliance": (REGIME_NAMES, REGIME_COLORS, "off path"),
+    "crisis_regime_no_alliance": (REGIME_NAMES, REGIME_COLORS, "off path"),
+}
+
+
+def _category(variable: str) -> tuple[tuple[str, ...], dict[str, str], str]:
+    if variable not in _CATEGORIES:
+        raise PlotError(f"regime maps colour by one of {', '.join(_CATEGORIES)}, not {variable!r}")
+    return _CATEGORIES[variable]
+
 
 #: Intervals drawn by :func:`bargaining_ranges`: label -> (low variable, high variable, colour).
 RANGES: dict[str, tuple[str, str, str]] = {
@@ -251,24 +275,26 @@ def _grid_2d(frame: xr.Dataset, da: xr.DataArray, x: str, y: str) -> np.ndarray:
     return np.asarray(da.transpose(y, x).values, dtype=float)
 
 
-def _kind_formatter() -> Any:
+def _kind_formatter(variable: str = "kind") -> Any:
     from bokeh.models import CustomJSHover
 
-    names = ["no equilibrium", *KIND_NAMES]
+    names, _, none = _category(variable)
+    labels = [none, *names]
     return CustomJSHover(
-        code=f"const names = {names!r}; const i = Math.round(value) + 1;"
-        "return (i >= 0 && i < names.length) ? names[i] : 'no equilibrium';"
+        code=f"const names = {labels!r}; const i = Math.round(value) + 1;"
+        f"return (i >= 0 && i < names.length) ? names[i] : {none!r};"
     )
 
 
-def _legend_swatches(codes: Sequence[int]) -> list[Any]:
-    """Empty, labelled markers: a legend of the kinds present (Images have no legend)."""
+def _legend_swatches(codes: Sequence[int], variable: str = "kind") -> list[Any]:
+    """Empty, labelled markers: a legend of the categories present (Images have no legend)."""
     hv = _hv()
+    names, colors, none = _category(variable)
     out = []
     for code in sorted(codes):
-        name = "none" if code < 0 else KIND_NAMES[code]
-        label = "no equilibrium" if code < 0 else name
-        out.append(hv.Points([(np.nan, np.nan)], label=label).opts(color=KIND_COLORS[name], marker="square", size=12))
+        name = "none" if code < 0 else names[code]
+        label = none if code < 0 else name
+        out.append(hv.Points([(np.nan, np.nan)], label=label).opts(color=colors[name], marker="square", size=12))
     return out
 
 
@@ -288,13 +314,15 @@ def regime_map(
     y: str,
     *,
     eq: str | int = "selected",
+    variable: str = "kind",
     dynamic: bool = True,
     max_cells: int = MAX_CELLS,
     hover: bool = True,
     width: int = _SIZE["width"],
     height: int = _SIZE["height"],
 ) -> Any:
-    """Where each kind of equilibrium is played: the equilibrium kind over two parameters.
+    """Where each kind of equilibrium is played: the equilibrium kind (or another categorical
+    output, such as the crisis regime) over two parameters.
 
     Colours are categorical (:data:`KIND_COLORS`, with a legend of kind names); points with
     several equilibria are outlined in black (grid cubes) or ringed (sampled cubes), and the
@@ -309,6 +337,9 @@ def regime_map(
         of a sampled cube.
     eq : "selected" or int
         Colour by the selected equilibrium (default) or by equilibrium slot ``eq``.
+    variable : {"kind", "crisis_regime_alliance", "crisis_regime_no_alliance"}
+        What the colours show: the equilibrium kind (default, :data:`KIND_COLORS`) or how the
+        crisis after an alliance / without one is played (:data:`REGIME_COLORS`; CRISIS.md §2.3).
     dynamic : bool
         With remaining dimensions: a ``DynamicMap`` whose frames are drawn on demand (for
         notebooks and servers, default) or a ``HoloMap`` with every frame pre-rendered (at most
@@ -340,37 +371,41 @@ def regime_map(
     """
     _check_axes(ds, [x, y])
     _check_eq(ds, eq)
-    for var in ("kind", "selected", "n_eq"):
+    names, colors, _ = _category(variable)
+    for var in (variable, "selected", "n_eq"):
         _check_var(ds, var)
     hv = _hv()
     if _is_sampled(ds):
-        return _regime_points(ds, x, y, eq, width, height)
+        return _regime_points(ds, x, y, eq, width, height, variable)
     others = _other_dims(ds, [x, y])
     small = _decimate(ds, [x, y], max_cells)
+    palette = [colors["none"], *(colors[name] for name in names)]
+    label = ds[variable].attrs.get("long_name", variable)
 
     def build(selection: dict[str, Any]) -> Any:
-        frame = _frame(small, selection, ["kind", "selected", "n_eq"])
-        kind = _pick_eq(frame, "kind", eq).fillna(-1)
+        frame = _frame(small, selection, [variable, "selected", "n_eq"])
+        kind = _pick_eq(frame, variable, eq).fillna(-1)
         n_eq = frame["n_eq"]
         kind2d, n2d = _grid_2d(frame, kind, x, y), _grid_2d(frame, n_eq, x, y)
-        vdims = [hv.Dimension("kind", label="equilibrium kind"), hv.Dimension("n_eq", label="number of equilibria")]
+        vdims = [hv.Dimension("kind", label=label), hv.Dimension("n_eq", label="number of equilibria")]
         img = _raster(frame, x, y, [kind2d, n2d], vdims).opts(
-            cmap=_PALETTE,
-            clim=(-1.5, len(KIND_NAMES) - 0.5),
-            color_levels=len(_PALETTE),
+            cmap=palette,
+            clim=(-1.5, len(names) - 0.5),
+            color_levels=len(palette),
             colorbar=False,
             tools=["hover"] if hover else [],
-            hover_tooltips=[(x, "$x"), (y, "$y"), ("kind", "@kind{custom}"), ("equilibria", "@n_eq")],
-            hover_formatters={"@kind": _kind_formatter()},
+            hover_tooltips=[(x, "$x"), (y, "$y"), (label, "@kind{custom}"), ("equilibria", "@n_eq")],
+            hover_formatters={"@kind": _kind_formatter(variable)},
         )
-        layers = [img, *_legend_swatches(np.unique(kind2d).astype(int).tolist())]
+        layers = [img, *_legend_swatches(np.unique(kind2d).astype(int).tolist(), variable)]
         multi = (n2d > 1).astype(float)
         if 0 < multi.mean() < 1:
             mask = _raster(frame, x, y, [multi], ["several"])
             outline = hv.operation.contours(mask, levels=[0.5], filled=False)
             layers.append(outline.relabel("several equilibria (outlined)").opts(color="black", line_width=2))
         share = _share_multi(n2d)
-        title = f"Regime map ({_eq_note(eq)})\nseveral equilibria at {share:.0%} of points"
+        what = "Regime map" if variable == "kind" else f"{label[:1].upper()}{label[1:]}"
+        title = f"{what} ({_eq_note(eq)})\nseveral equilibria at {share:.0%} of points"
         if selection:
             title += f"; {_selection_title(selection)}"
         return hv.Overlay(layers).opts(
@@ -386,20 +421,21 @@ def _points_frame(ds: xr.Dataset, x: str, y: str | None, names: Sequence[str]) -
     return sub.assign_coords({c: ds[c].isel(point=slice(0, MAX_POINTS)) for c in coords}).load()
 
 
-def _regime_points(ds: xr.Dataset, x: str, y: str, eq: str | int, width: int, height: int) -> Any:
+def _regime_points(
+    ds: xr.Dataset, x: str, y: str, eq: str | int, width: int, height: int, variable: str = "kind"
+) -> Any:
     hv = _hv()
-    frame = _points_frame(ds, x, y, ["kind", "selected", "n_eq"])
-    kind = np.asarray(_pick_eq(frame, "kind", eq).fillna(-1).values).astype(int)
+    names, colors, none = _category(variable)
+    frame = _points_frame(ds, x, y, [variable, "selected", "n_eq"])
+    kind = np.asarray(_pick_eq(frame, variable, eq).fillna(-1).values).astype(int)
     xs, ys, n_eq = frame[x].values, frame[y].values, frame["n_eq"].values
     kdims = [_dim(ds, x), _dim(ds, y)]
     layers = []
     for code in sorted(np.unique(kind).tolist()):
-        name = "none" if code < 0 else KIND_NAMES[code]
+        name = "none" if code < 0 else names[code]
         m = kind == code
-        pts = hv.Points(
-            (xs[m], ys[m], n_eq[m]), kdims=kdims, vdims=["n_eq"], label="no equilibrium" if code < 0 else name
-        )
-        layers.append(pts.opts(color=KIND_COLORS[name], size=6, tools=["hover"]))
+        pts = hv.Points((xs[m], ys[m], n_eq[m]), kdims=kdims, vdims=["n_eq"], label=none if code < 0 else name)
+        layers.append(pts.opts(color=colors[name], size=6, tools=["hover"]))
     multi = n_eq > 1
     if multi.any():
         ring = hv.Points((xs[multi], ys[multi]), kdims=kdims, label="several equilibria (ringed)")

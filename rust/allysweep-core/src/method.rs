@@ -50,9 +50,34 @@ impl Method {
 
     /// Whether this method can solve a (domain-valid) point.
     pub fn check(&self, params: &Params) -> Result<(), ModelError> {
+        if !params.a1_holds() && *self != Method::Roots {
+            // Where D may concede only `roots` solves the model yet (CRISIS.md; the other
+            // variants are MODEL.md's).
+            return Err(ModelError::OutsideAssumptions {
+                method: self.name(),
+                name: "c_d",
+                value: params.c_d,
+                requirement: format!(
+                    "assumption A1 (p - c_d >= 0, p = {}): only method `roots` solves the crisis stage, where the \
+                     defender may concede",
+                    params.p
+                ),
+                index: None,
+            });
+        }
         match self {
             Method::ClosedForm => closed_form::check(params),
             _ => Ok(()),
+        }
+    }
+
+    /// The public name of the method.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Method::Roots => "roots",
+            Method::ClosedForm => "closed_form",
+            Method::BeliefSpace => "belief_space",
+            Method::Qre { .. } => "qre",
         }
     }
 

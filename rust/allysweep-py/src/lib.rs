@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 
 use allysweep_core::batch::{BatchInput, BatchOutput, ColumnMut, Dtype, OUTPUTS};
+use allysweep_core::model::crisis::Regime;
 use allysweep_core::{Kind, Method, ModelError, MAX_EQ};
 use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyReadonlyArray1, PyReadwriteArrayDyn, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
@@ -290,6 +291,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         OUTPUTS.iter().map(|o| (o.name, o.dtype.name(), o.per_equilibrium, o.fill)).collect();
     m.add("OUTPUTS", outputs)?;
     m.add("KIND_NAMES", Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>())?;
+    m.add("REGIME_NAMES", Regime::ALL.iter().map(|r| r.name()).collect::<Vec<_>>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("BUILD_PROFILE", if cfg!(debug_assertions) { "debug" } else { "release" })?;
     Ok(())

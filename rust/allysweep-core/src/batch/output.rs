@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use crate::error::ModelError;
+use crate::model::crisis::CrisisPoint;
 use crate::model::equilibrium::status::TRUNCATED;
 use crate::model::equilibrium::{Equilibrium, Solution};
 
@@ -209,6 +210,8 @@ output_schema! {
         range_hi_alone: f64 = NAN => sol.range_alone.1;
         range_lo_joint: f64 = NAN => sol.range_joint.0;
         range_hi_joint: f64 = NAN => sol.range_joint.1;
+        nc_branch: bool = false => sol.nc_branch;
+        bluff_mass_free: bool = false => sol.bluff_mass_free;
     }
     per_equilibrium(e) {
         kind: i8 = -1 => e.kind as i8;
@@ -230,6 +233,46 @@ output_schema! {
         selected: bool = false => e.selected;
         degenerate: bool = false => e.flags.degenerate;
         gain_increasing: bool = false => e.gain_increasing;
+        pinned: bool = false => e.pinned;
+        crisis_regime_alliance: i8 = -1 => e.regime_code(true);
+        crisis_regime_no_alliance: i8 = -1 => e.regime_code(false);
+        prob_concede_alliance: f64 = NAN => e.per_signal(true, prob_concede);
+        prob_concede_no_alliance: f64 = NAN => e.per_signal(false, prob_concede);
+        prob_war_alliance: f64 = NAN => e.per_signal(true, CrisisPoint::war);
+        prob_war_no_alliance: f64 = NAN => e.per_signal(false, CrisisPoint::war);
+        prob_concession_alliance: f64 = NAN => e.per_signal(true, CrisisPoint::concession);
+        prob_concession_no_alliance: f64 = NAN => e.per_signal(false, CrisisPoint::concession);
+        prob_backdown_alliance: f64 = NAN => e.per_signal(true, CrisisPoint::backdown);
+        prob_backdown_no_alliance: f64 = NAN => e.per_signal(false, CrisisPoint::backdown);
+        immediate_deterrence_alliance: f64 = NAN => e.per_signal(true, immediate_deterrence);
+        immediate_deterrence_no_alliance: f64 = NAN => e.per_signal(false, immediate_deterrence);
+        general_deterrence_alliance: f64 = NAN => e.per_signal(true, |c| 1.0 - c.challenge());
+        general_deterrence_no_alliance: f64 = NAN => e.per_signal(false, |c| 1.0 - c.challenge());
+        defender_war_value_alliance: f64 = NAN => e.per_signal(true, |c| c.war_value);
+        defender_war_value_no_alliance: f64 = NAN => e.per_signal(false, |c| c.war_value);
+        prob_challenge: f64 = NAN => e.aggregate(CrisisPoint::challenge);
+        general_deterrence: f64 = NAN => 1.0 - e.aggregate(CrisisPoint::challenge);
+        prob_concession: f64 = NAN => e.aggregate(CrisisPoint::concession);
+        immediate_deterrence: f64 = NAN => e.immediate_deterrence();
+        prob_status_quo_kept: f64 = NAN => 1.0 - e.prob_war - e.aggregate(CrisisPoint::concession);
+    }
+}
+
+/// Pr(D concedes | challenge): NaN where nobody challenges.
+fn prob_concede(c: &CrisisPoint) -> f64 {
+    if c.anyone_challenges() {
+        c.rho
+    } else {
+        f64::NAN
+    }
+}
+
+/// Pr(C backs down | D resisted): NaN where D never resists a challenge (ρ = 1 or no challenge).
+fn immediate_deterrence(c: &CrisisPoint) -> f64 {
+    if c.anyone_challenges() && c.rho < 1.0 {
+        c.m_b / c.challenge()
+    } else {
+        f64::NAN
     }
 }
 
@@ -277,10 +320,11 @@ mod tests {
     fn columns_are_taken_by_name_and_type() {
         let n = 3;
         let slots = 2;
-        let mut ints = vec![vec![0i64; n]; 2];
-        let mut floats = vec![vec![0f64; n * slots]; 16];
-        let mut kinds = vec![vec![0i8; n * slots]; 1];
-        let mut bools = vec![vec![false; n * slots]; 6];
+        let count = |d: Dtype| OUTPUTS.iter().filter(|o| o.dtype == d).count();
+        let mut ints = vec![vec![0i64; n]; count(Dtype::Int64)];
+        let mut floats = vec![vec![0f64; n * slots]; count(Dtype::Float64)];
+        let mut kinds = vec![vec![0i8; n * slots]; count(Dtype::Int8)];
+        let mut bools = vec![vec![false; n * slots]; count(Dtype::Bool)];
         let mut columns: HashMap<&str, ColumnMut<'_>> = HashMap::new();
         let (mut i, mut k, mut f, mut b) = (ints.iter_mut(), kinds.iter_mut(), floats.iter_mut(), bools.iter_mut());
         for spec in OUTPUTS {
@@ -295,7 +339,14 @@ mod tests {
                         ColumnMut::Float64(&mut v[..n])
                     }
                 }
-                Dtype::Bool => ColumnMut::Bool(b.next().expect("bool column")),
+                Dtype::Bool => {
+                    let v = b.next().expect("bool column");
+                    if spec.per_equilibrium {
+                        ColumnMut::Bool(&mut v[..])
+                    } else {
+                        ColumnMut::Bool(&mut v[..n])
+                    }
+                }
             };
             columns.insert(spec.name, col);
         }

@@ -1,6 +1,7 @@
 //! What the solver reports about one equilibrium and one point (MODEL.md §8).
 
-use crate::model::checks::gain_increasing;
+use crate::model::checks::{gain_increasing, gain_increasing_crisis};
+use crate::model::crisis::{Crisis, CrisisPoint};
 use crate::model::params::Params;
 
 /// Most equilibria reported per point; more are counted in `status` and dropped.
@@ -73,6 +74,19 @@ pub struct Equilibrium {
     /// Gain(θ) nondecreasing over the type support at this equilibrium's challenge
     /// probabilities: single crossing, checked rather than assumed ([`crate::model::checks`]).
     pub gain_increasing: bool,
+    /// The crisis after an alliance and after none (CRISIS.md §2); `None` where that signal is
+    /// off path.
+    pub crisis_alliance: Option<CrisisPoint>,
+    pub crisis_no_alliance: Option<CrisisPoint>,
+    /// D mixes on a boundary segment and the cut-point is locked there (CRISIS.md §3.3).
+    pub pinned: bool,
+}
+
+/// D's expected war value W_α = q (p'_α - c_D') + (1 - q)(p - c_D) after a signal that makes C
+/// and D believe A intervenes with probability `belief`: the unclipped low end of the range.
+#[inline]
+pub fn war_value(params: &Params, alliance: bool, belief: f64) -> f64 {
+    belief * (params.p_prime(alliance) - params.c_d_joint) + (1.0 - belief) * (params.p - params.c_d)
 }
 
 /// Bargaining range [lo, hi] over D's share after a signal that makes C and D believe A
@@ -103,6 +117,10 @@ impl Equilibrium {
         let prob_war = p1.map_or(0.0, |x| prob_alliance * x) + p0.map_or(0.0, |x| (1.0 - prob_alliance) * x);
         let (ra_lo, ra_hi) = belief_alliance.map_or((nan, nan), |q| bargaining_range(params, true, q, range_cost));
         let (rn_lo, rn_hi) = belief_no_alliance.map_or((nan, nan), |q| bargaining_range(params, false, q, range_cost));
+        // With A1 D always resists: the crisis is regime R at the challenge probability.
+        let resist = |alliance: bool, q: Option<f64>, p: Option<f64>| {
+            q.zip(p).map(|(q, p)| CrisisPoint::resist(q, p, war_value(params, alliance, q)))
+        };
         let mut eq = Equilibrium {
             kind,
             cutpoint,
@@ -120,13 +138,122 @@ impl Equilibrium {
             flags,
             selected: false,
             gain_increasing: false,
+            crisis_alliance: resist(true, belief_alliance, p1),
+            crisis_no_alliance: resist(false, belief_no_alliance, p0),
+            pinned: false,
         };
         eq.gain_increasing = gain_increasing(params, &eq);
         eq
     }
 
-    fn sort_key(&self) -> (f64, Kind, f64) {
-        (self.prob_alliance, self.kind, self.cutpoint)
+    /// The record of an equilibrium of the crisis model (CRISIS.md §5) from the crisis point
+    /// after each on-path signal (`None` = off path).
+    #[allow(clippy::too_many_arguments)]
+    pub fn with_crisis(
+        params: &Params,
+        range_cost: f64,
+        kind: Kind,
+        cutpoint: f64,
+        prob_alliance: f64,
+        crisis_alliance: Option<CrisisPoint>,
+        crisis_no_alliance: Option<CrisisPoint>,
+        flags: Flags,
+        pinned: bool,
+    ) -> Self {
+        let nan = f64::NAN;
+        let weight = |alliance: bool| if alliance { prob_alliance } else { 1.0 - prob_alliance };
+        let war: f64 = [(true, crisis_alliance), (false, crisis_no_alliance)]
+            .iter()
+            .filter_map(|&(a, c)| c.map(|c| weight(a) * c.war()))
+            .sum();
+        let range = |alliance: bool, c: Option<CrisisPoint>| {
+            c.map_or((nan, nan), |c| bargaining_range(params, alliance, c.q, range_cost))
+        };
+        let (ra_lo, ra_hi) = range(true, crisis_alliance);
+        let (rn_lo, rn_hi) = range(false, crisis_no_alliance);
+        let mut eq = Equilibrium {
+            kind,
+            cutpoint,
+            prob_alliance,
+            belief_alliance: crisis_alliance.map_or(nan, |c| c.q),
+            belief_no_alliance: crisis_no_alliance.map_or(nan, |c| c.q),
+            prob_challenge_alliance: crisis_alliance.map_or(nan, |c| c.challenge()),
+            prob_challenge_no_alliance: crisis_no_alliance.map_or(nan, |c| c.challenge()),
+            prob_war: war,
+            prob_renege: crisis_alliance.map_or(nan, |c| 1.0 - c.q),
+            range_lo_alliance: ra_lo,
+            range_hi_alliance: ra_hi,
+            range_lo_no_alliance: rn_lo,
+            range_hi_no_alliance: rn_hi,
+            flags,
+            selected: false,
+            gain_increasing: false,
+            crisis_alliance,
+            crisis_no_alliance,
+            pinned,
+        };
+        eq.gain_increasing = gain_increasing_crisis(params, &eq);
+        eq
+    }
+
+    /// The crisis after signal `alliance`, if on path.
+    #[inline]
+    pub fn crisis(&self, alliance: bool) -> Option<&CrisisPoint> {
+        if alliance {
+            self.crisis_alliance.as_ref()
+        } else {
+            self.crisis_no_alliance.as_ref()
+        }
+    }
+
+    /// A per-signal output: `f` of the crisis after `alliance`, NaN off path.
+    #[inline]
+    pub fn per_signal(&self, alliance: bool, f: impl Fn(&CrisisPoint) -> f64) -> f64 {
+        self.crisis(alliance).map_or(f64::NAN, f)
+    }
+
+    /// The crisis regime code after `alliance` (-1 off path).
+    #[inline]
+    pub fn regime_code(&self, alliance: bool) -> i8 {
+        self.crisis(alliance).map_or(-1, |c| c.regime as i8)
+    }
+
+    /// Σ over on-path signals of Pr(signal)·f(crisis).
+    #[inline]
+    pub fn aggregate(&self, f: impl Fn(&CrisisPoint) -> f64) -> f64 {
+        let mut total = 0.0;
+        if let Some(c) = &self.crisis_alliance {
+            total += self.prob_alliance * f(c);
+        }
+        if let Some(c) = &self.crisis_no_alliance {
+            total += (1.0 - self.prob_alliance) * f(c);
+        }
+        total
+    }
+
+    /// Pr(C backs down | D resisted), aggregated over on-path signals (NaN where D never resists
+    /// a challenge).
+    pub fn immediate_deterrence(&self) -> f64 {
+        let resisted = self.aggregate(|c| (1.0 - c.rho) * c.challenge());
+        if resisted > crate::model::crisis::NOBODY {
+            self.aggregate(CrisisPoint::backdown) / resisted
+        } else {
+            f64::NAN
+        }
+    }
+
+    /// Output order: prob_alliance, kind, cutpoint, then unpinned before pinned, then D's ρ after
+    /// an alliance and after none (docs/conventions.md "Order").
+    fn sort_key(&self) -> (f64, Kind, f64, bool, f64, f64) {
+        let rho = |c: Option<CrisisPoint>| c.map_or(f64::NAN, |c| c.rho);
+        (
+            self.prob_alliance,
+            self.kind,
+            self.cutpoint,
+            self.pinned,
+            rho(self.crisis_alliance),
+            rho(self.crisis_no_alliance),
+        )
     }
 }
 
@@ -152,6 +279,10 @@ pub struct Solution {
     pub range_alone: (f64, f64),
     /// Full-information bargaining range, D and A together: [p'_1 - c_D', p'_1 + c + Δ_C].
     pub range_joint: (f64, f64),
+    /// The excluded "nobody challenges" PBE exists at a reported equilibrium (CRISIS.md §2.3).
+    pub nc_branch: bool,
+    /// b_C = 0: the bluff mass is not pinned (CRISIS.md §2.3; the b_C -> 0+ limit is reported).
+    pub bluff_mass_free: bool,
 }
 
 impl Solution {
@@ -165,6 +296,8 @@ impl Solution {
             continuum: false,
             range_alone: (clip(params.p - params.c_d), clip(params.p + c)),
             range_joint: (clip(params.p_alliance - params.c_d_joint), clip(params.p_alliance + c + params.c_c_extra)),
+            nc_branch: false,
+            bluff_mass_free: params.b_c == 0.0,
         }
     }
 
@@ -175,6 +308,15 @@ impl Solution {
         } else {
             self.overflow = true;
         }
+    }
+
+    /// Set `nc_branch` where some reported equilibrium's on-path crisis has the "nobody
+    /// challenges" branch.
+    pub(crate) fn mark_nc_branch(&mut self, params: &Params) {
+        let crises = [Crisis::new(params, false), Crisis::new(params, true)];
+        self.nc_branch = self.candidates[..self.len].iter().flatten().any(|e| {
+            [false, true].into_iter().any(|al| e.crisis(al).is_some_and(|c| crises[usize::from(al)].nc_branch(c.q)))
+        });
     }
 
     pub(crate) fn mark_continuum(&mut self) {

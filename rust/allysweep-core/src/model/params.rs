@@ -66,9 +66,7 @@ impl Params {
         check("p_coalition", self.p_coalition, self.p_coalition > p && self.p_coalition <= self.p_alliance, || {
             format!("p < p_coalition <= p_alliance (p = {p}, p_alliance = {})", self.p_alliance)
         })?;
-        check("c_d", self.c_d, self.c_d >= 0.0 && p - self.c_d >= 0.0, || {
-            format!("0 <= c_d <= p (assumption A1: p - c_d >= 0; p = {p})")
-        })?;
+        check("c_d", self.c_d, self.c_d >= 0.0, || "c_d >= 0 (p - c_d of either sign: CRISIS.md)")?;
         check("c_d_joint", self.c_d_joint, self.c_d_joint >= 0.0 && self.c_d_joint <= self.c_d, || {
             format!("0 <= c_d_joint <= c_d (c_d = {})", self.c_d)
         })?;
@@ -79,6 +77,13 @@ impl Params {
         check("b_c", self.b_c, self.b_c >= 0.0, || "b_c >= 0")?;
         self.theta.validate()?;
         self.cost_c.validate()
+    }
+
+    /// Assumption A1 of MODEL.md, p - c_D >= 0: D always resists, and the crisis stage is
+    /// MODEL.md's. Where it fails the crisis model of CRISIS.md applies.
+    #[inline]
+    pub fn a1_holds(&self) -> bool {
+        self.p - self.c_d >= 0.0
     }
 
     /// Win probability p'_α of D when A intervenes after signal α.

@@ -10,10 +10,14 @@
 //! - [`qre`]: the logit agent QRE path, followed from λ = 0 to `lam`.
 //!
 //! Shared: [`cutpoint_map`] (beliefs and Φ of a cut-point), [`pooling`] (both poolings with
-//! their IC / D1 refinements), [`two_type`] (the pure profiles of a two-type ally).
+//! their IC / D1 refinements), [`two_type`] (the pure profiles of a two-type ally), and for the
+//! crisis model (A1 fails) [`crisis_path`] (the cut-point path and off-path response sets) and
+//! [`crisis_pooling`].
 
 pub mod belief_space;
 pub mod closed_form;
+pub(crate) mod crisis_path;
+pub(crate) mod crisis_pooling;
 pub(crate) mod cutpoint_map;
 pub(crate) mod pooling;
 pub mod qre;

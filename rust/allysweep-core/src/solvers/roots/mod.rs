@@ -1,7 +1,9 @@
 //! The default solver, `roots`: every equilibrium of one point by exact root finding on Φ
 //! (MODEL.md §6-§7). Continuous types: interior cut-points ([`interior`]) and both poolings;
-//! two types: the pure profiles and the hybrids ([`hybrid`]).
+//! two types: the pure profiles and the hybrids ([`hybrid`]). Where A1 fails, the crisis model's
+//! cut-point path ([`crisis`]).
 
+mod crisis;
 mod hybrid;
 mod interior;
 
@@ -15,6 +17,17 @@ use crate::solvers::pooling::{pool_alliance, pool_no_alliance, Support};
 pub fn solve_unchecked(params: &Params, range_cost: f64) -> Solution {
     let range_cost = resolve_range_cost(params, range_cost);
     let mut out = Solution::new(params, range_cost);
+    if !params.a1_holds() {
+        match params.theta {
+            TypeDist::Uniform { lo, hi } => crisis::continuous(params, lo, hi, range_cost, &mut out),
+            TypeDist::TwoPoint { low, high, prior_high } => {
+                crisis::two_type(params, low, high, prior_high, range_cost, &mut out)
+            }
+        }
+        out.finish();
+        out.mark_nc_branch(params);
+        return out;
+    }
     match params.theta {
         TypeDist::Uniform { lo, hi } => {
             interior::Interior::new(params, lo, hi).interior(range_cost, &mut out);

@@ -1,0 +1,402 @@
+//! The crisis model's paths (CRISIS.md §3-§4), shared by the solvers of points where A1 fails:
+//!
+//! - the **cut-point path** of a continuous ally: u from lo to hi, each signal's crisis read
+//!   from its belief q_α(u); where a belief crosses a regime boundary, Φ jumps and a boundary
+//!   segment (D's ρ moving at fixed u) fills the jump, so the path and Φ along it are continuous;
+//! - the **response sets** of an off-path signal: the crisis path Γ_β restricted to the beliefs
+//!   the deviating types can generate, sampled for the refinements of poolings.
+
+use crate::model::crisis::{Crisis, CrisisPoint, Regime};
+use crate::model::dist::CostDist;
+use crate::model::params::Params;
+use crate::numeric::{all_roots, golden_min, Found};
+
+/// Tolerance of weak inequalities in existence and refinement tests (docs/conventions.md).
+pub(crate) const TOL: f64 = 1e-12;
+/// Samples per piece of a response set.
+const RESPONSE_SAMPLES: usize = 48;
+
+/// Both signals' crisis paths, indexed by `alliance as usize`.
+#[derive(Clone, Copy)]
+pub(crate) struct Crises<'a>(pub [Crisis<'a>; 2]);
+
+impl<'a> Crises<'a> {
+    pub(crate) fn new(params: &'a Params) -> Self {
+        Crises([Crisis::new(params, false), Crisis::new(params, true)])
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, alliance: bool) -> &Crisis<'a> {
+        &self.0[usize::from(alliance)]
+    }
+}
+
+/// A's gain from allying, Gain(θ) = Λ_0(θ) - Λ_1(θ) - k, at crisis points γ_1, γ_0.
+#[inline]
+pub(crate) fn gain(params: &Params, theta: f64, alliance: &CrisisPoint, no_alliance: &CrisisPoint) -> f64 {
+    no_alliance.ally_loss(theta, params.loss(false, theta))
+        - alliance.ally_loss(theta, params.loss(true, theta))
+        - params.k
+}
+
+/// A boundary segment: which one, and ρ from `from` to `to` in path order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Segment {
+    /// Cb (g = π̄) rather than W0 (W = 0).
+    pub concede: bool,
+    pub from: f64,
+    pub to: f64,
+}
+
+impl Segment {
+    #[inline]
+    pub(crate) fn rho(&self, s: f64) -> f64 {
+        self.from + s * (self.to - self.from)
+    }
+
+    #[inline]
+    pub(crate) fn point(&self, crisis: &Crisis<'_>, s: f64) -> CrisisPoint {
+        if self.concede {
+            crisis.cb(self.rho(s))
+        } else {
+            crisis.w0(self.rho(s))
+        }
+    }
+}
+
+/// The Cb segment (`concede`) or the W0 segment of signal `crisis`, in path order, W0 split
+/// where a uniform G clips along it.
+fn segments(params: &Params, crisis: &Crisis<'_>, concede: bool, out: &mut Vec<Segment>) {
+    if concede {
+        if crisis.has_cb() {
+            out.push(Segment { concede: true, from: 1.0, to: crisis.rho_hat });
+        }
+    } else if crisis.has_w0() {
+        // On W0, m_A = G(τ(q̂) + ρ/(1-ρ)): a uniform G clips where that argument meets lo or hi.
+        let mut cuts = vec![crisis.rho_hat];
+        if let CostDist::Uniform { lo, hi } = params.cost_c {
+            for c in [lo, hi] {
+                let z = c - crisis.tau(crisis.q_hat);
+                let rho = z / (1.0 + z);
+                if z > 0.0 && rho < crisis.rho_hat {
+                    cuts.push(rho);
+                }
+            }
+        }
+        cuts.push(0.0);
+        cuts.sort_by(|a, b| b.total_cmp(a));
+        cuts.dedup();
+        for w in cuts.windows(2) {
+            out.push(Segment { concede: false, from: w[0], to: w[1] });
+        }
+    }
+}
+
+/// One piece of the cut-point path.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Piece {
+    /// u in [a, b]; each signal's crisis in the regime it has inside (`regime[alliance]`).
+    Span { a: f64, b: f64, regime: [Regime; 2] },
+    /// At cut-point `u` the crisis after `alliance` moves along a boundary segment.
+    Boundary { u: f64, alliance: bool, segment: Segment },
+}
+
+/// The cut-point path of a continuous ally θ ~ U[lo, hi] with A1 failing.
+pub(crate) struct CutpointPath<'a> {
+    pub params: &'a Params,
+    pub crises: Crises<'a>,
+    pub lo: f64,
+    pub hi: f64,
+    pub t1: f64,
+    pub t0: f64,
+    pub pieces: Vec<Piece>,
+}
+
+impl<'a> CutpointPath<'a> {
+    pub(crate) fn new(params: &'a Params, lo: f64, hi: f64) -> Self {
+        let crises = Crises::new(params);
+        let (t1, t0) = (params.threshold(true), params.threshold(false));
+        let mut path = CutpointPath { params, crises, lo, hi, t1, t0, pieces: Vec::new() };
+        path.build();
+        path
+    }
+
+    /// q_1(u): the share of allied types (θ >= u) that honour. Limit at u = hi.
+    #[inline]
+    pub(crate) fn belief_alliance(&self, u: f64) -> f64 {
+        if u >= self.hi {
+            return if self.t1 < self.hi { 1.0 } else { 0.0 };
+        }
+        (self.hi - self.t1.max(u).clamp(self.lo, self.hi)) / (self.hi - u)
+    }
+
+    /// q_0(u): the share of non-allied types (θ < u) that intervene anyway. Limit at u = lo.
+    #[inline]
+    pub(crate) fn belief_no_alliance(&self, u: f64) -> f64 {
+        if u <= self.lo {
+            return if self.t0 <= self.lo { 1.0 } else { 0.0 };
+        }
+        (u - self.t0.clamp(self.lo, self.hi)).max(0.0) / (u - self.lo)
+    }
+
+    #[inline]
+    pub(crate) fn belief(&self, alliance: bool, u: f64) -> f64 {
+        if alliance {
+            self.belief_alliance(u)
+        } else {
+            self.belief_no_alliance(u)
+        }
+    }
+
+    /// The cut-point u in (lo, hi) at which signal `alliance`'s belief equals `q`, where that
+    /// belief moves (region I for the alliance, region III without); `None` if it never does.
+    fn cut_at_belief(&self, alliance: bool, q: f64) -> Option<f64> {
+        let (lo, hi) = (self.lo, self.hi);
+        let u = if alliance {
+            // q_1(u) = (hi - t_1)/(hi - u) on [lo, t_1), rising from q_1(lo) to 1.
+            if !(self.t1 > lo && self.t1 < hi && q > 0.0 && q < 1.0) {
+                return None;
+            }
+            hi - (hi - self.t1) / q
+        } else {
+            // q_0(u) = (u - t_0)/(u - lo) on (t_0, hi], rising from 0 to q_0(hi).
+            if !(self.t0 > lo && self.t0 < hi && q > 0.0 && q < 1.0) {
+                return None;
+            }
+            (self.t0 - q * lo) / (1.0 - q)
+        };
+        let (a, b) = if alliance { (lo, self.t1) } else { (self.t0, hi) };
+        (u > a && u < b).then_some(u)
+    }
+
+    fn build(&mut self) {
+        let params = self.params;
+        let mut cuts: Vec<f64> = vec![self.lo, self.hi];
+        // (u, alliance, boundary belief, Cb rather than W0)
+        let mut boundaries: Vec<(f64, bool, f64, bool)> = Vec::new();
+        for &t in &[self.t1, self.t0] {
+            if t > self.lo && t < self.hi {
+                cuts.push(t);
+            }
+        }
+        for alliance in [true, false] {
+            let crisis = *self.crises.get(alliance);
+            for (q, concede) in [(crisis.q_concede, true), (crisis.q_hat, false)] {
+                if let Some(u) = self.cut_at_belief(alliance, q) {
+                    cuts.push(u);
+                    boundaries.push((u, alliance, q, concede));
+                }
+            }
+            if let CostDist::Uniform { lo: c_lo, hi: c_hi } = params.cost_c {
+                let shift = params.war_shift(alliance);
+                for c in [c_lo, c_hi] {
+                    for extra in [0.0, params.b_c] {
+                        if let Some(u) = self.cut_at_belief(alliance, ((1.0 - params.p) + extra - c) / shift) {
+                            cuts.push(u);
+                        }
+                    }
+                }
+            }
+        }
+        cuts.sort_by(f64::total_cmp);
+        cuts.dedup();
+        // Boundaries in path order: by u, then Cb before W0.
+        boundaries.sort_by(|a, b| a.0.total_cmp(&b.0).then(b.3.cmp(&a.3)));
+        let mut next_boundary = 0;
+        let mut segs = Vec::new();
+        for w in cuts.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if b <= a {
+                continue;
+            }
+            while next_boundary < boundaries.len() && boundaries[next_boundary].0 <= a {
+                self.push_boundary(boundaries[next_boundary], &mut segs);
+                next_boundary += 1;
+            }
+            let mid = 0.5 * (a + b);
+            let regime = [false, true].map(|al| self.crises.get(al).regime_at(self.belief(al, mid)));
+            self.pieces.push(Piece::Span { a, b, regime });
+        }
+    }
+
+    fn push_boundary(&mut self, (u, alliance, _, concede): (f64, bool, f64, bool), segs: &mut Vec<Segment>) {
+        segs.clear();
+        segments(self.params, self.crises.get(alliance), concede, segs);
+        for &segment in segs.iter() {
+            self.pieces.push(Piece::Boundary { u, alliance, segment });
+        }
+    }
+
+    /// The piece's parameter range: u for a span, s in [0, 1] along a segment.
+    pub(crate) fn range(piece: &Piece) -> (f64, f64) {
+        match *piece {
+            Piece::Span { a, b, .. } => (a, b),
+            Piece::Boundary { .. } => (0.0, 1.0),
+        }
+    }
+
+    /// The cut-point and both crisis points ([no alliance, alliance]) at parameter x of `piece`.
+    pub(crate) fn point(&self, piece: &Piece, x: f64) -> (f64, [CrisisPoint; 2]) {
+        match *piece {
+            Piece::Span { regime, .. } => {
+                let at = |al: bool| self.crises.get(al).in_regime(regime[usize::from(al)], self.belief(al, x));
+                (x, [at(false), at(true)])
+            }
+            Piece::Boundary { u, alliance, segment } => {
+                let moving = segment.point(self.crises.get(alliance), x);
+                let other = self.crises.get(!alliance).at(self.belief(!alliance, u));
+                let pts = if alliance { [other, moving] } else { [moving, other] };
+                (u, pts)
+            }
+        }
+    }
+
+    /// Φ at parameter x of `piece`.
+    #[inline]
+    pub(crate) fn phi(&self, piece: &Piece, x: f64) -> f64 {
+        let (u, [c0, c1]) = self.point(piece, x);
+        gain(self.params, u, &c1, &c0)
+    }
+}
+
+/// One piece of a response set: beliefs q in [a, b] in one regime, or a segment.
+#[derive(Debug, Clone, Copy)]
+enum ResponsePiece {
+    Beliefs { a: f64, b: f64, regime: Regime },
+    Boundary(Segment),
+}
+
+/// The crisis path of one signal restricted to beliefs in [qa, qb] (a segment counts when its
+/// belief lies in the closed interval), sampled in path order.
+pub(crate) struct Responses<'a> {
+    crisis: Crisis<'a>,
+    pieces: Vec<ResponsePiece>,
+    /// (piece, parameter, crisis point) samples.
+    pub samples: Vec<(usize, f64, CrisisPoint)>,
+}
+
+impl<'a> Responses<'a> {
+    pub(crate) fn new(params: &'a Params, crisis: Crisis<'a>, qa: f64, qb: f64) -> Self {
+        let mut pieces = Vec::new();
+        let (qc, qh) = (crisis.q_concede, crisis.q_hat);
+        let mut segs = Vec::new();
+        let add = |a: f64, b: f64, regime: Regime, pieces: &mut Vec<ResponsePiece>| {
+            if a <= b {
+                pieces.push(ResponsePiece::Beliefs { a, b, regime });
+            }
+        };
+        if qa < qc {
+            add(qa, qb.min(qc), Regime::Concede, &mut pieces);
+        }
+        if crisis.has_cb() && qa <= qc && qc <= qb {
+            segments(params, &crisis, true, &mut segs);
+            pieces.extend(segs.iter().map(|&s| ResponsePiece::Boundary(s)));
+        }
+        let (m_lo, m_hi) = (qa.max(qc.max(0.0)), qb.min(qh));
+        if m_lo < m_hi || (m_lo == m_hi && m_lo < qh && m_lo >= qc) {
+            add(m_lo, m_hi, Regime::Mixed, &mut pieces);
+        }
+        if crisis.has_w0() && qa <= qh && qh <= qb {
+            segs.clear();
+            segments(params, &crisis, false, &mut segs);
+            pieces.extend(segs.iter().map(|&s| ResponsePiece::Boundary(s)));
+        }
+        if qb >= qh {
+            add(qa.max(qh), qb, Regime::Resist, &mut pieces);
+        }
+        let mut r = Responses { crisis, pieces, samples: Vec::new() };
+        for i in 0..r.pieces.len() {
+            let (a, b) = r.range(i);
+            let n = if a == b { 1 } else { RESPONSE_SAMPLES };
+            for j in 0..n {
+                let x = if n == 1 { a } else { a + (b - a) * j as f64 / (n - 1) as f64 };
+                r.samples.push((i, x, r.point(i, x)));
+            }
+        }
+        r
+    }
+
+    fn range(&self, i: usize) -> (f64, f64) {
+        match self.pieces[i] {
+            ResponsePiece::Beliefs { a, b, .. } => (a, b),
+            ResponsePiece::Boundary(_) => (0.0, 1.0),
+        }
+    }
+
+    fn point(&self, i: usize, x: f64) -> CrisisPoint {
+        match self.pieces[i] {
+            ResponsePiece::Beliefs { regime, .. } => self.crisis.in_regime(regime, x),
+            ResponsePiece::Boundary(seg) => seg.point(&self.crisis, x),
+        }
+    }
+
+    /// Every zero of `f` along the set (in path order): the crisis point there, whether `f`
+    /// rises through it along the path, and whether it is a tangency; `continuum` is set where
+    /// `f` vanishes on a whole piece (its midpoint is reported, as a tangency).
+    pub(crate) fn zeros(
+        &self,
+        f: impl Fn(&CrisisPoint) -> f64,
+        continuum: &mut bool,
+    ) -> Vec<(CrisisPoint, bool, bool)> {
+        let mut out: Vec<(CrisisPoint, bool, bool)> = Vec::new();
+        for i in 0..self.pieces.len() {
+            let (a, b) = self.range(i);
+            if b <= a {
+                continue;
+            }
+            let g = |x: f64| f(&self.point(i, x));
+            let mut found = Vec::new();
+            if all_roots(g, a, b, 48, 4, 1e-14 * (1.0 + b - a), 1e-15, &mut |r| found.push(r)) {
+                *continuum = true;
+                found.push(Found { x: 0.5 * (a + b), tangent: true });
+            }
+            for r in found {
+                let h = 1e-6 * (b - a);
+                let (x1, x2) = ((r.x - h).max(a), (r.x + h).min(b));
+                let rising = g(x2) > g(x1);
+                let point = self.point(i, r.x);
+                let same = |o: &(CrisisPoint, bool, bool)| {
+                    (o.0.q - point.q).abs() < 1e-9 && (o.0.rho - point.rho).abs() < 1e-9
+                };
+                if !out.iter().any(same) {
+                    out.push((point, rising, r.tangent));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether min over responses of `value` exceeds `threshold` (refined only when the sampled
+    /// minimum does).
+    pub(crate) fn min_above(&self, value: impl Fn(&CrisisPoint) -> f64, threshold: f64) -> bool {
+        if self.samples.iter().any(|(_, _, c)| value(c) <= threshold) {
+            return false;
+        }
+        self.min_of(value) > threshold
+    }
+
+    /// min over responses γ of `value(γ)`: the sampled minimum, refined by golden-section search
+    /// between its neighbouring samples of the same piece. +inf for an empty set.
+    pub(crate) fn min_of(&self, value: impl Fn(&CrisisPoint) -> f64) -> f64 {
+        let mut best = (f64::INFINITY, usize::MAX);
+        for (k, (_, _, c)) in self.samples.iter().enumerate() {
+            let v = value(c);
+            if v < best.0 {
+                best = (v, k);
+            }
+        }
+        let (v, k) = best;
+        if k == usize::MAX {
+            return v;
+        }
+        let (piece, x, _) = self.samples[k];
+        let (a, b) = self.range(piece);
+        if a == b {
+            return v;
+        }
+        let step = (b - a) / (RESPONSE_SAMPLES - 1) as f64;
+        let (l, r) = ((x - step).max(a), (x + step).min(b));
+        let (_, refined) = golden_min(|y| value(&self.point(piece, y)), l, r, 1e-12 * (1.0 + (b - a)));
+        v.min(refined)
+    }
+}

@@ -1,0 +1,101 @@
+//! Poolings of the crisis model and their refinements over the off-path crisis path
+//! (CRISIS.md §3.4; the rules are spelled out in docs/conventions.md, "Crisis stage"). The
+//! response to an off-path signal is no longer a number but a point of that signal's crisis
+//! path Γ_β, restricted to the beliefs the deviating types can generate.
+
+use crate::model::crisis::CrisisPoint;
+use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
+use crate::model::params::Params;
+use crate::solvers::crisis_path::{gain, Crises, Responses, TOL};
+use crate::solvers::pooling::Support;
+
+/// Types θ at which a gain that is piecewise linear in θ (kinks t_1, t_0) attains its extremes
+/// over the support's types in [from, to].
+fn extreme_types(params: &Params, support: Support, from: f64, to: f64) -> Vec<f64> {
+    match support {
+        Support::Interval { lo, hi } => {
+            let (a, b) = (lo.max(from), hi.min(to));
+            if a > b {
+                return Vec::new();
+            }
+            let mut out = vec![a, b];
+            for t in [params.threshold(true), params.threshold(false)] {
+                if t > a && t < b {
+                    out.push(t);
+                }
+            }
+            out
+        }
+        Support::Points { low, high, .. } => [low, high].into_iter().filter(|&x| x >= from && x <= to).collect(),
+    }
+}
+
+/// The types at which "some type gains at every response" is checked: the extremes and a grid.
+fn type_grid(params: &Params, support: Support) -> Vec<f64> {
+    match support {
+        Support::Interval { lo, hi } => {
+            let mut out: Vec<f64> = (0..=400).map(|i| lo + (hi - lo) * i as f64 / 400.0).collect();
+            out.extend(extreme_types(params, support, lo, hi));
+            out
+        }
+        Support::Points { low, high, .. } => vec![low, high],
+    }
+}
+
+/// A pooling of the crisis model: every type sends `on` (true = alliance); the other signal is
+/// off path. Pushes it when it is a PBE, with its D1 / IC flags.
+pub(crate) fn pooling(
+    params: &Params,
+    crises: &Crises<'_>,
+    support: Support,
+    on: bool,
+    range_cost: f64,
+    cutpoint: f64,
+    out: &mut Solution,
+) {
+    let off = !on;
+    let t_on = params.threshold(on);
+    let t_off = params.threshold(off);
+    let q_on = support.share_at_least(t_on);
+    let gamma_on = crises.get(on).at(q_on);
+    // dev(θ; γ): what type θ gains by sending the off-path signal when the response is γ.
+    let dev = |theta: f64, g_off: &CrisisPoint| {
+        if on {
+            -gain(params, theta, &gamma_on, g_off)
+        } else {
+            gain(params, theta, g_off, &gamma_on)
+        }
+    };
+    let indicator = |b: bool| f64::from(u8::from(b));
+    let (lo, hi) = (support.lowest(), support.highest());
+    let responses = |qa: f64, qb: f64| Responses::new(params, *crises.get(off), qa, qb);
+    // Every response the types can generate: beliefs between the lowest and highest types'.
+    let all = responses(indicator(lo >= t_off), indicator(hi >= t_off));
+    let all_types = extreme_types(params, support, lo, hi);
+    let max_dev = |types: &[f64], g: &CrisisPoint| types.iter().map(|&th| dev(th, g)).fold(f64::NEG_INFINITY, f64::max);
+    if all.min_above(|g| max_dev(&all_types, g), TOL) {
+        return; // no response deters every type: not a PBE
+    }
+    // D1: the deviation is put on the type with most to gain (hi for an alliance, lo for none).
+    let d1_type = if on { lo } else { hi };
+    let q_d1 = indicator(d1_type >= t_off);
+    let g_d1 = responses(q_d1, q_d1).min_of(|g| dev(d1_type, g));
+    // Intuitive Criterion: the types that could gain at some response, on either side of t_off.
+    let gains_somewhere = |from: f64, to: f64| {
+        let types = extreme_types(params, support, from, to);
+        !types.is_empty() && all.samples.iter().any(|(_, _, g)| max_dev(&types, g) >= 0.0)
+    };
+    let below = gains_somewhere(f64::NEG_INFINITY, t_off);
+    let above = gains_somewhere(t_off, f64::INFINITY);
+    let ic_ok = if !below && !above {
+        true
+    } else {
+        let restricted = responses(if below { 0.0 } else { 1.0 }, if above { 1.0 } else { 0.0 });
+        // Fails iff some type gains at every response of the restricted set.
+        !type_grid(params, support).into_iter().any(|th| restricted.min_above(|g| dev(th, g), TOL))
+    };
+    let flags = Flags { stable: g_d1 < -TOL, ic_ok, d1_ok: g_d1 <= TOL, degenerate: false };
+    let (kind, prob_alliance) = if on { (Kind::PoolAlliance, 1.0) } else { (Kind::PoolNoAlliance, 0.0) };
+    let (c1, c0) = if on { (Some(gamma_on), None) } else { (None, Some(gamma_on)) };
+    out.push(Equilibrium::with_crisis(params, range_cost, kind, cutpoint, prob_alliance, c1, c0, flags, false));
+}

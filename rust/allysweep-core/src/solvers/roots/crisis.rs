@@ -1,0 +1,196 @@
+//! `roots` where A1 fails (CRISIS.md §4): every root of Φ along the continuous cut-point path,
+//! interior (on a piece in u) and D-pinned (on a boundary segment), then the poolings with
+//! their refinements over the off-path crisis path.
+
+use crate::model::crisis::{CrisisPoint, Regime};
+use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
+use crate::model::params::Params;
+use crate::numeric::{all_roots, Found};
+use crate::solvers::crisis_path::{CutpointPath, Piece};
+use crate::solvers::crisis_pooling::pooling;
+use crate::solvers::cutpoint_map::DEGENERATE_SLOPE;
+use crate::solvers::pooling::Support;
+
+/// Grid cells per piece of the path (edges sub-divided: roots cluster at kinks).
+const CELLS: usize = 48;
+const EDGE_SUB: usize = 4;
+/// Roots closer than this (in u and in both ρ) are one root, found from both sides of a joint.
+const MERGE_TOL: f64 = 1e-9;
+
+struct Root {
+    u: f64,
+    crisis: [CrisisPoint; 2],
+    stable: bool,
+    degenerate: bool,
+    pinned: bool,
+}
+
+/// Every equilibrium of a continuous ally θ ~ U[lo, hi] at a point where A1 fails.
+pub(crate) fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out: &mut Solution) {
+    let path = CutpointPath::new(params, lo, hi);
+    let mut roots: Vec<Root> = Vec::new();
+    let mut continuum = false;
+    for piece in &path.pieces {
+        let (a, b) = CutpointPath::range(piece);
+        let f = |x: f64| path.phi(piece, x);
+        let tol = 1e-14 * (1.0 + (b - a).abs());
+        let mut found: Vec<Found> = Vec::new();
+        let vanishes = all_roots(f, a, b, CELLS, EDGE_SUB, tol, 1e-15, &mut |r| found.push(r));
+        if vanishes {
+            continuum = true;
+            found.push(Found { x: 0.5 * (a + b), tangent: true });
+        }
+        for r in found {
+            let (u, crisis) = path.point(piece, r.x);
+            if !(u > lo && u < hi) {
+                continue; // the path's ends are the poolings
+            }
+            // Φ' along the path, by a central difference kept inside the piece.
+            let h = 1e-6 * (b - a);
+            let (x1, x2) = ((r.x - h).max(a), (r.x + h).min(b));
+            let slope = (f(x2) - f(x1)) / (x2 - x1);
+            let (pinned, scale) = match piece {
+                Piece::Boundary { segment, .. } => (true, (segment.to - segment.from).abs()),
+                Piece::Span { .. } => (false, 1.0),
+            };
+            let tangent = r.tangent || vanishes;
+            let root = Root {
+                u,
+                crisis,
+                stable: slope > 0.0 && !tangent,
+                degenerate: tangent || (slope / scale).abs() < DEGENERATE_SLOPE,
+                pinned,
+            };
+            let same = |o: &Root| {
+                (o.u - root.u).abs() < MERGE_TOL
+                    && (o.crisis[0].rho - root.crisis[0].rho).abs() < MERGE_TOL
+                    && (o.crisis[1].rho - root.crisis[1].rho).abs() < MERGE_TOL
+            };
+            if !roots.iter().any(same) {
+                roots.push(root);
+            }
+        }
+    }
+    let t1 = params.threshold(true);
+    for root in &roots {
+        let kind = if root.u >= t1 { Kind::CutpointHonest } else { Kind::CutpointBluff };
+        let flags = Flags { stable: root.stable, ic_ok: true, d1_ok: true, degenerate: root.degenerate };
+        let [c0, c1] = root.crisis;
+        let prob_alliance = (hi - root.u) / (hi - lo);
+        out.push(Equilibrium::with_crisis(
+            params,
+            range_cost,
+            kind,
+            root.u,
+            prob_alliance,
+            Some(c1),
+            Some(c0),
+            flags,
+            root.pinned,
+        ));
+    }
+    if continuum {
+        out.mark_continuum();
+    }
+    let support = Support::Interval { lo, hi };
+    pooling(params, &path.crises, support, false, range_cost, hi, out);
+    pooling(params, &path.crises, support, true, range_cost, lo, out);
+}
+
+/// Every equilibrium of a two-type ally θ ∈ {low, high} at a point where A1 fails (CRISIS.md
+/// §3.5): the four pure profiles, then one type mixing while the other plays a pure strategy,
+/// its indifference solved along the crisis path of the signal whose belief the mixing moves.
+pub(crate) fn two_type(params: &Params, low: f64, high: f64, prior_high: f64, range_cost: f64, out: &mut Solution) {
+    use crate::solvers::crisis_path::{gain, Crises, Responses, TOL};
+    let crises = Crises::new(params);
+    let support = Support::Points { low, high, prior_high };
+    pooling(params, &crises, support, false, range_cost, f64::NAN, out);
+    pooling(params, &crises, support, true, range_cost, f64::NAN, out);
+    let indicator = |b: bool| f64::from(u8::from(b));
+    let (t1, t0) = (params.threshold(true), params.threshold(false));
+    // (θ, prior weight)
+    let types = [(low, 1.0 - prior_high), (high, prior_high)];
+    // Separating: type `ally` allies, the other does not.
+    for (ally, other) in [(1, 0), (0, 1)] {
+        let (th_a, w_a) = types[ally];
+        let th_o = types[other].0;
+        let c1 = crises.get(true).at(indicator(th_a >= t1));
+        let c0 = crises.get(false).at(indicator(th_o >= t0));
+        let (g_a, g_o) = (gain(params, th_a, &c1, &c0), gain(params, th_o, &c1, &c0));
+        if g_a >= -TOL && g_o <= TOL {
+            let flags = Flags { stable: g_a > TOL && g_o < -TOL, ic_ok: true, d1_ok: true, degenerate: false };
+            out.push(Equilibrium::with_crisis(
+                params,
+                range_cost,
+                Kind::Separating,
+                f64::NAN,
+                w_a,
+                Some(c1),
+                Some(c0),
+                flags,
+                false,
+            ));
+        }
+    }
+    // One type mixes; the other allies surely (the alliance belief moves) or never (the
+    // no-alliance belief moves).
+    let mut continuum = false;
+    for (mixer, other) in [(0, 1), (1, 0)] {
+        let (th_m, w_m) = types[mixer];
+        let (th_o, w_o) = types[other];
+        for other_allies in [true, false] {
+            let moving = other_allies;
+            let t_move = params.threshold(moving);
+            let (x_a, x_b) = (indicator(th_o >= t_move), indicator(th_m >= t_move));
+            if w_o == 0.0 || x_a == x_b {
+                continue; // the belief does not move with the mixing
+            }
+            let q_end = (w_o * x_a + w_m * x_b) / (w_o + w_m);
+            let (qa, qb) = (x_a.min(q_end), x_a.max(q_end));
+            // The signal only the mixer sends carries the mixer's own indicator.
+            let fixed = crises.get(!moving).at(indicator(th_m >= params.threshold(!moving)));
+            let pair = |g: &CrisisPoint| if moving { (*g, fixed) } else { (fixed, *g) };
+            let mixer_gain = |g: &CrisisPoint| {
+                let (c1, c0) = pair(g);
+                gain(params, th_m, &c1, &c0)
+            };
+            let path = Responses::new(params, *crises.get(moving), qa, qb);
+            for (g, rising, tangent) in path.zeros(mixer_gain, &mut continuum) {
+                if !(g.q > qa && g.q < qb) {
+                    continue;
+                }
+                let (c1, c0) = pair(&g);
+                let g_other = gain(params, th_o, &c1, &c0);
+                if (other_allies && g_other < -TOL) || (!other_allies && g_other > TOL) {
+                    continue;
+                }
+                // The mixer's mass on the moving signal, then its probability of allying.
+                let w = w_o * (x_a - g.q) / (g.q - x_b);
+                let sigma = if moving { w / w_m } else { 1.0 - w / w_m };
+                if !(sigma > 0.0 && sigma < 1.0) {
+                    continue;
+                }
+                let prob_alliance = w_m * sigma + if other_allies { w_o } else { 0.0 };
+                // Stable iff the mixer's gain falls as it allies more: d Gain/dσ < 0.
+                let along = if rising { 1.0 } else { -1.0 };
+                let dsigma = along * (x_b - x_a).signum() * if moving { 1.0 } else { -1.0 };
+                let pinned = matches!(g.regime, Regime::BoundaryW0 | Regime::BoundaryConcede);
+                let flags = Flags { stable: dsigma < 0.0 && !tangent, ic_ok: true, d1_ok: true, degenerate: tangent };
+                out.push(Equilibrium::with_crisis(
+                    params,
+                    range_cost,
+                    Kind::Hybrid,
+                    f64::NAN,
+                    prob_alliance,
+                    Some(c1),
+                    Some(c0),
+                    flags,
+                    pinned,
+                ));
+            }
+        }
+    }
+    if continuum {
+        out.mark_continuum();
+    }
+}
