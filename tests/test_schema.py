@@ -127,3 +127,28 @@ def _base_point() -> dict[str, np.ndarray]:
     values.update(k=0.03, r=0.06, b_c=0.05, theta_kind=0, theta_a=0, theta_b=1, theta_c=np.nan)
     values.update(cost_kind=0, cost_a=0, cost_b=1, range_cost=np.nan)
     return {k: np.asarray([v], dtype=float) for k, v in values.items()}
+
+
+def test_a_subset_of_outputs_is_computed_alone_and_equals_the_full_result():
+    cols = {k: np.repeat(v, 3) for k, v in _base_point().items()}
+    cols["k"] = np.array([0.03, 0.075, 0.5])
+    full = asw.solve_flat(cols)
+    some = asw.solve_flat(cols, outputs=["prob_war", "kind", "crisis_regime_alliance"])
+    assert set(some) == {"prob_war", "kind", "crisis_regime_alliance"}
+    for name, values in some.items():
+        np.testing.assert_array_equal(values, full[name])
+    with pytest.raises(asw.ParameterError, match="outputs"):
+        asw.solve_flat(cols, outputs=["prob_peace"])
+
+
+def test_regime_map_colours_by_crisis_regime():
+    from allysweep.views import plot
+
+    ds = asw.solve(c_d=np.linspace(0.1, 0.8, 8), k=np.linspace(0.0, 0.3, 7), p=0.3, c_d_joint=0.05)
+    view = plot.regime_map(ds, "c_d", "k", variable="crisis_regime_no_alliance", dynamic=False)
+    labels = {el.label for el in view}
+    codes = np.unique(ds.crisis_regime_no_alliance.isel(eq=ds.selected.argmax("eq")))
+    present = {REGIMES[c] for c in codes if c >= 0}
+    assert present <= labels and len(present) >= 2
+    with pytest.raises(asw.exceptions.PlotError, match="categorical variable"):
+        plot.regime_map(ds, "c_d", "k", variable="prob_war")

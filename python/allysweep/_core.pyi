@@ -38,6 +38,7 @@ def solve_batch(
     lam: float = ...,  # DEFAULT_LAM
     max_eq: int = ...,  # MAX_EQ
     out: dict[str, npt.NDArray[np.generic]] | None = None,
+    outputs: Sequence[str] | None = None,
 ) -> dict[str, npt.NDArray[np.generic]]:
     """Solve a batch of points given as the flat input columns of docs/conventions.md.
 

@@ -7,7 +7,7 @@ method-agnostic.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -34,6 +34,7 @@ def solve_flat(
     lam: float | None = None,
     max_eq: int = MAX_EQ,
     out: dict[str, np.ndarray] | None = None,
+    outputs: Sequence[str] | None = None,
 ) -> dict[str, np.ndarray]:
     """Solve a batch of points given as flat columns (docs/conventions.md).
 
@@ -62,6 +63,9 @@ def solve_flat(
         earlier call with the same N and ``max_eq``; it is returned. Reusing buffers spares the
         page faults of fresh memory, a large share of the engine's time on large
         batches. If the call raises, their contents are unspecified.
+    outputs : sequence of str, optional
+        Compute only these outputs (default: all of :data:`allysweep.engine.OUTPUTS`); the
+        engine then neither computes nor writes the others, and ``out`` needs only these.
 
     Returns
     -------
@@ -88,11 +92,13 @@ def solve_flat(
         raise ParameterError("max_eq", max_eq, f"a whole number 1 <= max_eq <= {MAX_EQ}")
     if method != "reference":  # lam was refused above for every method but qre
         lam_value = DEFAULT_LAM if lam is None else float(lam)
-        return native.solve_batch(columns, method, threads, lam_value, max_eq, out)
+        return native.solve_batch(columns, method, threads, lam_value, max_eq, out, outputs)
     native.check_threads(threads)
     native.validate_batch(columns)
     flat = dict(zip(COLUMNS, native.columns_in_order(columns), strict=True))
     result = keep_slots(_solve_references(flat), max_eq)
+    if outputs is not None:
+        result = {name: result[name] for name in outputs}
     if out is None:
         return result
     for name, values in result.items():

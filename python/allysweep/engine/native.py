@@ -9,7 +9,7 @@ the engine's errors to :class:`~allysweep.exceptions.ParameterError`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -75,9 +75,12 @@ def solve_batch(
     lam: float,
     max_eq: int,
     out: dict[str, np.ndarray] | None = None,
+    outputs: Sequence[str] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Solve flat columns with an engine method; returns (or fills) the output arrays."""
-    return _core.solve_batch(columns_in_order(columns), check_threads(threads), method, float(lam), max_eq, out)
+    """Solve flat columns with an engine method; returns (or fills) the output arrays. With
+    ``outputs``, only those are computed (and must be in ``out`` when it is given)."""
+    names = None if outputs is None else list(outputs)
+    return _core.solve_batch(columns_in_order(columns), check_threads(threads), method, float(lam), max_eq, out, names)
 
 
 def validate_batch(columns: Mapping[str, np.ndarray]) -> None:
@@ -90,7 +93,11 @@ def qre_path(columns: Mapping[str, np.ndarray], lam: float) -> dict[str, np.ndar
     return dict(_core.qre_path(columns_in_order(columns), float(lam)))
 
 
-def empty_outputs(n: int, max_eq: int) -> dict[str, np.ndarray]:
+def empty_outputs(n: int, max_eq: int, outputs: Sequence[str] | None = None) -> dict[str, np.ndarray]:
     """Uninitialised output arrays for ``n`` points and ``max_eq`` slots, made from the schema
-    (for ``out=``: the engine writes every element)."""
-    return {name: np.empty((n, max_eq) if per_eq else (n,), dtype=dtype) for name, dtype, per_eq, _ in OUTPUT_SCHEMA}
+    (for ``out=``: the engine writes every element), for every output or those named."""
+    return {
+        name: np.empty((n, max_eq) if per_eq else (n,), dtype=dtype)
+        for name, dtype, per_eq, _ in OUTPUT_SCHEMA
+        if outputs is None or name in outputs
+    }

@@ -47,7 +47,13 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, Any]:
     swept, n = block_params(spec, region, arrays)
     t_inputs = time.perf_counter()
     result = solve_flat(
-        spec.columns(swept, n), method=spec.method, threads=1, lam=spec.lam, max_eq=spec.max_eq, out=_buffers(n, spec)
+        spec.columns(swept, n),
+        method=spec.method,
+        threads=1,
+        lam=spec.lam,
+        max_eq=spec.max_eq,
+        out=_buffers(n, spec),
+        outputs=_computed(spec),
     )
     t_solved = time.perf_counter()
     block_shape = tuple(s.stop - s.start for s in region)
@@ -89,7 +95,17 @@ def _buffers(n: int, spec: SweepSpec) -> dict[str, np.ndarray] | None:
     if spec.method == "reference":
         return None
     # Two entries: full blocks and one size of edge block.
-    return reused("outputs", (n, spec.max_eq, spec.method), 2, lambda: empty_outputs(n, spec.max_eq))
+    key = (n, spec.max_eq, spec.method, spec.outputs)
+    return reused("outputs", key, 2, lambda: empty_outputs(n, spec.max_eq, _computed(spec)))
+
+
+#: What a block needs beyond the stored outputs: the progress counts (:func:`block_stats`).
+_FOR_STATS = ("n_eq", "kind", "selected")
+
+
+def _computed(spec: SweepSpec) -> tuple[str, ...]:
+    """The outputs a block computes: the stored ones and those its counts need."""
+    return tuple(name for name in OUTPUTS if name in spec.outputs or name in _FOR_STATS)
 
 
 def block_stats(result: dict[str, np.ndarray]) -> dict[str, int]:

@@ -87,7 +87,7 @@ _CATEGORIES: dict[str, tuple[tuple[str, ...], dict[str, str], str]] = {
 
 def _category(variable: str) -> tuple[tuple[str, ...], dict[str, str], str]:
     if variable not in _CATEGORIES:
-        raise PlotError(f"regime maps colour by one of {', '.join(_CATEGORIES)}, not {variable!r}")
+        raise PlotError(variable, tuple(_CATEGORIES), "categorical variable a regime map can colour by")
     return _CATEGORIES[variable]
 
 

@@ -24,8 +24,8 @@ pub enum ModelError {
     InvalidParameter(InvalidParameter),
     /// Arrays of a batch that do not have the same length.
     ShapeMismatch { name: &'static str, len: usize, expected: usize },
-    /// An output column of the schema that was not handed to a batch.
-    MissingOutput { name: &'static str },
+    /// An output name the schema does not have.
+    UnknownOutput { name: String },
     /// An output column of another element type than the schema's.
     OutputType { name: &'static str, expected: &'static str, found: &'static str },
     /// A valid point outside the assumptions of a specialised solver variant (e.g. the closed
@@ -75,7 +75,7 @@ impl fmt::Display for ModelError {
             ModelError::ShapeMismatch { name, len, expected } => {
                 write!(f, "array `{name}` has length {len}, expected {expected}")
             }
-            ModelError::MissingOutput { name } => write!(f, "output column `{name}` is missing"),
+            ModelError::UnknownOutput { name } => write!(f, "`{name}` is not an output of the engine"),
             ModelError::OutputType { name, expected, found } => {
                 write!(f, "output column `{name}` has element type {found}, expected {expected}")
             }

@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use allysweep_core::batch::{BatchInput, BatchOutput, ColumnMut, Dtype, OUTPUTS};
+use allysweep_core::batch::{BatchInput, BatchOutput, ColumnMut, Dtype, OutputSpec, OUTPUTS};
 use allysweep_core::model::crisis::Regime;
 use allysweep_core::{Kind, Method, ModelError, MAX_EQ};
 use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyReadonlyArray1, PyReadwriteArrayDyn, PyUntypedArrayMethods};
@@ -26,7 +26,7 @@ fn to_py_err(err: ModelError) -> PyErr {
             ParameterError::new_err((name, value, format!("{requirement}; method `{method}` cannot solve it"), index))
         }
         other @ (ModelError::ShapeMismatch { .. }
-        | ModelError::MissingOutput { .. }
+        | ModelError::UnknownOutput { .. }
         | ModelError::OutputType { .. }) => PyValueError::new_err(other.to_string()),
     }
 }
@@ -132,10 +132,26 @@ fn validate_batch(py: Python<'_>, columns: Vec<PyReadonlyArray1<'_, f64>>) -> Py
     enter_engine(py, || input.validate())
 }
 
-/// Fresh output arrays: a dict of every output of the schema with its shape and dtype.
-fn new_outputs<'py>(py: Python<'py>, n: usize, max_eq: usize) -> PyResult<Bound<'py, PyDict>> {
+/// The outputs to compute: those named (in schema order), or all.
+fn chosen_outputs(names: Option<Vec<String>>) -> PyResult<Vec<&'static OutputSpec>> {
+    let Some(names) = names else {
+        return Ok(OUTPUTS.iter().collect());
+    };
+    if let Some(bad) = names.iter().find(|n| !OUTPUTS.iter().any(|o| o.name == n.as_str())) {
+        return Err(ParameterError::new_err((
+            "outputs",
+            bad.clone(),
+            format!("names of engine outputs: {}", OUTPUTS.iter().map(|o| o.name).collect::<Vec<_>>().join(", ")),
+            None::<usize>,
+        )));
+    }
+    Ok(OUTPUTS.iter().filter(|o| names.iter().any(|n| n == o.name)).collect())
+}
+
+/// Fresh output arrays: a dict of the chosen outputs with their shapes and dtypes.
+fn new_outputs<'py>(py: Python<'py>, n: usize, max_eq: usize, chosen: &[&OutputSpec]) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    for spec in OUTPUTS {
+    for spec in chosen {
         let shape: &[usize] = if spec.per_equilibrium { &[n, max_eq] } else { &[n] };
         match spec.dtype {
             Dtype::Int64 => dict.set_item(spec.name, PyArrayDyn::<i64>::zeros(py, shape, false))?,
@@ -201,9 +217,12 @@ fn describe(item: &Bound<'_, PyAny>) -> String {
 /// `out`: a dict of preallocated output arrays (as returned by an earlier call of the same `n`
 /// and `max_eq`) to write into instead of allocating; it is returned. Reusing buffers avoids
 /// the page faults of fresh memory, a large share of the cost of cheap methods. If the call
-/// raises, the contents of `out` are unspecified.
+/// raises, the contents of `out` are unspecified. `outputs`: the names of the outputs to compute
+/// (default all); the others are neither computed nor returned (with `out`, only those must be
+/// in it).
 #[pyfunction]
-#[pyo3(signature = (columns, threads = 0, method = "roots", lam = DEFAULT_LAM, max_eq = MAX_EQ, out = None))]
+#[pyo3(signature = (columns, threads = 0, method = "roots", lam = DEFAULT_LAM, max_eq = MAX_EQ, out = None, outputs = None))]
+#[allow(clippy::too_many_arguments)]
 fn solve_batch<'py>(
     py: Python<'py>,
     columns: Vec<PyReadonlyArray1<'py, f64>>,
@@ -212,6 +231,7 @@ fn solve_batch<'py>(
     lam: f64,
     max_eq: usize,
     out: Option<Bound<'py, PyDict>>,
+    outputs: Option<Vec<String>>,
 ) -> PyResult<Bound<'py, PyDict>> {
     if !(1..=MAX_EQ).contains(&max_eq) {
         return Err(ParameterError::new_err((
@@ -225,12 +245,13 @@ fn solve_batch<'py>(
     let input = input_slices(&columns)?;
     input.check_lengths().map_err(to_py_err)?;
     let n = input.len();
+    let chosen = chosen_outputs(outputs)?;
     let dict = match out {
         Some(dict) => dict,
-        None => new_outputs(py, n, max_eq)?,
+        None => new_outputs(py, n, max_eq, &chosen)?,
     };
     let mut borrowed = Borrowed::default();
-    for spec in OUTPUTS {
+    for spec in chosen {
         let shape: &[usize] = if spec.per_equilibrium { &[n, max_eq] } else { &[n] };
         match spec.dtype {
             Dtype::Int64 => borrowed.int64.push((spec.name, borrow_output(&dict, spec.name, shape)?)),
@@ -240,7 +261,7 @@ fn solve_batch<'py>(
         }
     }
     let mut columns = borrowed.columns()?;
-    let output = BatchOutput::from_columns(max_eq, &mut columns).map_err(to_py_err)?;
+    let output = BatchOutput::from_columns(n, max_eq, &mut columns).map_err(to_py_err)?;
     enter_engine(py, || method.solve_batch(&input, output, threads))?;
     Ok(dict)
 }

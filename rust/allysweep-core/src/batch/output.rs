@@ -93,13 +93,16 @@ element!(i8, Int8);
 element!(f64, Float64);
 element!(bool, Bool);
 
+/// Column `name` of element type `T` out of `columns` (`None` if absent).
 fn take<'a, T: Element>(
     columns: &mut HashMap<&str, ColumnMut<'a>>,
     name: &'static str,
-) -> Result<&'a mut [T], ModelError> {
-    let column = columns.remove(name).ok_or(ModelError::MissingOutput { name })?;
+) -> Result<Option<&'a mut [T]>, ModelError> {
+    let Some(column) = columns.remove(name) else {
+        return Ok(None);
+    };
     let found = column.dtype();
-    T::take(column).ok_or(ModelError::OutputType { name, expected: T::DTYPE.name(), found: found.name() })
+    T::take(column).map(Some).ok_or(ModelError::OutputType { name, expected: T::DTYPE.name(), found: found.name() })
 }
 
 /// The fill value of a column as the f64 of [`OutputSpec::fill`].
@@ -132,19 +135,28 @@ macro_rules! output_schema {
         /// Output columns: per point `[N]`, per equilibrium `[N * slots]` (row-major, point-major),
         /// with `slots` <= `MAX_EQ` equilibrium slots per point. Where more equilibria were found
         /// than slots, the selected one is kept in the last slot and status bit `TRUNCATED` is set.
+        /// A column left out (`None`) is neither computed nor written: callers that store only
+        /// some outputs (sweeps) pay only for those.
         #[derive(Debug)]
         pub struct BatchOutput<'a> {
+            /// Number of points.
+            pub points: usize,
             /// Equilibrium slots per point (1..=MAX_EQ).
             pub slots: usize,
-            $( pub $pt: &'a mut [$pty], )*
-            $( pub $eq: &'a mut [$ety], )*
+            $( pub $pt: Option<&'a mut [$pty]>, )*
+            $( pub $eq: Option<&'a mut [$ety]>, )*
         }
 
         impl<'a> BatchOutput<'a> {
-            /// The columns named in [`OUTPUTS`], taken from `columns` by name (each with the
-            /// schema's element type); a missing or mistyped column is an error.
-            pub fn from_columns(slots: usize, columns: &mut HashMap<&str, ColumnMut<'a>>) -> Result<Self, ModelError> {
+            /// The columns of [`OUTPUTS`] present in `columns`, taken by name (each must have the
+            /// schema's element type); absent ones are not computed.
+            pub fn from_columns(
+                points: usize,
+                slots: usize,
+                columns: &mut HashMap<&str, ColumnMut<'a>>,
+            ) -> Result<Self, ModelError> {
                 Ok(BatchOutput {
+                    points,
                     slots,
                     $( $pt: take::<$pty>(columns, stringify!($pt))?, )*
                     $( $eq: take::<$ety>(columns, stringify!($eq))?, )*
@@ -153,22 +165,29 @@ macro_rules! output_schema {
 
             /// Number of points these columns hold.
             pub fn len(&self) -> usize {
-                self.n_eq.len()
+                self.points
             }
 
             pub fn is_empty(&self) -> bool {
-                self.n_eq.is_empty()
+                self.points == 0
             }
 
-            /// Check every column has the length `n` points need.
+            /// Check every present column has the length `n` points need.
             pub fn check_len(&self, n: usize) -> Result<(), ModelError> {
-                $( if self.$pt.len() != n {
-                    return Err(ModelError::ShapeMismatch { name: stringify!($pt), len: self.$pt.len(), expected: n });
+                if self.points != n {
+                    return Err(ModelError::ShapeMismatch { name: "outputs", len: self.points, expected: n });
+                }
+                $( if let Some(c) = &self.$pt {
+                    if c.len() != n {
+                        return Err(ModelError::ShapeMismatch { name: stringify!($pt), len: c.len(), expected: n });
+                    }
                 } )*
-                $( if self.$eq.len() != n * self.slots {
-                    return Err(ModelError::ShapeMismatch {
-                        name: stringify!($eq), len: self.$eq.len(), expected: n * self.slots,
-                    });
+                $( if let Some(c) = &self.$eq {
+                    if c.len() != n * self.slots {
+                        return Err(ModelError::ShapeMismatch {
+                            name: stringify!($eq), len: c.len(), expected: n * self.slots,
+                        });
+                    }
                 } )*
                 Ok(())
             }
@@ -176,28 +195,42 @@ macro_rules! output_schema {
             /// The first `mid` points and the rest.
             pub(crate) fn split_at(self, mid: usize) -> (BatchOutput<'a>, BatchOutput<'a>) {
                 let eqmid = mid * self.slots;
-                $( let $pt = self.$pt.split_at_mut(mid); )*
-                $( let $eq = self.$eq.split_at_mut(eqmid); )*
+                $( let $pt = split(self.$pt, mid); )*
+                $( let $eq = split(self.$eq, eqmid); )*
                 (
-                    BatchOutput { slots: self.slots, $( $pt: $pt.0, )* $( $eq: $eq.0, )* },
-                    BatchOutput { slots: self.slots, $( $pt: $pt.1, )* $( $eq: $eq.1, )* },
+                    BatchOutput { points: mid, slots: self.slots, $( $pt: $pt.0, )* $( $eq: $eq.0, )* },
+                    BatchOutput {
+                        points: self.points - mid, slots: self.slots, $( $pt: $pt.1, )* $( $eq: $eq.1, )*
+                    },
                 )
             }
 
             fn write_point(&mut self, i: usize, $sol: &Solution) {
                 let $slots = self.slots;
-                $( self.$pt[i] = $pget; )*
+                $( if let Some(c) = self.$pt.as_deref_mut() { c[i] = $pget; } )*
             }
 
             fn write_equilibrium(&mut self, o: usize, $e: &Equilibrium) {
-                $( self.$eq[o] = $eget; )*
+                $( if let Some(c) = self.$eq.as_deref_mut() { c[o] = $eget; } )*
             }
 
             fn write_empty(&mut self, o: usize) {
-                $( self.$eq[o] = $efill; )*
+                $( if let Some(c) = self.$eq.as_deref_mut() { c[o] = $efill; } )*
             }
         }
     };
+}
+
+/// A column split in two (or both halves absent).
+#[allow(clippy::type_complexity)]
+fn split<T>(column: Option<&mut [T]>, mid: usize) -> (Option<&mut [T]>, Option<&mut [T]>) {
+    match column {
+        Some(c) => {
+            let (a, b) = c.split_at_mut(mid);
+            (Some(a), Some(b))
+        }
+        None => (None, None),
+    }
 }
 
 const NAN: f64 = f64::NAN;
@@ -350,19 +383,24 @@ mod tests {
             };
             columns.insert(spec.name, col);
         }
-        let out = BatchOutput::from_columns(slots, &mut columns).expect("every column present");
+        let out = BatchOutput::from_columns(n, slots, &mut columns).expect("every column present");
         assert!(out.check_len(n).is_ok());
         assert_eq!(out.len(), n);
+        assert!(out.kind.is_some() && out.prob_war.is_some() && out.nc_branch.is_some());
     }
 
     #[test]
-    fn a_missing_or_mistyped_column_is_an_error() {
+    fn a_missing_column_is_skipped_and_a_mistyped_one_is_an_error() {
         let mut columns: HashMap<&str, ColumnMut<'_>> = HashMap::new();
-        assert!(matches!(BatchOutput::from_columns(1, &mut columns), Err(ModelError::MissingOutput { name: "n_eq" })));
+        let mut war = [0f64; 2];
+        columns.insert("prob_war", ColumnMut::Float64(&mut war));
+        let out = BatchOutput::from_columns(1, 2, &mut columns).expect("a subset of columns");
+        assert!(out.prob_war.is_some() && out.n_eq.is_none() && out.kind.is_none());
         let mut wrong = [0f64; 1];
+        let mut columns: HashMap<&str, ColumnMut<'_>> = HashMap::new();
         columns.insert("n_eq", ColumnMut::Float64(&mut wrong));
         assert!(matches!(
-            BatchOutput::from_columns(1, &mut columns),
+            BatchOutput::from_columns(1, 1, &mut columns),
             Err(ModelError::OutputType { name: "n_eq", expected: "int64", found: "float64" })
         ));
     }
