@@ -33,9 +33,15 @@ from pathlib import Path
 RESULTS = Path(__file__).resolve().parent / "results"
 
 WORKER = r"""
-import json, sys, time
+import json, statistics, sys, time
 import numpy as np
 from allysweep import _core
+
+MODEL_MD = {"n_eq", "status", "range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint", "kind",
+            "cutpoint", "prob_alliance", "belief_alliance", "belief_no_alliance", "prob_challenge_alliance",
+            "prob_challenge_no_alliance", "prob_war", "prob_renege", "range_lo_alliance", "range_hi_alliance",
+            "range_lo_no_alliance", "range_hi_no_alliance", "stable", "ic_ok", "d1_ok", "selected", "degenerate",
+            "gain_increasing"}
 
 def columns(n, kind, seed=7):
     rng = np.random.default_rng(seed)
@@ -59,24 +65,27 @@ def columns(n, kind, seed=7):
     cols["range_cost"] = np.full(n, np.nan)
     return [np.ascontiguousarray(cols[c], dtype=np.float64) for c in _core.COLUMNS]
 
-kind, n, calls, max_eq = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+kind, n, calls, max_eq, which = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
 arrays = columns(n, kind)
-out = _core.solve_batch(arrays, 1, "roots", _core.DEFAULT_LAM, max_eq)
+extra = ()
+if which == "model-md" and hasattr(_core, "OUTPUTS"):  # only MODEL.md's 25 outputs
+    extra = ([name for name, *_ in _core.OUTPUTS if name in MODEL_MD],)
+out = _core.solve_batch(arrays, 1, "roots", _core.DEFAULT_LAM, max_eq, None, *extra)
 times = []
 for _ in range(calls):
     t0 = time.perf_counter()
-    _core.solve_batch(arrays, 1, "roots", _core.DEFAULT_LAM, max_eq, out)
+    _core.solve_batch(arrays, 1, "roots", _core.DEFAULT_LAM, max_eq, out, *extra)
     times.append(time.perf_counter() - t0)
 print(json.dumps({"seconds": statistics.median(times), "outputs": len(out), "build": _core.BUILD_PROFILE}))
 """
 
 
-def run(pythonpath: str | None, kind: str, n: int, calls: int, max_eq: int) -> dict:
+def run(pythonpath: str | None, kind: str, n: int, calls: int, max_eq: int, which: str = "all") -> dict:
     env = dict(os.environ, RAYON_NUM_THREADS="1")
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     proc = subprocess.run(
-        [sys.executable, "-c", WORKER, kind, str(n), str(calls), str(max_eq)],
+        [sys.executable, "-c", WORKER, kind, str(n), str(calls), str(max_eq), which],
         capture_output=True,
         text=True,
         env=env,
@@ -94,29 +103,38 @@ def main() -> None:
     parser.add_argument("--max-eq", type=int, default=4, help="equilibrium slots (default 4, as sweeps)")
     parser.add_argument("--baseline", help="PYTHONPATH of a baseline build (a source tree's python/ with _core)")
     args = parser.parse_args()
-    builds = {"current": None}
+    # "current" computes every output; "current, MODEL.md outputs" only the 25 a baseline has.
+    builds: dict[str, tuple[str | None, str]] = {
+        "current": (None, "all"),
+        "current, MODEL.md outputs": (None, "model-md"),
+    }
     if args.baseline:
-        builds["baseline"] = args.baseline
+        builds["baseline"] = (args.baseline, "all")
     sets = ["canonical", "canonical-logistic", "crisis", "crisis-logistic", "crisis-two-type"]
     rates: dict[str, dict[str, list[float]]] = {b: {s: [] for s in sets} for b in builds}
     outputs: dict[str, int] = {}
     for _ in range(args.repeats):
         for s in sets:
             n = args.crisis_points if s.startswith("crisis") else args.points
-            for build, path in builds.items():
-                if build == "baseline" and s.startswith("crisis"):
+            for build, (path, which) in builds.items():
+                if build != "current" and s.startswith("crisis"):
                     continue  # the baseline refuses points where A1 fails
-                res = run(path, s, n, args.calls, args.max_eq)
+                res = run(path, s, n, args.calls, args.max_eq, which)
                 rates[build][s].append(n / res["seconds"])
                 outputs[build] = res["outputs"]
     med = {b: {s: statistics.median(v) for s, v in r.items() if v} for b, r in rates.items()}
     print(f"roots, one core, {args.max_eq} slots, median of {args.repeats} processes x {args.calls} calls:")
-    header = f"  {'points':20} {'current':>14}" + (f" {'baseline':>14} {'current/base':>13}" if args.baseline else "")
+    sub = "current, MODEL.md outputs"
+    header = f"  {'points':20} {'current (all)':>15} {'current (25)':>14}"
+    if args.baseline:
+        header += f" {'baseline (25)':>14} {'all/base':>9} {'25/base':>8}"
     print(header)
     for s in sets:
-        line = f"  {s:20} {med['current'][s]:>12,.0f}/s"
+        line = f"  {s:20} {med['current'][s]:>13,.0f}/s"
+        line += f" {med[sub][s]:>12,.0f}/s" if s in med[sub] else f" {'':>14}"
         if args.baseline and s in med.get("baseline", {}):
-            line += f" {med['baseline'][s]:>12,.0f}/s {med['current'][s] / med['baseline'][s]:>13.3f}"
+            base = med["baseline"][s]
+            line += f" {base:>12,.0f}/s {med['current'][s] / base:>9.3f} {med[sub][s] / base:>8.3f}"
         print(line)
     print(f"  crisis / canonical (current): {med['current']['crisis'] / med['current']['canonical']:.3f}")
     print(f"  output columns: {outputs}")
