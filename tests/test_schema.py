@@ -152,3 +152,17 @@ def test_regime_map_colours_by_crisis_regime():
     assert present <= labels and len(present) >= 2
     with pytest.raises(asw.exceptions.PlotError, match="categorical variable"):
         plot.regime_map(ds, "c_d", "k", variable="prob_war")
+
+
+def test_solve_second_pass_for_points_with_more_equilibria_than_the_first_slots(monkeypatch):
+    """asw.solve solves with 4 slots and again with all slots where a point had more: forcing the
+    second pass (1 slot first) gives the same dataset."""
+    from allysweep import labelled
+
+    k = np.array([0.03, 0.075, 0.5])  # two, two and one equilibria
+    want = asw.solve(k=k, p=0.3, c_d=0.4, c_d_joint=0.05)
+    monkeypatch.setattr(labelled, "FIRST_SLOTS", 1)
+    got = asw.solve(k=k, p=0.3, c_d=0.4, c_d_joint=0.05)
+    assert got.sizes["eq"] == want.sizes["eq"] >= 2
+    for name in want.data_vars:
+        np.testing.assert_array_equal(got[name].values, want[name].values, err_msg=name)

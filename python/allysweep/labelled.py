@@ -167,7 +167,7 @@ def solve(
     n = int(np.prod(shape, dtype=np.int64))
     flat = {name: da.transpose(*dims).values.ravel() for name, da in zip(inputs, broadcast, strict=True)}
     try:
-        result = solve_flat(to_columns(theta_d, cost_d, flat, n), method=method, threads=threads, lam=lam)
+        result = _solve_all_slots(to_columns(theta_d, cost_d, flat, n), method=method, threads=threads, lam=lam)
     except ParameterError as err:
         if dims or err.index is None:
             raise
@@ -185,6 +185,35 @@ def solve(
         )
     )
     return ds
+
+
+#: Equilibrium slots of the first pass of :func:`solve`: points with more are solved again with
+#: all slots, so the common case needs half the memory.
+FIRST_SLOTS = 4
+
+
+def _solve_all_slots(columns: dict[str, np.ndarray], **kw: Any) -> dict[str, np.ndarray]:
+    """Every equilibrium of every point, in two passes: all points with :data:`FIRST_SLOTS`
+    slots, then again with all slots only the points that had more equilibria (status bit 1).
+    The result has as many slots as the most equilibria found (at least FIRST_SLOTS)."""
+    result = solve_flat(columns, max_eq=FIRST_SLOTS, **kw)
+    over = (np.asarray(result["status"]) & 1) != 0
+    if not over.any():
+        return result
+    again = solve_flat({k: np.asarray(v)[over] for k, v in columns.items()}, max_eq=native.MAX_EQ, **kw)
+    slots = max(FIRST_SLOTS, int(np.asarray(again["n_eq"]).max()))
+    merged: dict[str, np.ndarray] = {}
+    for name, output in OUTPUTS.items():
+        values = np.asarray(result[name])
+        if output.per_equilibrium:
+            wide = np.full((values.shape[0], slots), output.fill, dtype=values.dtype)
+            wide[:, :FIRST_SLOTS] = values
+            wide[over] = np.asarray(again[name])[:, :slots]
+            merged[name] = wide
+        else:
+            merged[name] = values.copy()
+            merged[name][over] = np.asarray(again[name])
+    return merged
 
 
 def qre_path(
