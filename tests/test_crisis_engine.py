@@ -275,6 +275,6 @@ def test_accounting_identity(k):
 
 
 def test_a1_refused_only_by_the_model_md_variants():
-    for method in ("closed_form", "belief_space", "qre"):
+    for method in ("closed_form", "qre"):
         with pytest.raises(asw.ParameterError, match="A1"):
             asw.solve(method=method, **BASE)

@@ -1,5 +1,6 @@
-"""The engine (`roots`) and the independent NumPy crisis reference agree on >= 10,000 random
-points of the crisis model, at least half of them with A1 failing (the defender may concede):
+"""The engine (`roots`), its belief-space search and the independent NumPy crisis reference
+agree on >= 10,000 random points of the crisis model, at least half of them with A1 failing
+(the defender may concede):
 the same equilibria in the same order, the same kinds, regimes, flags and pinned roots, and every
 value to 1e-9. The mix covers uniform types and two-type allies; uniform (often clipped),
 logistic and normal challenger costs; p_alliance > p_coalition."""
@@ -65,6 +66,15 @@ def test_engine_and_crisis_reference_agree(index, case):
             np.testing.assert_allclose(fast[name], slow[name], atol=1e-9, rtol=0, err_msg=name)
         else:
             np.testing.assert_array_equal(fast[name], slow[name], err_msg=name)
+    # belief_space, the engine's own cross-check, searches in the belief along the crisis path.
+    other = asw.solve_flat(cols, method="belief_space")
+    np.testing.assert_array_equal(other["n_eq"], fast["n_eq"])
+    for name in COMPARED_EQ:
+        a, b = other[name][used], fast[name][used]
+        if a.dtype.kind == "f":
+            np.testing.assert_allclose(a, b, atol=1e-9, rtol=0, err_msg=f"belief_space {name}")
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=f"belief_space {name}")
     # The mix reaches the crisis regimes (not only "resist") and, across cases, pinned roots.
     regimes = np.concatenate([fast[f"crisis_regime_{s}"][used] for s in ("alliance", "no_alliance")])
     assert {0, 1, 2} <= set(np.unique(regimes).tolist())

@@ -50,8 +50,8 @@ PARAMETERS: dict[str, Parameter] = {
         Parameter(
             "c_d",
             "c_D",
-            "D's war cost fighting alone (above p, D may concede: CRISIS.md)",
-            "c_d >= 0",
+            "D's war cost fighting alone",
+            "c_d >= 0 (above p, assumption A1 fails and D may concede: MODEL.md §13)",
             0.1,
             "share of the good",
         ),

@@ -117,8 +117,8 @@ def explorer(ds: xr.Dataset, title: str | None = None) -> Any:
         for d, slider in sliders.items():
             slider.visible = d not in (x, y)
         sub = ds.sel(selection, method="nearest") if selection else ds
-        if var == "kind":
-            element = plot.regime_map(sub, x, y, eq=eq, hover=sampled)
+        if var in plot._CATEGORIES:  # kind, crisis_regime_*: categorical colours
+            element = plot.regime_map(sub, x, y, eq=eq, hover=sampled, variable=var)
         else:
             element = plot.heatmap(sub, var, x, y, eq=eq, hover=sampled)
         frame_vars = [v for v in ("kind", "selected", "n_eq", *_HOVER_OUTPUTS) if v in sub.data_vars]
@@ -217,6 +217,21 @@ def write_report(ds: xr.Dataset, path: str | Path, title: str | None = None, max
             pn.pane.Markdown(f"## Outputs of the selected equilibrium{note2}"),
             pn.pane.HoloViews(hv.Layout(heat).cols(2)),
         ]
+        regimes = [v for v in ("crisis_regime_no_alliance", "crisis_regime_alliance") if v in sub2.data_vars]
+        if regimes and bool((sub2[regimes[0]] > 0).any()):  # somewhere D does not simply resist
+            crisis = [plot.regime_map(sub2, x, y, variable=v, width=460, height=360) for v in regimes]
+            crisis += [
+                plot.heatmap(sub2, v, x, y, width=460, height=360)
+                for v in ("prob_concession", "immediate_deterrence")
+                if v in sub2.data_vars
+            ]
+            parts += [
+                pn.pane.Markdown(
+                    f"## The crisis stage{note2}: how crises are played where the defender may concede "
+                    "(docs/MODEL.md, section 13)"
+                ),
+                pn.pane.HoloViews(hv.Layout(crisis).cols(2)),
+            ]
     x = axes[0]
     sub1, fixed1 = _middle(ds, [x])
     note1 = f" at {plot._selection_title(fixed1)}" if fixed1 else ""

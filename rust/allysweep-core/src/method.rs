@@ -50,16 +50,16 @@ impl Method {
 
     /// Whether this method can solve a (domain-valid) point.
     pub fn check(&self, params: &Params) -> Result<(), ModelError> {
-        if !params.a1_holds() && *self != Method::Roots {
-            // Where D may concede only `roots` solves the model yet (CRISIS.md; the other
-            // variants are MODEL.md's).
+        if !params.a1_holds() && !matches!(self, Method::Roots | Method::BeliefSpace) {
+            // Where D may concede only `roots` and its cross-check `belief_space` solve the model
+            // (CRISIS.md); the other variants are MODEL.md's.
             return Err(ModelError::OutsideAssumptions {
                 method: self.name(),
                 name: "c_d",
                 value: params.c_d,
                 requirement: format!(
-                    "assumption A1 (p - c_d >= 0, p = {}): only method `roots` solves the crisis stage, where the \
-                     defender may concede",
+                    "assumption A1 (p - c_d >= 0, p = {}): only methods `roots` and `belief_space` solve the crisis \
+                     stage, where the defender may concede",
                     params.p
                 ),
                 index: None,
@@ -186,6 +186,47 @@ mod tests {
                 }
             }
             assert_eq!(bad, 0, "family {family}");
+        }
+    }
+
+    fn same_crisis(a: &[Equilibrium], b: &[Equilibrium]) -> bool {
+        let close = |x: f64, y: f64| (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-9;
+        let rho = |c: Option<crate::model::crisis::CrisisPoint>| c.map_or(f64::NAN, |c| c.rho);
+        same(a, b)
+            && a.iter().zip(b).all(|(x, y)| {
+                x.pinned == y.pinned
+                    && x.regime_code(true) == y.regime_code(true)
+                    && x.regime_code(false) == y.regime_code(false)
+                    && close(rho(x.crisis_alliance), rho(y.crisis_alliance))
+                    && close(rho(x.crisis_no_alliance), rho(y.crisis_no_alliance))
+                    && close(x.prob_challenge_alliance, y.prob_challenge_alliance)
+                    && close(x.prob_challenge_no_alliance, y.prob_challenge_no_alliance)
+            })
+    }
+
+    #[test]
+    fn belief_space_agrees_with_roots_where_a1_fails() {
+        let mut rng = Lcg(11);
+        for family in 0..3 {
+            let mut bad = 0;
+            let mut pinned = 0;
+            for _ in 0..600 {
+                let mut params = random_point(&mut rng, family);
+                params.c_d = params.p + rng.uniform(0.001, 0.6);
+                params.c_d_joint = rng.uniform(0.0, 1.0) * params.c_d;
+                params.b_c = rng.uniform(0.01, 0.2);
+                let want = solve_unchecked(&params, f64::NAN).equilibria();
+                let got = belief_space::solve_unchecked(&params, f64::NAN).equilibria();
+                pinned += want.iter().filter(|e| e.pinned).count();
+                if !same_crisis(&want, &got) {
+                    bad += 1;
+                    if bad < 3 {
+                        eprintln!("family {family}: {params:?}\n roots {want:#?}\n belief_space {got:#?}");
+                    }
+                }
+            }
+            assert_eq!(bad, 0, "family {family}");
+            eprintln!("family {family}: {pinned} pinned equilibria");
         }
     }
 

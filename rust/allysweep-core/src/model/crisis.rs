@@ -146,6 +146,12 @@ impl<'a> Crisis<'a> {
         c
     }
 
+    /// M_α, how much the belief that A intervenes lowers C's war payoff.
+    #[inline]
+    pub fn shift(&self) -> f64 {
+        self.shift
+    }
+
     /// τ(q): C's expected war payoff is τ - c.
     #[inline]
     pub fn tau(&self, q: f64) -> f64 {

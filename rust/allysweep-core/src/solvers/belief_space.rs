@@ -31,6 +31,12 @@ const MERGE_TOL: f64 = 1e-9;
 pub fn solve_unchecked(params: &Params, range_cost: f64) -> Solution {
     let range_cost = resolve_range_cost(params, range_cost);
     let mut out = Solution::new(params, range_cost);
+    if !params.a1_holds() {
+        crate::solvers::belief_space_crisis::solve(params, range_cost, &mut out);
+        out.finish();
+        out.mark_nc_branch(params);
+        return out;
+    }
     match params.theta {
         TypeDist::Uniform { lo, hi } => {
             continuous(params, lo, hi, range_cost, &mut out);

@@ -280,9 +280,27 @@ impl<'a> Responses<'a> {
         let mut pieces = Vec::new();
         let (qc, qh) = (crisis.q_concede, crisis.q_hat);
         let mut segs = Vec::new();
+        // Beliefs where a uniform G clips (τ or τ + b_C at a support end): kinks, so pieces end there.
+        let mut clips: Vec<f64> = Vec::new();
+        if let CostDist::Uniform { lo, hi } = params.cost_c {
+            for c in [lo, hi] {
+                for extra in [0.0, params.b_c] {
+                    clips.push(((1.0 - params.p) + extra - c) / crisis.shift());
+                }
+            }
+        }
         let add = |a: f64, b: f64, regime: Regime, pieces: &mut Vec<ResponsePiece>| {
-            if a <= b {
-                pieces.push(ResponsePiece::Beliefs { a, b, regime });
+            if a > b {
+                return;
+            }
+            let mut cuts: Vec<f64> = clips.iter().copied().filter(|&q| q > a && q < b).collect();
+            cuts.sort_by(f64::total_cmp);
+            let mut start = a;
+            for q in cuts.into_iter().chain(std::iter::once(b)) {
+                if q > start || (a == b && q == start) {
+                    pieces.push(ResponsePiece::Beliefs { a: start, b: q, regime });
+                    start = q;
+                }
             }
         };
         if qa < qc {

@@ -15,6 +15,7 @@
 //! [`crisis_pooling`].
 
 pub mod belief_space;
+pub(crate) mod belief_space_crisis;
 pub mod closed_form;
 pub(crate) mod crisis_path;
 pub(crate) mod crisis_pooling;
