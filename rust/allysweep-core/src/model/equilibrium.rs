@@ -113,37 +113,14 @@ impl Equilibrium {
         belief_no_alliance: Option<f64>,
         flags: Flags,
     ) -> Self {
-        let nan = f64::NAN;
         let p1 = belief_alliance.map(|q| params.prob_challenge(true, q));
         let p0 = belief_no_alliance.map(|q| params.prob_challenge(false, q));
-        let prob_war = p1.map_or(0.0, |x| prob_alliance * x) + p0.map_or(0.0, |x| (1.0 - prob_alliance) * x);
-        let (ra_lo, ra_hi) = belief_alliance.map_or((nan, nan), |q| bargaining_range(params, true, q, range_cost));
-        let (rn_lo, rn_hi) = belief_no_alliance.map_or((nan, nan), |q| bargaining_range(params, false, q, range_cost));
         // With A1 D always resists: the crisis is regime R at the challenge probability.
         let resist = |alliance: bool, q: Option<f64>, p: Option<f64>| {
             q.zip(p).map(|(q, p)| CrisisPoint::resist(q, p, war_value(params, alliance, q)))
         };
-        let mut eq = Equilibrium {
-            kind,
-            cutpoint,
-            prob_alliance,
-            belief_alliance: belief_alliance.unwrap_or(nan),
-            belief_no_alliance: belief_no_alliance.unwrap_or(nan),
-            prob_challenge_alliance: p1.unwrap_or(nan),
-            prob_challenge_no_alliance: p0.unwrap_or(nan),
-            prob_war,
-            prob_renege: belief_alliance.map_or(nan, |q| 1.0 - q),
-            range_lo_alliance: ra_lo,
-            range_hi_alliance: ra_hi,
-            range_lo_no_alliance: rn_lo,
-            range_hi_no_alliance: rn_hi,
-            flags,
-            selected: false,
-            gain_increasing: false,
-            crisis_alliance: resist(true, belief_alliance, p1),
-            crisis_no_alliance: resist(false, belief_no_alliance, p0),
-            pinned: false,
-        };
+        let (c1, c0) = (resist(true, belief_alliance, p1), resist(false, belief_no_alliance, p0));
+        let mut eq = Self::with_crisis(params, range_cost, kind, cutpoint, prob_alliance, c1, c0, flags, false);
         eq.gain_increasing = gain_increasing(params, &eq);
         eq
     }

@@ -16,7 +16,7 @@ use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::model::params::Params;
 use crate::numeric::{all_roots, Found};
 use crate::solvers::crisis_path::{gain, Crises, CutpointPath, Piece, Responses, TOL};
-use crate::solvers::crisis_pooling::pooling;
+use crate::solvers::crisis_pooling::{pooling, two_type_pure_profiles};
 use crate::solvers::cutpoint_map::DEGENERATE_SLOPE;
 use crate::solvers::pooling::Support;
 
@@ -171,34 +171,8 @@ fn flags_on_path(path: &CutpointPath<'_>, u: f64, g: &[CrisisPoint; 2]) -> (bool
 
 fn two_type(params: &Params, low: f64, high: f64, prior_high: f64, range_cost: f64, out: &mut Solution) {
     let crises = Crises::new(params);
-    let support = Support::Points { low, high, prior_high };
-    pooling(params, &crises, support, false, range_cost, f64::NAN, out);
-    pooling(params, &crises, support, true, range_cost, f64::NAN, out);
-    let indicator = |b: bool| f64::from(u8::from(b));
-    let (t1, t0) = (params.threshold(true), params.threshold(false));
+    two_type_pure_profiles(params, &crises, (low, high, prior_high), range_cost, out);
     let types = [(low, 1.0 - prior_high), (high, prior_high)];
-    for (ally, other) in [(1, 0), (0, 1)] {
-        let (th_a, w_a) = types[ally];
-        let th_o = types[other].0;
-        let c1 = crises.get(true).at(indicator(th_a >= t1));
-        let c0 = crises.get(false).at(indicator(th_o >= t0));
-        let (g_a, g_o) = (gain(params, th_a, &c1, &c0), gain(params, th_o, &c1, &c0));
-        if g_a >= -TOL && g_o <= TOL {
-            let flags = Flags { stable: g_a > TOL && g_o < -TOL, ic_ok: true, d1_ok: true, degenerate: false };
-            let eq = Equilibrium::with_crisis(
-                params,
-                range_cost,
-                Kind::Separating,
-                f64::NAN,
-                w_a,
-                Some(c1),
-                Some(c0),
-                flags,
-                false,
-            );
-            out.push(eq);
-        }
-    }
     for (mixer, other) in [(0, 1), (1, 0)] {
         for other_allies in [true, false] {
             mixing(params, &crises, types[mixer], types[other], other_allies, range_cost, out);

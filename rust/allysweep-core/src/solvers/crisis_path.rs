@@ -10,6 +10,7 @@ use crate::model::crisis::{Crisis, CrisisPoint, Regime};
 use crate::model::dist::CostDist;
 use crate::model::params::Params;
 use crate::numeric::{all_roots, golden_min, Found};
+use crate::solvers::cutpoint_map::CutpointMap;
 
 /// Tolerance of weak inequalities in existence and refinement tests (docs/conventions.md).
 pub(crate) const TOL: f64 = 1e-12;
@@ -110,41 +111,26 @@ pub(crate) struct CutpointPath<'a> {
     pub t1: f64,
     pub t0: f64,
     pub pieces: Vec<Piece>,
+    map: CutpointMap<'a>,
 }
 
 impl<'a> CutpointPath<'a> {
     pub(crate) fn new(params: &'a Params, lo: f64, hi: f64) -> Self {
         let crises = Crises::new(params);
         let (t1, t0) = (params.threshold(true), params.threshold(false));
-        let mut path = CutpointPath { params, crises, lo, hi, t1, t0, pieces: Vec::new() };
+        let map = CutpointMap::new(params, lo, hi);
+        let mut path = CutpointPath { params, crises, lo, hi, t1, t0, pieces: Vec::new(), map };
         path.build();
         path
     }
 
-    /// q_1(u): the share of allied types (θ >= u) that honour. Limit at u = hi.
-    #[inline]
-    pub(crate) fn belief_alliance(&self, u: f64) -> f64 {
-        if u >= self.hi {
-            return if self.t1 < self.hi { 1.0 } else { 0.0 };
-        }
-        (self.hi - self.t1.max(u).clamp(self.lo, self.hi)) / (self.hi - u)
-    }
-
-    /// q_0(u): the share of non-allied types (θ < u) that intervene anyway. Limit at u = lo.
-    #[inline]
-    pub(crate) fn belief_no_alliance(&self, u: f64) -> f64 {
-        if u <= self.lo {
-            return if self.t0 <= self.lo { 1.0 } else { 0.0 };
-        }
-        (u - self.t0.clamp(self.lo, self.hi)).max(0.0) / (u - self.lo)
-    }
-
+    /// q_α(u), the belief a cut-point u implies after signal α (MODEL.md §6).
     #[inline]
     pub(crate) fn belief(&self, alliance: bool, u: f64) -> f64 {
         if alliance {
-            self.belief_alliance(u)
+            self.map.belief_alliance(u)
         } else {
-            self.belief_no_alliance(u)
+            self.map.belief_no_alliance(u)
         }
     }
 

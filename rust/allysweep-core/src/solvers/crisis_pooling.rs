@@ -99,3 +99,42 @@ pub(crate) fn pooling(
     let (c1, c0) = if on { (Some(gamma_on), None) } else { (None, Some(gamma_on)) };
     out.push(Equilibrium::with_crisis(params, range_cost, kind, cutpoint, prob_alliance, c1, c0, flags, false));
 }
+
+/// The four pure profiles of a two-type ally in the crisis model (CRISIS.md §3.5): both
+/// poolings, and each type allying alone (separating) where both types best-respond.
+pub(crate) fn two_type_pure_profiles(
+    params: &Params,
+    crises: &Crises<'_>,
+    (low, high, prior_high): (f64, f64, f64),
+    range_cost: f64,
+    out: &mut Solution,
+) {
+    let support = Support::Points { low, high, prior_high };
+    pooling(params, crises, support, false, range_cost, f64::NAN, out);
+    pooling(params, crises, support, true, range_cost, f64::NAN, out);
+    let indicator = |b: bool| f64::from(u8::from(b));
+    let (t1, t0) = (params.threshold(true), params.threshold(false));
+    let types = [(low, 1.0 - prior_high), (high, prior_high)];
+    for (ally, other) in [(1, 0), (0, 1)] {
+        let (th_a, w_a) = types[ally];
+        let th_o = types[other].0;
+        let c1 = crises.get(true).at(indicator(th_a >= t1));
+        let c0 = crises.get(false).at(indicator(th_o >= t0));
+        let (g_a, g_o) = (gain(params, th_a, &c1, &c0), gain(params, th_o, &c1, &c0));
+        if g_a >= -TOL && g_o <= TOL {
+            let flags = Flags { stable: g_a > TOL && g_o < -TOL, ic_ok: true, d1_ok: true, degenerate: false };
+            let eq = Equilibrium::with_crisis(
+                params,
+                range_cost,
+                Kind::Separating,
+                f64::NAN,
+                w_a,
+                Some(c1),
+                Some(c0),
+                flags,
+                false,
+            );
+            out.push(eq);
+        }
+    }
+}
