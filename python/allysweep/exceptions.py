@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["AllysweepError", "ParameterError", "SpecError", "StoreError", "EngineError", "PlotError"]
+__all__ = [
+    "AllysweepError",
+    "ParameterError",
+    "SpecError",
+    "StoreError",
+    "EngineError",
+    "PlotError",
+    "AllysweepWarning",
+    "IncompleteCubeWarning",
+]
 
 
 class AllysweepError(Exception):
@@ -88,3 +97,14 @@ class PlotError(AllysweepError, ValueError):
 
     def __reduce__(self):
         return (type(self), (self.name, self.available, self.what))
+
+
+class AllysweepWarning(UserWarning):
+    """Base class of allysweep's warnings (the CLI prints them as one ``allysweep: warning:``
+    line, without a source line)."""
+
+
+class IncompleteCubeWarning(AllysweepWarning):
+    """A cube some of whose blocks are not computed yet (an interrupted sweep): the message says
+    how many points are missing and how to resume. Their values read as "not computed" (see
+    ``allysweep.sweeps.store.STORE_FILLS``), never as results."""

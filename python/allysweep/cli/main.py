@@ -11,12 +11,13 @@ import argparse
 import json
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from .._version import __version__
 from ..engine import EQ_OUTPUTS, KIND_NAMES, METHODS
-from ..exceptions import AllysweepError, ParameterError
+from ..exceptions import AllysweepError, AllysweepWarning, ParameterError
 from ..model.distributions import parse_distribution
 from ..model.parameters import DEFAULTS, PARAMETERS
 
@@ -228,8 +229,20 @@ def _version() -> str:
     return __version__
 
 
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    """allysweep's own warnings as one line on stderr (no source line); others as Python does."""
+    if issubclass(category, AllysweepWarning):
+        print(f"allysweep: warning: {message}", file=sys.stderr if file is None else file)
+    else:
+        _PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
+
+
+_PYTHON_SHOWWARNING = warnings.showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``allysweep`` command."""
+    warnings.showwarning = _show_warning
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

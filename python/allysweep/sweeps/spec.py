@@ -46,7 +46,14 @@ from ..exceptions import ParameterError, SpecError
 from ..model.distributions import parse_distribution
 from ..model.parameters import DEFAULTS, SCALAR_PARAMETERS, dependent_defaults
 
-__all__ = ["SweepSpec", "load_spec", "DESIGNS"]
+__all__ = ["SweepSpec", "load_spec", "spec_from_cube", "DESIGNS", "SPEC_ATTR", "HASH_ATTR", "RESOLVED_ATTR"]
+
+#: Cube attribute: the canonical specification (JSON) the cube was written for.
+SPEC_ATTR = "allysweep_spec"
+#: Cube attribute: its SHA-256 fingerprint (a store is only resumed by the same specification).
+HASH_ATTR = "allysweep_spec_sha256"
+#: Cube attribute: the specification with every parameter value used, defaults made explicit.
+RESOLVED_ATTR = "allysweep_spec_resolved"
 
 DESIGNS = ("grid", "lhs", "sobol", "list")
 _SWEEP_KEYS = {
@@ -441,8 +448,14 @@ def _spaced(fail, where: str, kind: str, args: Any) -> tuple[float, ...]:
 
 def load_spec(path: str | Path) -> SweepSpec:
     """Read and validate a TOML sweep specification. A relative store path is taken relative to
-    the working directory, like any output path on the command line."""
+    the working directory, like any output path on the command line.
+
+    ``path`` may also be a cube (a Zarr store written by a sweep): its stored specification is
+    read back, writing to that store, so ``allysweep run CUBE.zarr --resume`` finishes it.
+    """
     path = Path(path)
+    if path.is_dir():
+        return spec_from_cube(path)
     try:
         text = path.read_text()
     except OSError as err:
@@ -452,3 +465,32 @@ def load_spec(path: str | Path) -> SweepSpec:
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"{path}: not valid TOML: {err}") from None
     return SweepSpec.from_dict(data, source=str(path))
+
+
+def spec_from_cube(store: str | Path, resolved: bool = False) -> SweepSpec:
+    """The specification a cube was written for, read from the cube alone, writing to ``store``.
+
+    With ``resolved=False`` it is the stored specification (same fingerprint: it resumes the
+    cube). With ``resolved=True`` it is the record of every parameter value used, defaults made
+    explicit (``allysweep_spec_resolved``): running it gives the same cube even if a default of
+    allysweep changes.
+    """
+    import zarr
+
+    path = Path(store)
+    try:
+        group = zarr.open_group(str(path), mode="r")
+        attrs = dict(group.attrs)
+    except Exception:
+        attrs = {}
+    key = RESOLVED_ATTR if resolved else SPEC_ATTR
+    if key not in attrs:
+        raise SpecError(f"{path}: no allysweep cube here (no {key} attribute): cannot read its specification")
+    data = json.loads(attrs[key])
+    # The stored JSON has sorted keys; the cube's dimensions give the order of the grid axes.
+    dims = [str(d) for d in group["n_eq"].metadata.dimension_names or ()]
+    params = data.get("params", {})
+    order = [d for d in dims if d in params] + [k for k in params if k not in dims]
+    data["params"] = {k: params[k] for k in order}
+    spec = SweepSpec.from_dict(data, source=str(path))
+    return spec.with_store(str(path.resolve()))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -34,7 +35,7 @@ import numpy as np
 import xarray as xr
 
 from ..engine import KIND_NAMES
-from ..exceptions import PlotError
+from ..exceptions import IncompleteCubeWarning, PlotError
 
 __all__ = [
     "regime_map",
@@ -42,6 +43,7 @@ __all__ = [
     "lines",
     "bargaining_ranges",
     "available_axes",
+    "warn_if_incomplete",
     "KIND_COLORS",
     "MAX_CELLS",
     "MAX_POINTS",
@@ -55,8 +57,10 @@ MAX_POINTS = 20_000
 #: Most frames pre-rendered by a static view (``dynamic=False``, e.g. the HTML report).
 MAX_FRAMES = 48
 
-#: Colour of each equilibrium kind; ``"none"`` is a point without any equilibrium.
+#: Colour of each equilibrium kind; ``"none"`` is a point without any equilibrium, ``"not
+#: computed"`` a point of an unfinished block of an incomplete cube (n_eq = -1).
 KIND_COLORS: dict[str, str] = {
+    "not computed": "#ffe4e1",
     "none": "#d9d9d9",
     "cutpoint_honest": "#1b9e77",
     "cutpoint_bluff": "#d95f02",
@@ -66,6 +70,10 @@ KIND_COLORS: dict[str, str] = {
     "hybrid": "#e6ab02",
 }
 _PALETTE = [KIND_COLORS["none"], *(KIND_COLORS[name] for name in KIND_NAMES)]
+#: The palette when a map shows points not computed yet (code -2, below "none").
+_PALETTE_INCOMPLETE = [KIND_COLORS["not computed"], *_PALETTE]
+#: Regime-map code of a point not computed yet (``kind`` is -1 there, ``n_eq`` -1).
+NOT_COMPUTED_CODE = -2
 
 #: Intervals drawn by :func:`bargaining_ranges`: label -> (low variable, high variable, colour).
 RANGES: dict[str, tuple[str, str, str]] = {
@@ -93,6 +101,21 @@ def _hv() -> Any:
     return hv
 
 
+def warn_if_incomplete(ds: xr.Dataset, what: str, stacklevel: int = 3) -> None:
+    """Warn (:class:`~allysweep.exceptions.IncompleteCubeWarning`) when ``ds`` comes from an
+    incomplete cube: how much is missing and how to resume. Solved datasets never warn."""
+    from ..sweeps.store import incomplete_message
+
+    message = incomplete_message(dict(ds.attrs), what)
+    if message:
+        warnings.warn(message, IncompleteCubeWarning, stacklevel=stacklevel)
+
+
+def _kind_codes(kind: xr.DataArray, n_eq: xr.DataArray) -> xr.DataArray:
+    """Kind codes for a map: the kind, -1 where no equilibrium, -2 where not computed."""
+    return kind.fillna(-1).where(n_eq >= 0, NOT_COMPUTED_CODE)
+
+
 def _is_sampled(ds: xr.Dataset) -> bool:
     return "point" in ds.dims
 
@@ -112,7 +135,7 @@ def available_axes(ds: xr.Dataset) -> tuple[str, ...]:
         ``point`` (the sampled parameters).
     """
     if _is_sampled(ds):
-        return tuple(str(n) for n, c in ds.coords.items() if c.dims == ("point",) and n != "point")
+        return tuple(str(n) for n, c in ds.coords.items() if c.dims == ("point",) and n not in ("point", "computed"))
     return tuple(str(d) for d in ds.dims if d != "eq")
 
 
@@ -266,8 +289,8 @@ def _legend_swatches(codes: Sequence[int]) -> list[Any]:
     hv = _hv()
     out = []
     for code in sorted(codes):
-        name = "none" if code < 0 else KIND_NAMES[code]
-        label = "no equilibrium" if code < 0 else name
+        name = "not computed" if code == NOT_COMPUTED_CODE else "none" if code < 0 else KIND_NAMES[code]
+        label = "no equilibrium" if name == "none" else name
         out.append(hv.Points([(np.nan, np.nan)], label=label).opts(color=KIND_COLORS[name], marker="square", size=12))
     return out
 
@@ -342,6 +365,7 @@ def regime_map(
     _check_eq(ds, eq)
     for var in ("kind", "selected", "n_eq"):
         _check_var(ds, var)
+    warn_if_incomplete(ds, "regime_map")
     hv = _hv()
     if _is_sampled(ds):
         return _regime_points(ds, x, y, eq, width, height)
@@ -350,14 +374,16 @@ def regime_map(
 
     def build(selection: dict[str, Any]) -> Any:
         frame = _frame(small, selection, ["kind", "selected", "n_eq"])
-        kind = _pick_eq(frame, "kind", eq).fillna(-1)
         n_eq = frame["n_eq"]
+        kind = _kind_codes(_pick_eq(frame, "kind", eq), n_eq)
         kind2d, n2d = _grid_2d(frame, kind, x, y), _grid_2d(frame, n_eq, x, y)
         vdims = [hv.Dimension("kind", label="equilibrium kind"), hv.Dimension("n_eq", label="number of equilibria")]
+        missing = bool((kind2d == NOT_COMPUTED_CODE).any())
+        palette = _PALETTE_INCOMPLETE if missing else _PALETTE
         img = _raster(frame, x, y, [kind2d, n2d], vdims).opts(
-            cmap=_PALETTE,
-            clim=(-1.5, len(KIND_NAMES) - 0.5),
-            color_levels=len(_PALETTE),
+            cmap=palette,
+            clim=(-0.5 - len(palette) + len(KIND_NAMES), len(KIND_NAMES) - 0.5),
+            color_levels=len(palette),
             colorbar=False,
             tools=["hover"] if hover else [],
             hover_tooltips=[(x, "$x"), (y, "$y"), ("kind", "@kind{custom}"), ("equilibria", "@n_eq")],
@@ -369,8 +395,10 @@ def regime_map(
             mask = _raster(frame, x, y, [multi], ["several"])
             outline = hv.operation.contours(mask, levels=[0.5], filled=False)
             layers.append(outline.relabel("several equilibria (outlined)").opts(color="black", line_width=2))
-        share = _share_multi(n2d)
+        share = _share_multi(n2d[n2d >= 0])
         title = f"Regime map ({_eq_note(eq)})\nseveral equilibria at {share:.0%} of points"
+        if missing:
+            title += f"; {float((n2d < 0).mean()):.0%} not computed"
         if selection:
             title += f"; {_selection_title(selection)}"
         return hv.Overlay(layers).opts(
@@ -389,15 +417,15 @@ def _points_frame(ds: xr.Dataset, x: str, y: str | None, names: Sequence[str]) -
 def _regime_points(ds: xr.Dataset, x: str, y: str, eq: str | int, width: int, height: int) -> Any:
     hv = _hv()
     frame = _points_frame(ds, x, y, ["kind", "selected", "n_eq"])
-    kind = np.asarray(_pick_eq(frame, "kind", eq).fillna(-1).values).astype(int)
+    kind = np.asarray(_kind_codes(_pick_eq(frame, "kind", eq), frame["n_eq"]).values).astype(int)
     xs, ys, n_eq = frame[x].values, frame[y].values, frame["n_eq"].values
     kdims = [_dim(ds, x), _dim(ds, y)]
     layers = []
     for code in sorted(np.unique(kind).tolist()):
-        name = "none" if code < 0 else KIND_NAMES[code]
+        name = "not computed" if code == NOT_COMPUTED_CODE else "none" if code < 0 else KIND_NAMES[code]
         m = kind == code
         pts = hv.Points(
-            (xs[m], ys[m], n_eq[m]), kdims=kdims, vdims=["n_eq"], label="no equilibrium" if code < 0 else name
+            (xs[m], ys[m], n_eq[m]), kdims=kdims, vdims=["n_eq"], label="no equilibrium" if name == "none" else name
         )
         layers.append(pts.opts(color=KIND_COLORS[name], size=6, tools=["hover"]))
     multi = n_eq > 1
@@ -462,6 +490,7 @@ def heatmap(
     _check_var(ds, var)
     _check_axes(ds, [x, y])
     _check_eq(ds, eq)
+    warn_if_incomplete(ds, "heatmap")
     hv = _hv()
     label, unit = _label(ds[var], var)
     vdim = hv.Dimension(var, label=label, unit=unit)
@@ -545,6 +574,7 @@ def lines(
     _check_axes(ds, [x])
     for v in ("kind", "selected"):
         _check_var(ds, v)
+    warn_if_incomplete(ds, "lines")
     panels = [_lines_one(ds, name, x, dynamic, width, height) for name in names]
     if len(panels) == 1:
         return panels[0]
@@ -657,6 +687,7 @@ def bargaining_ranges(
     names = [v for lo_hi in RANGES.values() for v in lo_hi[:2]] + ["selected"]
     for name in names:
         _check_var(ds, name)
+    warn_if_incomplete(ds, "bargaining_ranges")
     hv = _hv()
     share = hv.Dimension("share", label="D's share of the good x", range=(0, 1.05))
     eq_note = _eq_note(eq)
