@@ -44,7 +44,11 @@ import numpy as np
 from ..engine import METHODS, OUTPUTS, native, to_columns
 from ..exceptions import ParameterError, SpecError
 from ..model.distributions import parse_distribution
-from ..model.parameters import DEFAULTS, SCALAR_PARAMETERS, dependent_defaults
+from ..model.parameters import DEFAULTS, SCALAR_PARAMETERS, coordinate_attrs, dependent_defaults
+
+#: Parameters that may be set equal to another at every point, and to which (MODEL.md §3:
+#: ``p_coalition`` defaults to ``p_alliance``, ``c_d_joint`` to ``c_d``).
+FOLLOWABLE = {"p_coalition": "p_alliance", "c_d_joint": "c_d"}
 
 __all__ = ["SweepSpec", "load_spec", "spec_from_cube", "DESIGNS", "SPEC_ATTR", "HASH_ATTR", "RESOLVED_ATTR"]
 
@@ -96,6 +100,12 @@ class SweepSpec:
     cluster: tuple[tuple[str, Any], ...] = ()
     lam: float | None = None
     source: str = field(default="<dict>", compare=False)
+    #: Parameters set equal to another at every point (``p_coalition = "p_alliance"``,
+    #: ``c_d_joint = "c_d"``): the rule their defaults follow, written out.
+    follows: tuple[tuple[str, str], ...] = ()
+    #: Whether the specification wrote ``theta`` / ``cost_c`` (else the default was used).
+    theta_given: bool = field(default=True, compare=False)
+    cost_c_given: bool = field(default=True, compare=False)
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -153,6 +163,7 @@ class SweepSpec:
             raise fail("sweep.n_points", f"only for lhs / sobol designs, not {design!r}")
 
         params = dict(data.get("params", {}))
+        theta_given, cost_c_given = "theta" in params, "cost_c" in params
         theta = params.pop("theta", DEFAULTS["theta"].to_string())  # type: ignore[union-attr]
         cost_c = params.pop("cost_c", DEFAULTS["cost_c"].to_string())  # type: ignore[union-attr]
         for key, text in (("theta", theta), ("cost_c", cost_c)):
@@ -167,6 +178,7 @@ class SweepSpec:
         allowed = set(SCALAR_PARAMETERS) | theta_fields | cost_fields | {"range_cost"}
 
         fixed: dict[str, float] = {}
+        follows: dict[str, str] = {}
         axes: list[tuple[str, tuple[float, ...]]] = []
         ranges: list[tuple[str, str, float, float]] = []
         for key, value in params.items():
@@ -174,7 +186,13 @@ class SweepSpec:
             if key not in allowed:
                 hint = ", ".join(sorted(allowed))
                 raise fail(where, f"unknown parameter for theta={theta!r}, cost_c={cost_c!r}; allowed: {hint}")
-            if _is_number(value):
+            if isinstance(value, str) and key in FOLLOWABLE:
+                if value != FOLLOWABLE[key]:
+                    raise fail(
+                        where, f"a number, or the name {FOLLOWABLE[key]!r} (equal to it at every point); got {value!r}"
+                    )
+                follows[key] = value
+            elif _is_number(value):
                 fixed[key] = _finite(fail, where, value)
             elif isinstance(value, list):
                 if design != "grid":
@@ -260,6 +278,9 @@ class SweepSpec:
             cluster=tuple(sorted(cluster.items())),
             lam=None if lam is None else float(lam),
             source=source,
+            follows=tuple(follows.items()),
+            theta_given=theta_given,
+            cost_c_given=cost_c_given,
         )
         spec._validate_model_values(fail)
         return spec
@@ -319,7 +340,7 @@ class SweepSpec:
             sweep["n_points"] = self.n_points
         if self.lam is not None:
             sweep["lam"] = self.lam
-        params: dict[str, Any] = {"theta": self.theta, "cost_c": self.cost_c, **dict(self.fixed)}
+        params: dict[str, Any] = {"theta": self.theta, "cost_c": self.cost_c, **dict(self.fixed), **dict(self.follows)}
         params.update({n: list(v) for n, v in self.axes})
         params.update({n: {kind: [lo, hi]} for n, kind, lo, hi in self.ranges})
         out = {"sweep": sweep, "params": params}
@@ -384,7 +405,8 @@ class SweepSpec:
                 return np.asarray(swept[name], dtype=float)
             return np.full(n, float(fixed.get(name, default)))
 
-        dependent = dependent_defaults(set(swept) | set(fixed))
+        dependent: dict[str, str | float] = dependent_defaults(set(swept) | set(fixed) | set(dict(self.follows)))
+        dependent.update(dict(self.follows))
         for name in SCALAR_PARAMETERS:
             rule = dependent.get(name)
             if isinstance(rule, str):
@@ -398,6 +420,69 @@ class SweepSpec:
         if "range_cost" in swept or "range_cost" in fixed:
             values["range_cost"] = get("range_cost", math.nan)
         return to_columns(theta, cost_c, values, n)
+
+    def parameter_record(self) -> dict[str, dict[str, Any]]:
+        """Every parameter value the sweep uses, defaults included: name -> ``value`` (a number;
+        ``"swept"``; or the name of the parameter it equals at every point), ``set_by``
+        (``"spec"``, ``"default"``) and ``units``. Distributions are recorded as their family and
+        one entry per field (``theta_lo``, ``cost_c_hi``, ...). Stored in the cube as
+        ``allysweep_parameters``."""
+        swept = set(self.swept)
+        written = set(dict(self.fixed)) | swept | set(dict(self.follows))
+        dependent = dependent_defaults(written)
+        record: dict[str, dict[str, Any]] = {}
+
+        def put(name: str, value: Any, set_by: str) -> None:
+            record[name] = {"value": value, "set_by": set_by, "units": coordinate_attrs(name)["units"]}
+
+        fixed, follows = dict(self.fixed), dict(self.follows)
+        for name in SCALAR_PARAMETERS:
+            if name in swept:
+                put(name, "swept", "spec")
+            elif name in fixed:
+                put(name, fixed[name], "spec")
+            elif name in follows:
+                put(name, follows[name], "spec")
+            else:
+                rule = dependent.get(name)
+                default = DEFAULTS[name] if rule is None else rule
+                put(name, float(default) if isinstance(default, int | float) else default, "default")
+        for prefix, text, raw in (("theta", self.theta, self.theta_given), ("cost_c", self.cost_c, self.cost_c_given)):
+            dist = parse_distribution(prefix, text)
+            record[prefix] = {"value": dist.family, "set_by": "spec" if raw else "default", "units": ""}
+            for fname, fval in dist.values().items():
+                key = f"{prefix}_{fname}"
+                if key in swept:
+                    put(key, "swept", "spec")
+                elif key in fixed:
+                    put(key, fixed[key], "spec")
+                else:
+                    put(key, float(fval), "spec" if raw else "default")
+        if "range_cost" in swept or "range_cost" in fixed:
+            put("range_cost", "swept" if "range_cost" in swept else fixed["range_cost"], "spec")
+        else:
+            record["range_cost"] = {"value": "mean of cost_c", "set_by": "default", "units": "share of the good"}
+        return record
+
+    def resolved(self) -> SweepSpec:
+        """The same sweep with every parameter written out (defaults made explicit): it gives
+        the same cube whatever allysweep's defaults become. Its ``to_dict()`` is stored in the
+        cube as ``allysweep_spec_resolved``."""
+        from dataclasses import replace
+
+        fixed = dict(self.fixed)
+        follows = dict(self.follows)
+        for name, entry in self.parameter_record().items():
+            value = entry["value"]
+            if name in ("theta", "cost_c", "range_cost") or value == "swept" or name in fixed or name in follows:
+                continue
+            if isinstance(value, str):
+                follows[name] = value
+            else:
+                fixed[name] = float(value)
+        return replace(
+            self, fixed=tuple(fixed.items()), follows=tuple(follows.items()), theta_given=True, cost_c_given=True
+        )
 
     def parameter_table(self) -> list[tuple[str, str]]:
         """(name, description) rows for printing."""

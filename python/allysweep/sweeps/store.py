@@ -21,7 +21,7 @@ from ..provenance import append_history as _history_plus
 from ..provenance import provenance_attrs
 from .chunks import encoding as chunk_encoding
 from .design import block_count, sampled_design
-from .spec import HASH_ATTR, SPEC_ATTR, SweepSpec
+from .spec import FOLLOWABLE, HASH_ATTR, RESOLVED_ATTR, SPEC_ATTR, SweepSpec
 
 __all__ = [
     "PROGRESS_GROUP",
@@ -66,6 +66,9 @@ NOT_COMPUTED = -1
 STORE_FILLS: dict[str, Any] = {
     name: (NOT_COMPUTED if name in ("n_eq", "status", "kind") else output.fill) for name, output in OUTPUTS.items()
 }
+
+#: Cube attribute: every parameter value used (defaults included), how it was set and its units.
+PARAMETERS_ATTR = "allysweep_parameters"
 
 #: Dataset attribute: whether every block of the cube is computed (kept true to ``_progress``).
 COMPLETE_ATTR = "complete"
@@ -116,15 +119,32 @@ def _template(spec: SweepSpec) -> xr.Dataset:
             attrs={**output.attrs, **not_computed_attrs(name)},
         )
     coords: dict[str, Any] = {"eq": ("eq", np.arange(spec.max_eq), {"long_name": "equilibrium slot"})}
-    for name, value in spec.fixed:
-        coords[name] = ((), value, coordinate_attrs(name))
+    record = spec.parameter_record()
+
+    def attrs(name: str) -> dict[str, Any]:
+        how = record[name]["set_by"]
+        return {**coordinate_attrs(name), "set_by": "the default" if how == "default" else "the specification"}
+
     if spec.design == "grid":
         for name, values in spec.axes:
-            coords[name] = (name, np.asarray(values), coordinate_attrs(name))
+            coords[name] = (name, np.asarray(values), attrs(name))
     else:
         coords["point"] = ("point", np.arange(spec.n_total), {"long_name": "design point"})
         for name, values in sampled_design(spec).items():
-            coords[name] = ("point", values, coordinate_attrs(name))
+            coords[name] = ("point", values, attrs(name))
+    # Every other parameter value used, defaults included, with its units: a scalar, or, for one
+    # set equal to a swept parameter, that parameter's values along its dimension.
+    for name, entry in record.items():
+        value = entry["value"]
+        if name in coords or name in ("theta", "cost_c") or value == "swept":
+            continue
+        if name == "range_cost" and isinstance(value, str):
+            continue  # the mean of cost_c: recorded in allysweep_parameters
+        if isinstance(value, str):
+            leader = coords[value]
+            coords[name] = (leader[0], leader[1], {**attrs(name), "equals": value})
+        else:
+            coords[name] = ((), float(value), attrs(name))
     ds = xr.Dataset(data_vars, coords=coords)
     ds.attrs.update(
         provenance_attrs(
@@ -137,7 +157,12 @@ def _template(spec: SweepSpec) -> xr.Dataset:
             design=spec.design,
             theta=spec.theta,
             cost_c=spec.cost_c,
-            **{SPEC_ATTR: json.dumps(spec.to_dict()), HASH_ATTR: spec.fingerprint()},
+            **{
+                SPEC_ATTR: json.dumps(spec.to_dict()),
+                HASH_ATTR: spec.fingerprint(),
+                RESOLVED_ATTR: json.dumps(spec.resolved().to_dict()),
+                PARAMETERS_ATTR: json.dumps(record),
+            },
         )
     )
     # No block is computed yet; the run sets it when the last block is done.
@@ -434,6 +459,16 @@ def cube_info(store: str | Path) -> list[str]:
             else:
                 shown = value if isinstance(value, str) else json.dumps(value)
             lines.append(f"  {section}.{key} = {shown}")
+    if PARAMETERS_ATTR in ds.attrs:
+        lines.append("parameters (every value used; 'default' = not in the specification):")
+        for name, entry in json.loads(ds.attrs[PARAMETERS_ATTR]).items():
+            value, units = entry["value"], entry.get("units", "")
+            if isinstance(value, int | float):
+                shown = f"{value:g}"
+            else:
+                shown = f"{value} (at every point)" if FOLLOWABLE.get(name) == value else value
+            unit = f" [{units}]" if units and units != "1" else ""
+            lines.append(f"  {name} = {shown}{unit}" + (" (default)" if entry["set_by"] == "default" else ""))
     if "last_run" in ds.attrs:
         run = json.loads(ds.attrs["last_run"])
         lines.append(
