@@ -41,24 +41,50 @@ class ParameterError(AllysweepError, ValueError):
         Position of the first offending point when the input was a batch.
     """
 
-    def __init__(self, name: str, value: object, domain: str, index: int | None = None):
+    def __init__(
+        self,
+        name: str,
+        value: object,
+        domain: str,
+        index: int | None = None,
+        *,
+        default: bool = False,
+        where: str | None = None,
+    ):
         self.name = name
         self.value = value
         self.domain = domain
         self.index = index
+        #: The value was a default (the user did not set this parameter).
+        self.default = default
+        #: The offending point's coordinates in a batch, e.g. ``k = -0.5, r = 0.1``.
+        self.where = where
         super().__init__(self._message())
 
     def _message(self) -> str:
         value = self.value
+        non_finite = isinstance(value, float) and not math.isfinite(value)
         if isinstance(value, float) and math.isnan(value):
             shown = "nan"
         else:
             shown = repr(value) if isinstance(value, str) else f"{value}"
+        note = " (its default: you did not set it)" if self.default else ""
         where = f" at point {self.index}" if self.index is not None else ""
-        return f"invalid parameter `{self.name}` = {shown}{where}: allowed domain is {self.domain}"
+        if self.where:
+            where += f" ({self.where})"
+        domain = self.domain + (" and finite" if non_finite and "finite" not in self.domain else "")
+        hint = f"; set {self.name.split('.')[0]} explicitly" if self.default else ""
+        return f"invalid parameter `{self.name}` = {shown}{note}{where}: allowed domain is {domain}{hint}"
 
     def __reduce__(self):
-        return (type(self), (self.name, self.value, self.domain, self.index))
+        return (
+            _parameter_error,
+            (type(self), self.name, self.value, self.domain, self.index, self.default, self.where),
+        )
+
+
+def _parameter_error(cls, name, value, domain, index, default=False, where=None):
+    return cls(name, value, domain, index, default=default, where=where)
 
 
 class SpecError(AllysweepError, ValueError):

@@ -16,7 +16,7 @@ from .engine import native
 from .engine.flat import DEFAULT_LAM, solve_flat, to_columns
 from .engine.schema import OUTPUTS
 from .exceptions import ParameterError
-from .model.distributions import Distribution, check_family
+from .model.distributions import Distribution, check_family, parse_distribution
 from .model.parameters import DEFAULTS, PARAMETERS, SCALAR_PARAMETERS, coordinate_attrs, dependent_defaults
 from .provenance import provenance_attrs
 
@@ -50,6 +50,29 @@ def _domain(name: str) -> str:
     return param.domain if param else "see MODEL.md §3"
 
 
+def as_distribution(name: str, value: Any) -> Any:
+    """A distribution given as the CLI / spec string (``"uniform:0,1"``) parsed; anything else
+    as it is (``None`` stays ``None``: the default)."""
+    if isinstance(value, str):
+        return parse_distribution(name, value)
+    return value
+
+
+def _point_where(index: int, dims: tuple[str, ...], shape: tuple[int, ...], inputs: Mapping[str, xr.DataArray]) -> str:
+    """The coordinates of flat point ``index`` of a broadcast batch: ``k = -0.5, r = 0.1``, or
+    ``point index 2`` along a dimension without coordinate values."""
+    labels: dict[str, np.ndarray] = {}
+    for da in inputs.values():
+        for d in da.dims:
+            if d in da.coords and d not in labels:
+                labels[d] = np.asarray(da.coords[d].values)
+    parts = []
+    for d, i in zip(dims, np.unravel_index(index, shape), strict=True):
+        value = labels[d][int(i)] if d in labels else None
+        parts.append(f"{d} = {value:g}" if isinstance(value, numbers.Real) else f"{d} index {int(i)}")
+    return ", ".join(parts)
+
+
 def collect_inputs(params: Mapping[str, Any]) -> dict[str, xr.DataArray]:
     """Fill defaults (MODEL.md §10) and turn every parameter into a named DataArray.
 
@@ -60,6 +83,8 @@ def collect_inputs(params: Mapping[str, Any]) -> dict[str, xr.DataArray]:
     if unknown:
         raise ParameterError(unknown[0], params[unknown[0]], "a model parameter: " + ", ".join(PARAMETERS))
     values: dict[str, Any] = {name: params.get(name) for name in PARAMETERS}
+    for dist_name in ("theta", "cost_c"):
+        values[dist_name] = as_distribution(dist_name, values[dist_name])
     for name, value in values.items():
         if value is None:
             values[name] = DEFAULTS[name]
@@ -105,10 +130,11 @@ def solve(
 
     Parameters
     ----------
-    theta : Uniform or TwoPoint, default Uniform(0, 1)
-        The ally's private type distribution F.
-    cost_c : Uniform, Logistic or Normal, default Uniform(0, 1)
-        The challenger's private war-cost distribution G.
+    theta : Uniform, TwoPoint or str, default Uniform(0, 1)
+        The ally's private type distribution F; also as the CLI / spec string
+        (``"uniform:0,1"``, ``"two_point:0.2,0.4,0.5"``).
+    cost_c : Uniform, Logistic, Normal or str, default Uniform(0, 1)
+        The challenger's private war-cost distribution G (``"logistic:0.5,0.1"`` ...).
     p, p_alliance, p_coalition, c_d, c_d_joint, c_c_extra, c_a, k, r, b_c : number, array or DataArray
         Model parameters (MODEL.md §3; ``allysweep solve --help`` lists meanings and domains).
         Omitted ones take the base case of MODEL.md §10; ``p_coalition`` defaults to
@@ -158,6 +184,8 @@ def solve(
         "range_cost": range_cost,
         **unknown,
     }
+    theta, cost_c = as_distribution("theta", theta), as_distribution("cost_c", cost_c)
+    params.update(theta=theta, cost_c=cost_c)
     inputs = collect_inputs(params)
     theta_d = check_family("theta", theta if theta is not None else DEFAULTS["theta"])
     cost_d = check_family("cost_c", cost_c if cost_c is not None else DEFAULTS["cost_c"])
@@ -169,10 +197,12 @@ def solve(
     try:
         result = solve_flat(to_columns(theta_d, cost_d, flat, n), method=method, threads=threads, lam=lam)
     except ParameterError as err:
-        if dims or err.index is None:
-            raise
-        # A single point: "at point 0" would only be noise.
-        raise ParameterError(err.name, err.value, err.domain) from None
+        base = err.name.split(".")[0]
+        default = (base in PARAMETERS or base == "range_cost") and params.get(base) is None
+        # A single point: "at point 0" would only be noise; in a batch, say where the point is.
+        index = err.index if dims else None
+        where = _point_where(index, dims, shape, inputs) if index is not None else None
+        raise ParameterError(err.name, err.value, err.domain, index, default=default, where=where) from None
     ds = to_dataset(result, dims, shape, inputs)
     ds.attrs.update(
         provenance_attrs(
@@ -209,6 +239,7 @@ def qre_path(
         ``belief_no_alliance`` and ``cutpoint`` (the type indifferent under the path's
         challenge probabilities). Empty arrays if continuation broke down.
     """
+    theta, cost_c = as_distribution("theta", theta), as_distribution("cost_c", cost_c)
     inputs = collect_inputs({"theta": theta, "cost_c": cost_c, **params})
     if any(da.ndim for da in inputs.values()):
         raise ParameterError("params", "arrays", "scalars: qre_path follows one point")

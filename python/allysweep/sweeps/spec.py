@@ -33,6 +33,7 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -379,18 +380,38 @@ class SweepSpec:
         try:
             native.validate_batch(flat)
         except ParameterError as err:
-            key = err.name.replace(".", "_")
-            where = (
-                f"params.{key}" if key in dict(self.fixed) or key in names or key in ("theta", "cost_c") else "params"
-            )
-            if self.points and key in dict(self.points):
-                where = f"points.{key}"
-            detail = str(err).split(": allowed domain", 1)
-            value = err.value
-            raise fail(
-                where,
-                f"value {value} outside the model's domain: allowed domain{detail[1]}" if len(detail) > 1 else str(err),
-            ) from None
+            raise fail(*self._domain_failure(err, names, corners)) from None
+
+    def _domain_failure(self, err: ParameterError, names: list[str], corners: list[tuple]) -> tuple[str, str]:
+        """(key, reason) of a model value outside its domain: the key the user wrote, or, for a
+        default, that it was one and which keys to change; with the point where it fails."""
+        key = err.name.replace(".", "_")
+        base = key.split("_")[0] if key.startswith(("theta_", "cost_c_")) else key
+        base = "cost_c" if key.startswith("cost_c") else base
+        written = set(dict(self.fixed)) | set(names) | set(dict(self.follows)) | set(dict(self.points))
+        if self.theta_given:
+            written.add("theta")
+        if self.cost_c_given:
+            written.add("cost_c")
+        section = "points" if key in dict(self.points) else "params"
+        at = ""
+        if err.index is not None and self.points:
+            row = ", ".join(f"{n} = {v[err.index]:g}" for n, v in self.points)
+            at = f" at point {err.index} of [points] ({row})"
+        elif err.index is not None and names and err.index < len(corners):
+            corner = ", ".join(f"{n} = {v:g}" for n, v in zip(names, corners[err.index], strict=True))
+            at = f" at {corner}" + (" (a corner of the swept box)" if len(corners) > 1 else "")
+        domain = err.domain + (" and finite" if _non_finite(err.value) and "finite" not in err.domain else "")
+        if key in written or base in written:
+            where = f"{section}.{key}" if key in written else f"params.{base}"
+            return where, f"value {err.value} outside the model's domain{at}: allowed domain is {domain}"
+        others = [w for w in re.findall(r"[a-z][a-z_]*", err.domain) if w in written and w != key]
+        change = f" or change params.{others[0]}" if others else ""
+        return (
+            f"params.{key}",
+            f"not set, so its default {err.value} was used, which is outside the model's domain{at}: "
+            f"allowed domain is {domain}; set params.{key}{change}",
+        )
 
     # ---------------------------------------------------------------- columns
     def columns(self, swept: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
@@ -492,6 +513,10 @@ class SweepSpec:
         rows += [(n, f"{kind} on [{lo:g}, {hi:g}]") for n, kind, lo, hi in self.ranges]
         rows += [(n, f"{len(v)} listed values") for n, v in self.points]
         return rows
+
+
+def _non_finite(x: Any) -> bool:
+    return isinstance(x, float) and not math.isfinite(x)
 
 
 def _is_number(x: Any) -> bool:

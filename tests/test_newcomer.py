@@ -1,0 +1,79 @@
+"""Issue 19, items 3-7: what a newcomer trips on. Each test states the exact message or
+behaviour designed for it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import allysweep as asw
+from allysweep.exceptions import ParameterError, SpecError
+
+
+def cli(*args: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "allysweep.cli", *args], capture_output=True, text=True, **kw)
+
+
+# --------------------------------------------------------------------------- item 3: errors
+def test_spec_error_blames_the_default_and_names_the_keys_to_change():
+    with pytest.raises(SpecError) as info:
+        asw.SweepSpec.from_dict({"sweep": {"design": "sobol", "n_points": 8}, "params": {"p": {"uniform": [0.2, 0.8]}}})
+    assert str(info.value) == (
+        "<dict>: params.p_alliance: not set, so its default 0.7 was used, which is outside the model's domain "
+        "at p = 0.8 (a corner of the swept box): allowed domain is p < p_alliance <= 1 (p = 0.8); "
+        "set params.p_alliance or change params.p"
+    )
+
+
+def test_spec_error_on_a_written_key_gives_the_failing_corner():
+    with pytest.raises(SpecError) as info:
+        asw.SweepSpec.from_dict({"params": {"k": {"linspace": [-0.1, 0.1, 5]}, "r": [0.0, 0.1]}})
+    assert str(info.value) == (
+        "<dict>: params.k: value -0.1 outside the model's domain at k = -0.1, r = 0 (a corner of the swept box): "
+        "allowed domain is k >= 0"
+    )
+
+
+def test_cli_error_says_the_value_was_a_default():
+    proc = cli("solve", "p=0.8")
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "allysweep: error: invalid parameter `p_alliance` = 0.7 (its default: you did not set it): allowed domain "
+        "is p < p_alliance <= 1 (p = 0.8); set p_alliance explicitly\n"
+    )
+
+
+def test_batch_error_gives_the_point_coordinates():
+    with pytest.raises(ParameterError) as info:
+        asw.solve(k=np.array([0.1, -1.0]), r=np.array([0.1, 0.2]))
+    assert str(info.value) == "invalid parameter `k` = -1.0 at point 2 (k = -1, r = 0.1): allowed domain is k >= 0"
+    assert info.value.index == 2 and info.value.where == "k = -1, r = 0.1"
+
+
+def test_internal_column_names_do_not_leak():
+    proc = cli("solve", "--method", "closed_form", "cost_c=logistic:0.5,0.1")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("allysweep: error: invalid parameter `cost_c` = 'logistic': allowed domain is ")
+    assert "cost_kind" not in proc.stderr
+
+
+def test_infinite_value_is_refused_as_not_finite():
+    with pytest.raises(ParameterError) as info:
+        asw.solve(k=float("inf"))
+    assert str(info.value) == "invalid parameter `k` = inf: allowed domain is k >= 0 and finite"
+
+
+# --------------------------------------------------------------------------- item 4: strings
+def test_python_takes_the_distribution_strings_of_the_cli_and_specs():
+    as_string = asw.solve(theta="two_point:0.2,0.4,0.5", cost_c="uniform:0,1", k=0.018)
+    as_object = asw.solve(theta=asw.TwoPoint(0.2, 0.4, 0.5), cost_c=asw.Uniform(0, 1), k=0.018)
+    xr.testing.assert_identical(as_string.drop_attrs(), as_object.drop_attrs())
+    # MODEL.md §10, T2: a hybrid with prob_alliance 2/3.
+    hybrid = as_string.where(as_string.kind == asw.KIND_NAMES.index("hybrid"), drop=True)
+    np.testing.assert_allclose(hybrid.prob_alliance.values, [2 / 3], rtol=0, atol=1e-9)
+    with pytest.raises(ParameterError, match=r"^invalid parameter `theta` = 'uniform:1': allowed domain is uniform"):
+        asw.solve(theta="uniform:1")
