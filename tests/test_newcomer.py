@@ -77,3 +77,52 @@ def test_python_takes_the_distribution_strings_of_the_cli_and_specs():
     np.testing.assert_allclose(hybrid.prob_alliance.values, [2 / 3], rtol=0, atol=1e-9)
     with pytest.raises(ParameterError, match=r"^invalid parameter `theta` = 'uniform:1': allowed domain is uniform"):
         asw.solve(theta="uniform:1")
+
+
+# --------------------------------------------------------------------------- item 5: selected
+def test_selected_gives_per_point_outputs_with_kind_labels():
+    # MODEL.md §10: E2 (k = 0.03) selects the bluffing cutpoint 41/195, E1 (k = 0.075) the honest
+    # cutpoint 0.35, E3 (k = 0.0072) a bluffing cutpoint 0.125; each with its prob_renege.
+    ds = asw.solve(k=np.array([0.03, 0.075, 0.0072]))
+    sel = asw.selected(ds)
+    assert "eq" not in sel.dims and sel.kind.dims == ("k",)
+    assert sel.kind.values.tolist() == ["cutpoint_bluff", "cutpoint_honest", "cutpoint_bluff"]
+    assert sel.kind_code.values.tolist() == [1, 0, 1]
+    np.testing.assert_allclose(sel.cutpoint.values, [41 / 195, 0.35, 0.125], rtol=0, atol=1e-9)
+    np.testing.assert_allclose(sel.prob_renege.values, [5 / 44, 0.0, 0.2], rtol=0, atol=1e-9)
+    assert sel.stable.values.tolist() == [True, True, True]
+    assert sel.prob_war.attrs["units"] == "1" and sel.n_eq.equals(ds.n_eq)
+    # The README idiom for regime shares.
+    shares = asw.selected(ds).kind.to_series().value_counts(normalize=True)
+    assert shares.to_dict() == pytest.approx({"cutpoint_bluff": 2 / 3, "cutpoint_honest": 1 / 3})
+
+
+def test_selected_labels_points_without_equilibrium_and_not_computed():
+    ds = asw.solve(k=np.array([0.03, 0.075, 0.0072])).load()
+    # As an incomplete cube reads at an unfinished point, and a point without equilibrium.
+    ds["n_eq"][0], ds["selected"][0] = -1, False
+    ds["kind"][0] = -1
+    ds["n_eq"][1], ds["selected"][1] = 0, False
+    sel = asw.selected(ds)
+    assert sel.kind.values.tolist() == ["not computed", "no equilibrium", "cutpoint_bluff"]
+    assert sel.kind_code.values.tolist() == [-1, -1, 1]
+    assert np.isnan(sel.cutpoint.values[:2]).all()
+
+
+def test_cli_table_explains_its_columns_and_json_has_status():
+    import json
+
+    table = cli("solve", "k=0.03")
+    assert table.returncode == 0
+    assert (
+        "columns: θ* = cutpoint (types above it ally); Pr(ally) = prob_alliance; q1, q0 = belief_alliance, "
+        "belief_no_alliance (belief that A intervenes, after an alliance / without one); P1, P0 = "
+        "prob_challenge_alliance, prob_challenge_no_alliance; Pr(war) = prob_war; renege = prob_renege; "
+        "stable; IC, D1 = survives the Intuitive Criterion, D1; degen = degenerate; - = off path (NaN)\n"
+        "status: 0 (all equilibria reported)\n"
+    ) in table.stdout
+    doc = json.loads(cli("solve", "--json", "k=0.03").stdout)
+    assert doc["status"] == 0 and doc["status_meaning"] == "all equilibria reported"
+    # k = r = 0 with no type ever intervening is a continuum (docs/conventions.md: status 2).
+    cont = json.loads(cli("solve", "--json", "k=0", "r=0", "c_a=0.9").stdout)
+    assert cont["status"] & 2 and "a continuum of cutpoints" in cont["status_meaning"]

@@ -20,7 +20,7 @@ from .model.distributions import Distribution, check_family, parse_distribution
 from .model.parameters import DEFAULTS, PARAMETERS, SCALAR_PARAMETERS, coordinate_attrs, dependent_defaults
 from .provenance import provenance_attrs
 
-__all__ = ["solve", "qre_path", "collect_inputs", "to_dataset"]
+__all__ = ["solve", "selected", "qre_path", "collect_inputs", "to_dataset", "KIND_LABELS"]
 
 
 def _as_dataarray(name: str, value: Any) -> xr.DataArray:
@@ -165,7 +165,7 @@ def solve(
     --------
     >>> import allysweep as asw
     >>> ds = asw.solve(k=0.03)              # MODEL.md §10, case E2
-    >>> float(ds.cutpoint.sel(eq=ds.selected.argmax("eq")))  # doctest: +ELLIPSIS
+    >>> float(asw.selected(ds).cutpoint)    # doctest: +ELLIPSIS
     0.2102564...
     """
     params: dict[str, Any] = {
@@ -283,3 +283,79 @@ def to_dataset(
                 if label != name and label not in all_coords and set(coord.dims) <= set(dims):
                     all_coords[label] = coord.variable
     return xr.Dataset(data_vars, coords=all_coords)
+
+
+#: Labels of :func:`selected`'s ``kind``: every kind name, and the two labels of points without
+#: a selected equilibrium.
+NO_EQUILIBRIUM = "no equilibrium"
+NOT_COMPUTED = "not computed"
+KIND_LABELS: tuple[str, ...] = (*native.KIND_NAMES, NO_EQUILIBRIUM, NOT_COMPUTED)
+
+
+def _labels(codes: np.ndarray, n_eq: np.ndarray) -> np.ndarray:
+    names = np.array([*native.KIND_NAMES, NO_EQUILIBRIUM], dtype="<U16")
+    codes = np.asarray(codes).astype(np.int64)
+    out = names[np.where((codes >= 0) & (codes < len(native.KIND_NAMES)), codes, len(native.KIND_NAMES))]
+    return np.where(np.asarray(n_eq) < 0, NOT_COMPUTED, out).astype("<U16")
+
+
+def selected(ds: xr.Dataset) -> xr.Dataset:
+    """The selected equilibrium of every point: each per-equilibrium output at the one slot
+    whose ``selected`` flag is set, as a per-point variable, with ``kind`` as labels.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        What :func:`solve`, :func:`allysweep.sweep` or :func:`allysweep.open_cube` return (any
+        subset of their variables that has ``selected``; lazy cubes stay lazy).
+
+    Returns
+    -------
+    xarray.Dataset
+        The same dimensions without ``eq``. ``kind`` holds strings: a name of
+        :data:`allysweep.KIND_NAMES`, ``"no equilibrium"`` where the point has none, or
+        ``"not computed"`` at a point of an unfinished block of an incomplete cube;
+        ``kind_code`` keeps the integer code (-1 for both). Every other per-equilibrium output
+        is its value at the selected slot (NaN / False where there is none); the per-point
+        outputs and all coordinates are kept as they are.
+
+    Examples
+    --------
+    >>> import numpy as np, allysweep as asw
+    >>> sel = asw.selected(asw.solve(k=0.03))          # MODEL.md §10, E2: a bluffing cutpoint
+    >>> str(sel.kind.values), round(float(sel.prob_renege), 6)
+    ('cutpoint_bluff', 0.113636)
+    >>> ds = asw.solve(k=np.linspace(0, 0.12, 13))
+    >>> shares = asw.selected(ds).kind.to_series().value_counts(normalize=True)  # regime shares
+    """
+    if "selected" not in ds.data_vars:
+        raise ValueError("selected() needs the `selected` output (stored in every cube unless sweep.outputs omits it)")
+    flag = ds["selected"]
+    has = flag.any("eq")
+    out: dict[str, xr.DataArray] = {}
+    for name, var in ds.data_vars.items():
+        if name == "selected":
+            continue
+        if "eq" not in var.dims:
+            out[str(name)] = var
+            continue
+        if var.dtype == np.bool_:
+            value = (var & flag).any("eq")
+        elif np.issubdtype(var.dtype, np.integer):
+            value = (var.astype(np.int64) * flag).sum("eq").where(has, -1).astype(var.dtype)
+        else:
+            value = var.where(flag).sum("eq", min_count=1)
+        value.attrs = dict(var.attrs)
+        out[str(name)] = value
+    if "kind" in out:
+        code = out.pop("kind")
+        n_eq = ds["n_eq"] if "n_eq" in ds else xr.zeros_like(has, dtype=np.int64)
+        labels = xr.apply_ufunc(_labels, code, n_eq, dask="parallelized", output_dtypes=["<U16"])
+        labels.attrs = {
+            "long_name": "kind of the selected equilibrium",
+            "units": "1",
+            "description": "A kind name, 'no equilibrium' (n_eq = 0) or 'not computed' (an unfinished block).",
+        }
+        out = {"kind": labels, "kind_code": code, **out}
+    result = xr.Dataset(out, attrs=dict(ds.attrs))
+    return result.drop_vars("eq", errors="ignore")

@@ -58,6 +58,27 @@ def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
     return params
 
 
+#: What the columns of ``allysweep solve``'s table mean (printed under it and in ``--help``).
+TABLE_LEGEND = (
+    "columns: θ* = cutpoint (types above it ally); Pr(ally) = prob_alliance; q1, q0 = belief_alliance, "
+    "belief_no_alliance (belief that A intervenes, after an alliance / without one); P1, P0 = "
+    "prob_challenge_alliance, prob_challenge_no_alliance; Pr(war) = prob_war; renege = prob_renege; "
+    "stable; IC, D1 = survives the Intuitive Criterion, D1; degen = degenerate; - = off path (NaN)"
+)
+
+
+def status_meaning(status: int) -> str:
+    """The ``status`` bit set in words (docs/conventions.md)."""
+    if status < 0:
+        return "not computed"
+    parts = []
+    if status & 1:
+        parts.append("more equilibria than slots (extra ones dropped)")
+    if status & 2:
+        parts.append("a continuum of cutpoints (one degenerate representative reported)")
+    return "; ".join(parts) if parts else "all equilibria reported"
+
+
 def _json_value(x: Any) -> Any:
     if isinstance(x, float) and math.isnan(x):
         return None
@@ -87,9 +108,12 @@ def point_report(ds: Any, params: dict[str, Any]) -> dict[str, Any]:
             value = row[name].item()
             eq[name] = _json_value(bool(value) if isinstance(value, bool) else float(value))
         equilibria.append(eq)
+    status = int(ds.status)
     return {
         "params": shown,
         "n_eq": n_eq,
+        "status": status,
+        "status_meaning": status_meaning(status),
         "equilibria": equilibria,
         "ranges": {
             "alone": [float(ds.range_lo_alone), float(ds.range_hi_alone)],
@@ -138,6 +162,9 @@ def print_table(report: dict[str, Any], out: Any = sys.stdout) -> None:
         mark = "*" if eq["selected"] else " "
         cells = [eq["kind"] if name == "kind" else _fmt(eq[name]) for name, _, _ in cols]
         print(mark + " " + " ".join(f"{c:<{w}}" for c, (_, _, w) in zip(cells, cols, strict=True)), file=out)
+    print(TABLE_LEGEND, file=out)
+    if "status" in report:
+        print(f"status: {report['status']} ({report['status_meaning']})", file=out)
     alone, joint = report["ranges"]["alone"], report["ranges"]["joint"]
     print(
         f"bargaining range, D alone: [{alone[0]:.6g}, {alone[1]:.6g}]; with the ally fighting: "
@@ -193,7 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Solve one parameter point and print every equilibrium (MODEL.md §6-§8) and the "
         "bargaining ranges. Example: allysweep solve --json k=0.03 theta=uniform:0,1 cost_c=logistic:0.5,0.1",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=_parameter_help(),
+        epilog=_parameter_help() + "\n\ntable " + TABLE_LEGEND + "\n--json adds status (bit set: 0 all equilibria "
+        "reported, +1 more than the slots, +2 a continuum) and status_meaning",
     )
     p_solve.add_argument("params", nargs="*", metavar="NAME=VALUE", help="model parameters (see below)")
     p_solve.add_argument("--json", action="store_true", help="print one JSON object (NaN as null)")
