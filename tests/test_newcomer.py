@@ -126,3 +126,101 @@ def test_cli_table_explains_its_columns_and_json_has_status():
     # k = r = 0 with no type ever intervening is a continuum (docs/conventions.md: status 2).
     cont = json.loads(cli("solve", "--json", "k=0", "r=0", "c_a=0.9").stdout)
     assert cont["status"] & 2 and "a continuum of cutpoints" in cont["status_meaning"]
+
+
+# --------------------------------------------------------------------------- item 6: noise
+def test_report_into_a_missing_directory_is_one_line_before_any_work(grid_cube_store):
+    proc = cli("report", str(grid_cube_store), "-o", "/nonexistent/dir/r.html")
+    assert proc.returncode == 2
+    assert proc.stderr == (
+        "allysweep: error: cannot write the report /nonexistent/dir/r.html: directory /nonexistent/dir does not exist\n"
+    )
+
+
+def test_sobol_size_warned_once_at_validation_in_our_words(tmp_path):
+    import warnings
+
+    from allysweep.exceptions import AllysweepWarning
+    from allysweep.sweeps.design import sampled_design
+
+    path = tmp_path / "sobol.toml"
+    path.write_text(
+        f'[sweep]\ndesign = "sobol"\nn_points = 100\nchunk_points = 100\nstore = "{tmp_path / "s.zarr"}"\n'
+        "[params]\nk = { uniform = [0.0, 0.1] }\n"
+    )
+    message = (
+        f"{path}: sweep.n_points = 100 is not a power of two: a Sobol design is balanced only then (the nearest "
+        "are 64 and 128); the first 100 points of the sequence are used"
+    )
+    with pytest.warns(AllysweepWarning) as caught:
+        spec = asw.load_spec(path)
+    assert [str(w.message) for w in caught] == [message]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # SciPy's own UserWarning is not repeated
+        assert len(sampled_design(spec)["k"]) == 100
+    proc = cli("run", str(path), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == f"allysweep: warning: {message}\n"
+
+
+def test_all_nan_slot_heatmap_says_so_without_numpy_warning():
+    import warnings
+
+    import holoviews as hv
+
+    from allysweep.views import plot
+
+    # Slot 0 holds the no-alliance pooling everywhere here, which has no prob_renege (MODEL.md §8).
+    ds = asw.solve(k=np.linspace(0.02, 0.04, 5), r=np.linspace(0.05, 0.07, 4))
+    assert np.isnan(ds.prob_renege.isel(eq=0).values).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = hv.render(plot.heatmap(ds, "prob_renege", "k", "r", eq=0), backend="bokeh")
+    assert fig.title.text.endswith(
+        "\nno prob_renege value here (NaN everywhere: slot 0 is empty or the output is off path in it)"
+    )
+
+
+def test_regime_map_same_axis_twice_is_a_plot_error():
+    from allysweep.exceptions import PlotError
+    from allysweep.views import plot
+
+    ds = asw.solve(k=np.linspace(0.0, 0.1, 3), r=np.linspace(0.0, 0.1, 3))
+    with pytest.raises(PlotError) as info:
+        plot.regime_map(ds, "k", "k")
+    assert str(info.value) == "x and y must be two different dimensions, got `k` twice; available: k, r"
+
+
+def test_info_says_what_is_there_instead_of_a_cube(tmp_path):
+    spec = tmp_path / "spec.toml"
+    spec.write_text("[params]\nk = [0.1]\n")
+    (tmp_path / "plain").mkdir()
+    for target, reason in [
+        (tmp_path / "nope.zarr", "the path does not exist"),
+        (
+            spec,
+            f"it is a file, not a Zarr store (a directory) (a sweep specification? run it with: allysweep run {spec})",
+        ),
+        (tmp_path / "plain", "it is a directory but not a Zarr store (no zarr.json)"),
+    ]:
+        proc = cli("info", str(target))
+        assert proc.returncode == 2
+        assert proc.stderr == f"allysweep: error: {target}: no allysweep cube here: {reason}\n"
+
+
+def test_refused_resume_names_the_keys_that_differ(tmp_path):
+    from allysweep.exceptions import StoreError
+    from allysweep.sweeps.store import prepare_store
+
+    store = str(tmp_path / "c.zarr")
+    old = asw.SweepSpec.from_dict({"sweep": {"store": store}, "params": {"k": [0.01, 0.02], "r": 0.05}})
+    prepare_store(old, resume=False, overwrite=False)
+    new = asw.SweepSpec.from_dict({"sweep": {"store": store, "max_eq": 3}, "params": {"k": [0.01, 0.03]}})
+    with pytest.raises(StoreError) as info:
+        prepare_store(new, resume=True, overwrite=False)
+    assert str(info.value) == (
+        f"{store} was written for a different specification (fingerprint {old.fingerprint()[:12]} != "
+        f"{new.fingerprint()[:12]}; differing keys: params.k: stored [0.01, 0.02], now [0.01, 0.03]; "
+        "params.r: stored 0.05, now absent; sweep.max_eq: stored 4, now 3): refusing to resume into it "
+        "(nothing was changed)"
+    )

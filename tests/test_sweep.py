@@ -477,3 +477,31 @@ def test_sigkilled_sweep_reads_as_not_computed_warns_and_reports_it(tmp_path, re
         final = load(store)
     assert final.attrs["complete"] is True and bool(final.computed.all())
     assert_same_cube(final.drop_vars("computed"), reference_cube.drop_vars("computed"))
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "what"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated (SIGTERM)")]
+)
+def test_ctrl_c_or_sigterm_to_the_process_group_prints_only_our_line(tmp_path, sig, code, what):
+    """Ctrl-C in a terminal (and a batch system's SIGTERM) reaches every process of the group,
+    workers included: stderr holds allysweep's one line and nothing from distributed."""
+    env = {"ALLYSWEEP_TEST_BLOCK_DELAY": "0.8"}
+    spec = write_spec(tmp_path)
+    store = tmp_path / "stopped.zarr"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "allysweep.cli", "run", str(spec), "--store", str(store), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
+    deadline = time.time() + 120
+    while not ((store / "_progress").exists() and completed_blocks(store).sum() >= 1):
+        assert time.time() < deadline and run.poll() is None, "sweep did not start"
+        time.sleep(0.05)
+    os.killpg(run.pid, sig)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == code, err
+    assert err == f"allysweep: {what}; finished blocks are kept. Continue with: allysweep run {spec} --resume\n"
+    assert 1 <= completed_blocks(store).sum() < 9

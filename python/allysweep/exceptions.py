@@ -114,15 +114,18 @@ class PlotError(AllysweepError, ValueError):
         ``"dimension"`` or ``"variable"``.
     """
 
-    def __init__(self, name: str, available: tuple[str, ...] | list[str], what: str = "dimension"):
+    def __init__(
+        self, name: str, available: tuple[str, ...] | list[str], what: str = "dimension", message: str | None = None
+    ):
         self.name = name
         self.available = tuple(available)
         self.what = what
         shown = ", ".join(self.available) if self.available else "none"
-        super().__init__(f"the cube has no {what} `{name}`; available: {shown}")
+        self.message = message
+        super().__init__(message or f"the cube has no {what} `{name}`; available: {shown}")
 
     def __reduce__(self):
-        return (type(self), (self.name, self.available, self.what))
+        return (type(self), (self.name, self.available, self.what, self.message))
 
 
 class AllysweepWarning(UserWarning):

@@ -35,6 +35,7 @@ import json
 import math
 import re
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from ..engine import METHODS, OUTPUTS, native, to_columns
-from ..exceptions import ParameterError, SpecError
+from ..exceptions import AllysweepWarning, ParameterError, SpecError
 from ..model.distributions import parse_distribution
 from ..model.parameters import DEFAULTS, SCALAR_PARAMETERS, coordinate_attrs, dependent_defaults
 
@@ -162,6 +163,14 @@ class SweepSpec:
                 raise fail("sweep.n_points", f"must be >= 1, got {n_points}")
         elif n_points is not None:
             raise fail("sweep.n_points", f"only for lhs / sobol designs, not {design!r}")
+        if design == "sobol" and n_points & (n_points - 1):
+            warnings.warn(
+                f"{source}: sweep.n_points = {n_points} is not a power of two: a Sobol design is balanced only "
+                f"then (the nearest are {1 << (n_points.bit_length() - 1)} and {1 << n_points.bit_length()}); "
+                f"the first {n_points} points of the sequence are used",
+                AllysweepWarning,
+                stacklevel=3,
+            )
 
         params = dict(data.get("params", {}))
         theta_given, cost_c_given = "theta" in params, "cost_c" in params

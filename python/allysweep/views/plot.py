@@ -145,7 +145,12 @@ def _check_axes(ds: xr.Dataset, names: Sequence[str]) -> None:
         if name not in available:
             raise PlotError(name, available)
     if len(set(names)) != len(names):
-        raise ValueError(f"the axes must be different dimensions, got {', '.join(names)}")
+        raise PlotError(
+            names[0],
+            available,
+            message=f"x and y must be two different dimensions, got `{names[0]}` twice; available: "
+            + ", ".join(available),
+        )
 
 
 def _check_var(ds: xr.Dataset, var: str) -> None:
@@ -244,6 +249,12 @@ def _pick_eq(frame: xr.Dataset, var: str, eq: str | int) -> xr.DataArray:
         sel = frame["selected"]
         return da.isel(eq=sel.argmax("eq")).where(sel.any("eq"))
     return da.isel(eq=int(eq))
+
+
+def _nan_reason(eq: str | int) -> str:
+    if eq == "selected":
+        return "off path at the selected equilibrium, or no equilibrium"
+    return f"slot {eq} is empty or the output is off path in it"
 
 
 def _eq_note(eq: str | int) -> str:
@@ -511,9 +522,15 @@ def heatmap(
         frame = _frame(small, selection, names)
         values = _grid_2d(frame, _pick_eq(frame, var, eq).astype(float), x, y)
         title = f"{label}{note}"
+        shown = vdim
+        if not np.isfinite(values).any():
+            # Nothing to colour (e.g. a slot no point fills): say so, and give the colour bar a
+            # range, rather than letting NumPy warn about an all-NaN slice while rendering.
+            title += f"\nno {var} value here (NaN everywhere: {_nan_reason(eq)})"
+            shown = vdim.clone(range=(0.0, 1.0))
         if selection:
             title += f"\n{_selection_title(selection)}"
-        return _raster(frame, x, y, [values], [vdim]).opts(
+        return _raster(frame, x, y, [values], [shown]).opts(
             cmap=cmap,
             colorbar=True,
             clipping_colors={"NaN": "#eeeeee"},
