@@ -224,3 +224,44 @@ def test_refused_resume_names_the_keys_that_differ(tmp_path):
         "params.r: stored 0.05, now absent; sweep.max_eq: stored 4, now 3): refusing to resume into it "
         "(nothing was changed)"
     )
+
+
+# --------------------------------------------------------------------------- item 7: saving
+def _external_resources(html: str) -> list[str]:
+    """Scripts and style sheets loaded from elsewhere (what a page needs to draw; Panel's
+    favicon links are not needed and stay)."""
+    import re
+
+    links = re.findall(r"<link[^>]*>", html)
+    sheets = [x for x in links if "stylesheet" in x and re.search(r"href=[\"']?https?:", x)]
+    return re.findall(r"<script[^>]*\bsrc=[^>]*>", html) + sheets
+
+
+def test_save_writes_the_current_frame_fast_and_self_contained(tmp_path):
+    import time
+
+    from allysweep.views import plot
+
+    ds = asw.solve(k=np.linspace(0.0, 0.12, 201), r=np.linspace(0.0, 0.14, 201))
+    view = plot.lines(ds, ["prob_war", "prob_alliance"], "k")  # a slider over 201 values of r
+    start = time.perf_counter()
+    path = plot.save(view, tmp_path / "lines.html")
+    assert time.perf_counter() - start < 20  # one frame, not 201 (about a second each)
+    html = path.read_text()
+    assert _external_resources(html) == []  # Bokeh's JavaScript is inlined: opens offline
+    assert 'every equilibrium\\nr = 0"' in html  # the first frame's title
+    assert "r = 0.0007" not in html  # and no other frame
+    # An explicit frame: the nearest slider value to r = 0.06 is 86 * 0.0007 = 0.0602.
+    html = plot.save(view, tmp_path / "r.html", frame={"r": 0.06}).read_text()
+    assert "every equilibrium\\nr = 0.0602" in html
+    from allysweep.exceptions import PlotError
+
+    with pytest.raises(PlotError, match=r"^the cube has no slider `p`; available: r$"):
+        plot.save(view, tmp_path / "p.html", frame={"p": 0.5})
+
+
+def test_report_is_self_contained(grid_cube_store, tmp_path):
+    from allysweep.views.explore import write_report
+
+    html = write_report(asw.open_cube(grid_cube_store), tmp_path / "report.html").read_text()
+    assert _external_resources(html) == [] and "cutpoint_bluff" in html

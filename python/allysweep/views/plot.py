@@ -29,6 +29,7 @@ import itertools
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,8 @@ __all__ = [
     "bargaining_ranges",
     "available_axes",
     "warn_if_incomplete",
+    "save",
+    "current_frame",
     "KIND_COLORS",
     "MAX_CELLS",
     "MAX_POINTS",
@@ -779,3 +782,91 @@ def bargaining_ranges(
         return intervals(frame, title) if x is None else bands(frame, title)
 
     return _frames(ds, others, build, dynamic)
+
+
+# --------------------------------------------------------------------------- saving
+def _frame_key(view: Any, frame: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """The key of the frame to save: ``frame``'s values (nearest listed value per widget), else
+    the frame the widgets show now (``current_key``), else the first value of every widget."""
+    values = [list(d.values) if d.values else list(getattr(view, "keys", lambda: [])()) for d in view.kdims]
+    key = []
+    for i, dim in enumerate(view.kdims):
+        options = values[i]
+        if frame is not None and dim.name in frame:
+            wanted = frame[dim.name]
+            if options and all(isinstance(o, int | float) for o in options):
+                key.append(min(options, key=lambda o: abs(float(o) - float(wanted))))
+            else:
+                key.append(wanted)
+            continue
+        current = getattr(view, "current_key", None)
+        if current is not None:
+            key.append(current[i] if isinstance(current, tuple) else current)
+        else:
+            key.append(options[0] if options else None)
+    if frame is not None:
+        unknown = set(frame) - {d.name for d in view.kdims}
+        if unknown:
+            raise PlotError(sorted(unknown)[0], tuple(d.name for d in view.kdims), "slider")
+    return tuple(key)
+
+
+def current_frame(view: Any, frame: Mapping[str, Any] | None = None) -> Any:
+    """One frame of a view: a ``DynamicMap`` / ``HoloMap`` (or a ``Layout`` of them) reduced to
+    the element at ``frame`` (a dict of slider values), by default the frame currently shown
+    (the first value of each slider for a view never displayed). Other elements are returned as
+    they are."""
+    hv = _hv()
+    if isinstance(view, hv.Layout):
+        panels = [current_frame(p, frame) for p in view]
+        out = hv.Layout(panels).opts(title="")
+        return out.cols(view._max_cols) if getattr(view, "_max_cols", None) else out
+    if isinstance(view, hv.DynamicMap | hv.HoloMap) and view.kdims:
+        key = _frame_key(view, frame)
+        return view[key if len(key) > 1 else key[0]]
+    return view
+
+
+def save(view: Any, path: str | Path, *, frame: Mapping[str, Any] | None = None, title: str | None = None) -> Path:
+    """Save a view as one self-contained HTML file (every script inlined: it opens offline).
+
+    ``holoviews.save`` on a view with sliders renders every frame (seconds each; minutes on a
+    large cube) and loads Bokeh's JavaScript from the web. This saves one frame, the one shown
+    now (or ``frame``, e.g. ``{"r": 0.06}``, nearest values), in moments. For a page with every
+    frame, build the view with ``dynamic=False`` (at most :data:`MAX_FRAMES`) and pass it as is.
+
+    Parameters
+    ----------
+    view : HoloViews object
+        What :func:`regime_map`, :func:`heatmap`, :func:`lines` or :func:`bargaining_ranges`
+        return (a ``HoloMap`` is saved with every frame it holds).
+    path : str or Path
+        The HTML file to write.
+    frame : dict, optional
+        Slider values of the frame to save (default: the current frame).
+    title : str, optional
+        The page's title.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The directory of ``path`` does not exist.
+    PlotError
+        ``frame`` names a dimension that has no slider.
+    """
+    from bokeh.resources import INLINE
+
+    hv = _hv()
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot save the view to {path}: directory {path.parent} does not exist")
+    obj = view
+    if isinstance(view, hv.DynamicMap) or isinstance(view, hv.Layout) or frame is not None:
+        obj = current_frame(view, frame)
+    hv.save(obj, str(path), backend="bokeh", resources=INLINE, title=title or path.stem)
+    return path
