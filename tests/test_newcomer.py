@@ -265,3 +265,52 @@ def test_report_is_self_contained(grid_cube_store, tmp_path):
 
     html = write_report(asw.open_cube(grid_cube_store), tmp_path / "report.html").read_text()
     assert _external_resources(html) == [] and "cutpoint_bluff" in html
+
+
+# --------------------------------------------------------------------------- item 1: views
+def test_views_of_an_unstarted_cube_warn_once_and_draw_not_computed(tmp_path):
+    """A cube whose template is written but no block computed (a sweep killed at once): 45 points
+    (k = 5 x r = 3 x c_c_extra = 3) in 5 blocks, since whole trailing axes (3 x 3 = 9 points) fit
+    in chunk_points = 15 only once per block."""
+    import warnings
+
+    import holoviews as hv
+    import panel as pn
+
+    from allysweep.exceptions import IncompleteCubeWarning
+    from allysweep.sweeps.store import prepare_store
+    from allysweep.views import plot
+    from allysweep.views.explore import explorer
+
+    store = tmp_path / "none.zarr"
+    spec = asw.SweepSpec.from_dict(
+        {
+            "sweep": {"store": str(store), "chunk_points": 15},
+            "params": {"k": [0.01, 0.02, 0.03, 0.04, 0.05], "r": [0.0, 0.06, 0.12], "c_c_extra": [0.0, 0.1, 0.2]},
+        }
+    )
+    prepare_store(spec, resume=False, overwrite=False)
+    message = (
+        f"{store.resolve()} is incomplete: 45 of 45 points (100.0%) in 5 of 5 blocks are not computed; they read "
+        "as n_eq = -1, kind = -1, status = -1 (see the `computed` coordinate), not as results. Finish the sweep "
+        f"with: allysweep run {store.resolve()} --resume"
+    )
+
+    def warned(call):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = call()
+        return result, [str(w.message) for w in caught if w.category is IncompleteCubeWarning]
+
+    ds, said = warned(lambda: asw.open_cube(store))
+    assert said == [message]
+    assert ds.attrs["complete"] is False and not bool(ds.computed.any())
+    view, said = warned(lambda: plot.regime_map(ds, "k", "r"))
+    assert said == [f"regime_map: {message}"]
+    fig = hv.render(view[0.0], backend="bokeh")
+    assert "not computed" in [item.label.value for legend in fig.legend for item in legend.items]
+    assert "100% not computed" in fig.title.text
+    app, said = warned(lambda: explorer(ds))
+    assert said == [f"explore: {message}"]
+    (alert,) = app.select(pn.pane.Alert)
+    assert alert.object == f"**Incomplete cube.** {message}"
