@@ -113,7 +113,7 @@ def test_json_cli_contract():
         check=True,
     )
     doc = json.loads(proc.stdout)
-    assert set(doc) == {"params", "n_eq", "equilibria", "ranges"}
+    assert set(doc) == {"params", "n_eq", "status", "status_meaning", "equilibria", "ranges"}
     assert doc["params"]["k"] == 0.03 and doc["params"]["cost_c"]["family"] == "logistic"
     assert doc["n_eq"] == len(doc["equilibria"]) >= 1
     for eq in doc["equilibria"]:

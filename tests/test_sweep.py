@@ -390,3 +390,118 @@ def test_threaded_workers_do_not_share_buffers(tmp_path, reference_cube):
         for attempt in range(3):  # overlapping blocks are likely, not certain: give them chances
             ds = asw.sweep(spec, store=tmp_path / f"threads{attempt}.zarr", client=client, progress=False)
             assert_same_cube(ds.load(), reference_cube)
+
+
+def _block_of_k(n_k: int = 61, chunk_k: int = 7) -> np.ndarray:
+    """Block index of every k of SPEC: 600 points per block over (k=61, r=41, c_c_extra=2) is
+    7 values of k (7 * 41 * 2 = 574 points), so 9 blocks along k, the last with 5 values."""
+    return np.arange(n_k) // chunk_k
+
+
+def test_sigkilled_sweep_reads_as_not_computed_warns_and_reports_it(tmp_path, reference_cube):
+    """It must show 1: SIGKILL a sweep mid-run and open the cube: no unfinished point reads as
+    an equilibrium kind or as "all equilibria reported"; the warning names the missing share;
+    the report says so; `allysweep run CUBE --resume` finishes it into the reference cube."""
+    import warnings
+
+    import zarr
+
+    from allysweep.exceptions import IncompleteCubeWarning
+
+    env = {"ALLYSWEEP_TEST_BLOCK_DELAY": "0.8"}
+    spec = write_spec(tmp_path)
+    store = tmp_path / "killed.zarr"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "allysweep.cli", "run", str(spec), "--store", str(store), "--quiet"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
+    deadline = time.time() + 120
+    while not ((store / "_progress").exists() and completed_blocks(store).sum() >= 2):
+        assert time.time() < deadline and run.poll() is None, "sweep did not start"
+        time.sleep(0.05)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait(timeout=30)
+    time.sleep(0.5)
+    done = np.asarray(zarr.open_group(str(store))["_progress"]["done"][:]) == 1
+    assert 2 <= done.sum() < 9, done
+    # Points per unfinished block, from the geometry written out in _block_of_k.
+    sizes = np.where(np.arange(9) < 8, 7 * 41 * 2, 5 * 41 * 2)
+    missing, blocks = int(sizes[~done].sum()), int((~done).sum())
+    path = str(store.resolve())
+    expected = (
+        f"{path} is incomplete: {missing:,} of 5,002 points ({missing / 5002:.1%}) in {blocks} of 9 blocks are "
+        "not computed; they read as n_eq = -1, kind = -1, status = -1 (see the `computed` coordinate), not as "
+        f"results. Finish the sweep with: allysweep run {path} --resume"
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = asw.open_cube(store).load()
+    assert [str(w.message) for w in caught if w.category is IncompleteCubeWarning] == [expected]
+    assert ds.attrs["complete"] is False
+    assert zarr.open_group(str(store)).attrs["complete"] is False  # the store says so too
+
+    unfinished = ~done[_block_of_k()]  # along k
+    np.testing.assert_array_equal(ds.computed.values.all(axis=(1, 2)), ~unfinished)
+    np.testing.assert_array_equal(ds.computed.values.any(axis=(1, 2)), ~unfinished)
+    gone = ds.isel(k=np.flatnonzero(unfinished))
+    assert gone.sizes["k"] > 0
+    assert (gone.kind.values == -1).all()  # no kind code 0..5 (0 = cutpoint_honest)
+    assert (gone.status.values == -1).all()  # not 0 = "all equilibria reported"
+    assert (gone.n_eq.values == -1).all()
+    assert np.isnan(gone.prob_war.values).all() and not gone.selected.values.any()
+    kept = ds.isel(k=np.flatnonzero(~unfinished))
+    ref = reference_cube.isel(k=np.flatnonzero(~unfinished))
+    for name in ("kind", "n_eq", "status", "prob_war", "selected"):
+        np.testing.assert_array_equal(kept[name].values, ref[name].values, err_msg=name)
+    # Plain xarray / zarr readers see the same fills for chunks never written.
+    for name in ("kind", "n_eq", "status"):
+        assert zarr.open_group(str(store))[name].fill_value == -1, name
+
+    report = run_cli("report", str(store), "-o", str(tmp_path / "r.html"))
+    assert report.returncode == 0, report.stderr
+    assert report.stderr.strip().splitlines() == [f"allysweep: warning: report: {expected}"]
+    html = (tmp_path / "r.html").read_text()
+    assert "Incomplete cube." in html and f"{missing:,} of 5,002 points ({missing / 5002:.1%})" in html
+    assert "not computed" in html  # the regime map's legend entry
+    info = run_cli("info", str(store))
+    assert f"{int(done.sum())} of 9 blocks done (incomplete: {expected})" in info.stdout
+
+    resumed = run_cli("run", str(store), "--resume", "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"computed {blocks} of 9 blocks" in resumed.stdout
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", IncompleteCubeWarning)  # complete now: no warning
+        final = load(store)
+    assert final.attrs["complete"] is True and bool(final.computed.all())
+    assert_same_cube(final.drop_vars("computed"), reference_cube.drop_vars("computed"))
+
+
+@pytest.mark.parametrize(
+    ("sig", "code", "what"), [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated (SIGTERM)")]
+)
+def test_ctrl_c_or_sigterm_to_the_process_group_prints_only_our_line(tmp_path, sig, code, what):
+    """Ctrl-C in a terminal (and a batch system's SIGTERM) reaches every process of the group,
+    workers included: stderr holds allysweep's one line and nothing from distributed."""
+    env = {"ALLYSWEEP_TEST_BLOCK_DELAY": "0.8"}
+    spec = write_spec(tmp_path)
+    store = tmp_path / "stopped.zarr"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "allysweep.cli", "run", str(spec), "--store", str(store), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+        start_new_session=True,
+    )
+    deadline = time.time() + 120
+    while not ((store / "_progress").exists() and completed_blocks(store).sum() >= 1):
+        assert time.time() < deadline and run.poll() is None, "sweep did not start"
+        time.sleep(0.05)
+    os.killpg(run.pid, sig)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == code, err
+    assert err == f"allysweep: {what}; finished blocks are kept. Continue with: allysweep run {spec} --resume\n"
+    assert 1 <= completed_blocks(store).sum() < 9

@@ -21,7 +21,7 @@ import warnings
 from ._version import __version__
 from .engine import BUILD_PROFILE, KIND_NAMES, METHODS, solve_flat
 from .exceptions import AllysweepError, EngineError, ParameterError, SpecError, StoreError
-from .labelled import qre_path, solve
+from .labelled import qre_path, selected, solve
 from .model import DEFAULTS, PARAMETERS, Logistic, Normal, TwoPoint, Uniform, parse_distribution
 from .sweeps import SweepSpec, cube_info, load_spec, open_cube, sweep
 
@@ -35,6 +35,7 @@ if BUILD_PROFILE != "release":
 
 __all__ = [
     "solve",
+    "selected",
     "solve_flat",
     "qre_path",
     "sweep",

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["AllysweepError", "ParameterError", "SpecError", "StoreError", "EngineError", "PlotError"]
+__all__ = [
+    "AllysweepError",
+    "ParameterError",
+    "SpecError",
+    "StoreError",
+    "EngineError",
+    "PlotError",
+    "AllysweepWarning",
+    "IncompleteCubeWarning",
+]
 
 
 class AllysweepError(Exception):
@@ -32,24 +41,50 @@ class ParameterError(AllysweepError, ValueError):
         Position of the first offending point when the input was a batch.
     """
 
-    def __init__(self, name: str, value: object, domain: str, index: int | None = None):
+    def __init__(
+        self,
+        name: str,
+        value: object,
+        domain: str,
+        index: int | None = None,
+        *,
+        default: bool = False,
+        where: str | None = None,
+    ):
         self.name = name
         self.value = value
         self.domain = domain
         self.index = index
+        #: The value was a default (the user did not set this parameter).
+        self.default = default
+        #: The offending point's coordinates in a batch, e.g. ``k = -0.5, r = 0.1``.
+        self.where = where
         super().__init__(self._message())
 
     def _message(self) -> str:
         value = self.value
+        non_finite = isinstance(value, float) and not math.isfinite(value)
         if isinstance(value, float) and math.isnan(value):
             shown = "nan"
         else:
             shown = repr(value) if isinstance(value, str) else f"{value}"
+        note = " (its default: you did not set it)" if self.default else ""
         where = f" at point {self.index}" if self.index is not None else ""
-        return f"invalid parameter `{self.name}` = {shown}{where}: allowed domain is {self.domain}"
+        if self.where:
+            where += f" ({self.where})"
+        domain = self.domain + (" and finite" if non_finite and "finite" not in self.domain else "")
+        hint = f"; set {self.name.split('.')[0]} explicitly" if self.default else ""
+        return f"invalid parameter `{self.name}` = {shown}{note}{where}: allowed domain is {domain}{hint}"
 
     def __reduce__(self):
-        return (type(self), (self.name, self.value, self.domain, self.index))
+        return (
+            _parameter_error,
+            (type(self), self.name, self.value, self.domain, self.index, self.default, self.where),
+        )
+
+
+def _parameter_error(cls, name, value, domain, index, default=False, where=None):
+    return cls(name, value, domain, index, default=default, where=where)
 
 
 class SpecError(AllysweepError, ValueError):
@@ -79,12 +114,26 @@ class PlotError(AllysweepError, ValueError):
         ``"dimension"`` or ``"variable"``.
     """
 
-    def __init__(self, name: str, available: tuple[str, ...] | list[str], what: str = "dimension"):
+    def __init__(
+        self, name: str, available: tuple[str, ...] | list[str], what: str = "dimension", message: str | None = None
+    ):
         self.name = name
         self.available = tuple(available)
         self.what = what
         shown = ", ".join(self.available) if self.available else "none"
-        super().__init__(f"the cube has no {what} `{name}`; available: {shown}")
+        self.message = message
+        super().__init__(message or f"the cube has no {what} `{name}`; available: {shown}")
 
     def __reduce__(self):
-        return (type(self), (self.name, self.available, self.what))
+        return (type(self), (self.name, self.available, self.what, self.message))
+
+
+class AllysweepWarning(UserWarning):
+    """Base class of allysweep's warnings (the CLI prints them as one ``allysweep: warning:``
+    line, without a source line)."""
+
+
+class IncompleteCubeWarning(AllysweepWarning):
+    """A cube some of whose blocks are not computed yet (an interrupted sweep): the message says
+    how many points are missing and how to resume. Their values read as "not computed" (see
+    ``allysweep.sweeps.store.STORE_FILLS``), never as results."""

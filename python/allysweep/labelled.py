@@ -16,11 +16,11 @@ from .engine import native
 from .engine.flat import DEFAULT_LAM, solve_flat, to_columns
 from .engine.schema import OUTPUTS
 from .exceptions import ParameterError
-from .model.distributions import Distribution, check_family
+from .model.distributions import Distribution, check_family, parse_distribution
 from .model.parameters import DEFAULTS, PARAMETERS, SCALAR_PARAMETERS, coordinate_attrs, dependent_defaults
 from .provenance import provenance_attrs
 
-__all__ = ["solve", "qre_path", "collect_inputs", "to_dataset"]
+__all__ = ["solve", "selected", "qre_path", "collect_inputs", "to_dataset", "KIND_LABELS"]
 
 
 def _as_dataarray(name: str, value: Any) -> xr.DataArray:
@@ -50,6 +50,29 @@ def _domain(name: str) -> str:
     return param.domain if param else "see MODEL.md §3"
 
 
+def as_distribution(name: str, value: Any) -> Any:
+    """A distribution given as the CLI / spec string (``"uniform:0,1"``) parsed; anything else
+    as it is (``None`` stays ``None``: the default)."""
+    if isinstance(value, str):
+        return parse_distribution(name, value)
+    return value
+
+
+def _point_where(index: int, dims: tuple[str, ...], shape: tuple[int, ...], inputs: Mapping[str, xr.DataArray]) -> str:
+    """The coordinates of flat point ``index`` of a broadcast batch: ``k = -0.5, r = 0.1``, or
+    ``point index 2`` along a dimension without coordinate values."""
+    labels: dict[str, np.ndarray] = {}
+    for da in inputs.values():
+        for d in da.dims:
+            if d in da.coords and d not in labels:
+                labels[d] = np.asarray(da.coords[d].values)
+    parts = []
+    for d, i in zip(dims, np.unravel_index(index, shape), strict=True):
+        value = labels[d][int(i)] if d in labels else None
+        parts.append(f"{d} = {value:g}" if isinstance(value, numbers.Real) else f"{d} index {int(i)}")
+    return ", ".join(parts)
+
+
 def collect_inputs(params: Mapping[str, Any]) -> dict[str, xr.DataArray]:
     """Fill defaults (MODEL.md §10) and turn every parameter into a named DataArray.
 
@@ -60,6 +83,8 @@ def collect_inputs(params: Mapping[str, Any]) -> dict[str, xr.DataArray]:
     if unknown:
         raise ParameterError(unknown[0], params[unknown[0]], "a model parameter: " + ", ".join(PARAMETERS))
     values: dict[str, Any] = {name: params.get(name) for name in PARAMETERS}
+    for dist_name in ("theta", "cost_c"):
+        values[dist_name] = as_distribution(dist_name, values[dist_name])
     for name, value in values.items():
         if value is None:
             values[name] = DEFAULTS[name]
@@ -105,10 +130,11 @@ def solve(
 
     Parameters
     ----------
-    theta : Uniform or TwoPoint, default Uniform(0, 1)
-        The ally's private type distribution F.
-    cost_c : Uniform, Logistic or Normal, default Uniform(0, 1)
-        The challenger's private war-cost distribution G.
+    theta : Uniform, TwoPoint or str, default Uniform(0, 1)
+        The ally's private type distribution F; also as the CLI / spec string
+        (``"uniform:0,1"``, ``"two_point:0.2,0.4,0.5"``).
+    cost_c : Uniform, Logistic, Normal or str, default Uniform(0, 1)
+        The challenger's private war-cost distribution G (``"logistic:0.5,0.1"`` ...).
     p, p_alliance, p_coalition, c_d, c_d_joint, c_c_extra, c_a, k, r, b_c : number, array or DataArray
         Model parameters (MODEL.md §3; ``allysweep solve --help`` lists meanings and domains).
         Omitted ones take the base case of MODEL.md §10; ``p_coalition`` defaults to
@@ -139,7 +165,7 @@ def solve(
     --------
     >>> import allysweep as asw
     >>> ds = asw.solve(k=0.03)              # MODEL.md §10, case E2
-    >>> float(ds.cutpoint.sel(eq=ds.selected.argmax("eq")))  # doctest: +ELLIPSIS
+    >>> float(asw.selected(ds).cutpoint)    # doctest: +ELLIPSIS
     0.2102564...
     """
     params: dict[str, Any] = {
@@ -158,6 +184,8 @@ def solve(
         "range_cost": range_cost,
         **unknown,
     }
+    theta, cost_c = as_distribution("theta", theta), as_distribution("cost_c", cost_c)
+    params.update(theta=theta, cost_c=cost_c)
     inputs = collect_inputs(params)
     theta_d = check_family("theta", theta if theta is not None else DEFAULTS["theta"])
     cost_d = check_family("cost_c", cost_c if cost_c is not None else DEFAULTS["cost_c"])
@@ -169,10 +197,12 @@ def solve(
     try:
         result = _solve_all_slots(to_columns(theta_d, cost_d, flat, n), method=method, threads=threads, lam=lam)
     except ParameterError as err:
-        if dims or err.index is None:
-            raise
-        # A single point: "at point 0" would only be noise.
-        raise ParameterError(err.name, err.value, err.domain) from None
+        base = err.name.split(".")[0]
+        default = (base in PARAMETERS or base == "range_cost") and params.get(base) is None
+        # A single point: "at point 0" would only be noise; in a batch, say where the point is.
+        index = err.index if dims else None
+        where = _point_where(index, dims, shape, inputs) if index is not None else None
+        raise ParameterError(err.name, err.value, err.domain, index, default=default, where=where) from None
     ds = to_dataset(result, dims, shape, inputs)
     ds.attrs.update(
         provenance_attrs(
@@ -238,6 +268,7 @@ def qre_path(
         ``belief_no_alliance`` and ``cutpoint`` (the type indifferent under the path's
         challenge probabilities). Empty arrays if continuation broke down.
     """
+    theta, cost_c = as_distribution("theta", theta), as_distribution("cost_c", cost_c)
     inputs = collect_inputs({"theta": theta, "cost_c": cost_c, **params})
     if any(da.ndim for da in inputs.values()):
         raise ParameterError("params", "arrays", "scalars: qre_path follows one point")
@@ -281,3 +312,79 @@ def to_dataset(
                 if label != name and label not in all_coords and set(coord.dims) <= set(dims):
                     all_coords[label] = coord.variable
     return xr.Dataset(data_vars, coords=all_coords)
+
+
+#: Labels of :func:`selected`'s ``kind``: every kind name, and the two labels of points without
+#: a selected equilibrium.
+NO_EQUILIBRIUM = "no equilibrium"
+NOT_COMPUTED = "not computed"
+KIND_LABELS: tuple[str, ...] = (*native.KIND_NAMES, NO_EQUILIBRIUM, NOT_COMPUTED)
+
+
+def _labels(codes: np.ndarray, n_eq: np.ndarray) -> np.ndarray:
+    names = np.array([*native.KIND_NAMES, NO_EQUILIBRIUM], dtype="<U16")
+    codes = np.asarray(codes).astype(np.int64)
+    out = names[np.where((codes >= 0) & (codes < len(native.KIND_NAMES)), codes, len(native.KIND_NAMES))]
+    return np.where(np.asarray(n_eq) < 0, NOT_COMPUTED, out).astype("<U16")
+
+
+def selected(ds: xr.Dataset) -> xr.Dataset:
+    """The selected equilibrium of every point: each per-equilibrium output at the one slot
+    whose ``selected`` flag is set, as a per-point variable, with ``kind`` as labels.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        What :func:`solve`, :func:`allysweep.sweep` or :func:`allysweep.open_cube` return (any
+        subset of their variables that has ``selected``; lazy cubes stay lazy).
+
+    Returns
+    -------
+    xarray.Dataset
+        The same dimensions without ``eq``. ``kind`` holds strings: a name of
+        :data:`allysweep.KIND_NAMES`, ``"no equilibrium"`` where the point has none, or
+        ``"not computed"`` at a point of an unfinished block of an incomplete cube;
+        ``kind_code`` keeps the integer code (-1 for both). Every other per-equilibrium output
+        is its value at the selected slot (NaN / False where there is none); the per-point
+        outputs and all coordinates are kept as they are.
+
+    Examples
+    --------
+    >>> import numpy as np, allysweep as asw
+    >>> sel = asw.selected(asw.solve(k=0.03))          # MODEL.md §10, E2: a bluffing cutpoint
+    >>> str(sel.kind.values), round(float(sel.prob_renege), 6)
+    ('cutpoint_bluff', 0.113636)
+    >>> ds = asw.solve(k=np.linspace(0, 0.12, 13))
+    >>> shares = asw.selected(ds).kind.to_series().value_counts(normalize=True)  # regime shares
+    """
+    if "selected" not in ds.data_vars:
+        raise ValueError("selected() needs the `selected` output (stored in every cube unless sweep.outputs omits it)")
+    flag = ds["selected"]
+    has = flag.any("eq")
+    out: dict[str, xr.DataArray] = {}
+    for name, var in ds.data_vars.items():
+        if name == "selected":
+            continue
+        if "eq" not in var.dims:
+            out[str(name)] = var
+            continue
+        if var.dtype == np.bool_:
+            value = (var & flag).any("eq")
+        elif np.issubdtype(var.dtype, np.integer):
+            value = (var.astype(np.int64) * flag).sum("eq").where(has, -1).astype(var.dtype)
+        else:
+            value = var.where(flag).sum("eq", min_count=1)
+        value.attrs = dict(var.attrs)
+        out[str(name)] = value
+    if "kind" in out:
+        code = out.pop("kind")
+        n_eq = ds["n_eq"] if "n_eq" in ds else xr.zeros_like(has, dtype=np.int64)
+        labels = xr.apply_ufunc(_labels, code, n_eq, dask="parallelized", output_dtypes=["<U16"])
+        labels.attrs = {
+            "long_name": "kind of the selected equilibrium",
+            "units": "1",
+            "description": "A kind name, 'no equilibrium' (n_eq = 0) or 'not computed' (an unfinished block).",
+        }
+        out = {"kind": labels, "kind_code": code, **out}
+    result = xr.Dataset(out, attrs=dict(ds.attrs))
+    return result.drop_vars("eq", errors="ignore")

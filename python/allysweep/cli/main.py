@@ -11,12 +11,13 @@ import argparse
 import json
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 from .._version import __version__
 from ..engine import EQ_OUTPUTS, KIND_NAMES, METHODS, REGIME_NAMES
-from ..exceptions import AllysweepError, ParameterError
+from ..exceptions import AllysweepError, AllysweepWarning, ParameterError
 from ..model.distributions import parse_distribution
 from ..model.parameters import DEFAULTS, PARAMETERS
 
@@ -57,6 +58,28 @@ def parse_assignments(items: Sequence[str]) -> dict[str, Any]:
     return params
 
 
+#: What the columns of ``allysweep solve``'s table mean (printed under it and in ``--help``).
+TABLE_LEGEND = (
+    "columns: θ* = cutpoint (types above it ally); Pr(ally) = prob_alliance; q1, q0 = belief_alliance, "
+    "belief_no_alliance (belief that A intervenes, after an alliance / without one); P1, P0 = "
+    "prob_challenge_alliance, prob_challenge_no_alliance (bluffing challengers included); Pr(war) = prob_war; "
+    "renege = prob_renege; "
+    "stable; IC, D1 = survives the Intuitive Criterion, D1; degen = degenerate; - = off path (NaN)"
+)
+
+
+def status_meaning(status: int) -> str:
+    """The ``status`` bit set in words (docs/conventions.md)."""
+    if status < 0:
+        return "not computed"
+    parts = []
+    if status & 1:
+        parts.append("more equilibria than slots (extra ones dropped)")
+    if status & 2:
+        parts.append("a continuum of cutpoints (one degenerate representative reported)")
+    return "; ".join(parts) if parts else "all equilibria reported"
+
+
 def _json_value(x: Any) -> Any:
     if isinstance(x, float) and math.isnan(x):
         return None
@@ -89,9 +112,12 @@ def point_report(ds: Any, params: dict[str, Any]) -> dict[str, Any]:
             else:
                 eq[name] = _json_value(bool(value) if isinstance(value, bool) else float(value))
         equilibria.append(eq)
+    status = int(ds.status)
     return {
         "params": shown,
         "n_eq": n_eq,
+        "status": status,
+        "status_meaning": status_meaning(status),
         "equilibria": equilibria,
         "ranges": {
             "alone": [float(ds.range_lo_alone), float(ds.range_hi_alone)],
@@ -140,6 +166,9 @@ def print_table(report: dict[str, Any], out: Any = sys.stdout) -> None:
         mark = "*" if eq["selected"] else " "
         cells = [eq["kind"] if name == "kind" else _fmt(eq[name]) for name, _, _ in cols]
         print(mark + " " + " ".join(f"{c:<{w}}" for c, (_, _, w) in zip(cells, cols, strict=True)), file=out)
+    print(TABLE_LEGEND, file=out)
+    if "status" in report:
+        print(f"status: {report['status']} ({report['status_meaning']})", file=out)
     crisis = [
         eq
         for eq in report["equilibria"]
@@ -147,7 +176,12 @@ def print_table(report: dict[str, Any], out: Any = sys.stdout) -> None:
     ]
     if crisis:
         # Where D may concede (A1 fails): how each crisis is played (CRISIS.md §2-§5).
-        print("crisis stage (regime after alliance / without; ρ = Pr(D concedes | challenge)):", file=out)
+        print(
+            "crisis stage (MODEL.md §13): regime1, regime0 = crisis_regime_alliance, _no_alliance; ρ1, ρ0 = "
+            "prob_concede_* (Pr(D concedes | challenge)); Pr(chal) = prob_challenge; Pr(conc) = prob_concession; "
+            "imm.det = immediate_deterrence (Pr(C backs down | D resisted)); pinned",
+            file=out,
+        )
         ccols = [
             ("crisis_regime_alliance", "regime1", 17),
             ("crisis_regime_no_alliance", "regime0", 17),
@@ -218,7 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Solve one parameter point and print every equilibrium (MODEL.md §6-§8) and the "
         "bargaining ranges. Example: allysweep solve --json k=0.03 theta=uniform:0,1 cost_c=logistic:0.5,0.1",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=_parameter_help(),
+        epilog=_parameter_help() + "\n\ntable " + TABLE_LEGEND + "\n--json adds status (bit set: 0 all equilibria "
+        "reported, +1 more than the slots, +2 a continuum) and status_meaning",
     )
     p_solve.add_argument("params", nargs="*", metavar="NAME=VALUE", help="model parameters (see below)")
     p_solve.add_argument("--json", action="store_true", help="print one JSON object (NaN as null)")
@@ -254,8 +289,20 @@ def _version() -> str:
     return __version__
 
 
+def _show_warning(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    """allysweep's own warnings as one line on stderr (no source line); others as Python does."""
+    if issubclass(category, AllysweepWarning):
+        print(f"allysweep: warning: {message}", file=sys.stderr if file is None else file)
+    else:
+        _PYTHON_SHOWWARNING(message, category, filename, lineno, file, line)
+
+
+_PYTHON_SHOWWARNING = warnings.showwarning
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``allysweep`` command."""
+    warnings.showwarning = _show_warning
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -7,10 +7,10 @@ import sys
 from typing import Any
 
 
-def _open(store: str) -> Any:
+def _open(store: str, warn: bool = True) -> Any:
     from ..sweeps import open_cube
 
-    return open_cube(store)
+    return open_cube(store, warn=warn)
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
@@ -18,11 +18,17 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
     from ..views.explore import explorer
 
-    ds = _open(args.store)
+    ds = _open(args.store, warn=False)  # the explorer warns once on an incomplete cube
     explorer(ds)  # fail here, before serving, on a cube that cannot be explored
 
     def app() -> Any:
-        return explorer(ds)
+        import warnings
+
+        from ..exceptions import IncompleteCubeWarning
+
+        with warnings.catch_warnings():  # said once above
+            warnings.simplefilter("ignore", IncompleteCubeWarning)
+            return explorer(ds)
 
     url = f"http://{args.address}:{args.port}/"
     print(f"serving {args.store} on {url} (Ctrl-C stops)", flush=True)
@@ -44,9 +50,18 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..exceptions import AllysweepError
     from ..views.explore import write_report
 
-    path = write_report(_open(args.store), args.output, title=args.title)
+    out = Path(args.output)
+    if not out.parent.is_dir():  # before any work
+        raise AllysweepError(f"cannot write the report {out}: directory {out.parent} does not exist")
+    if out.is_dir():
+        raise AllysweepError(f"cannot write the report {out}: it is a directory; give a file name in it")
+    # The report warns once (and says so on the page) when the cube is incomplete.
+    path = write_report(_open(args.store, warn=False), out, title=args.title)
     print(f"wrote {path} (self-contained: open it in any browser, no server needed)")
     return 0
 

@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from typing import Any
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a batch system ending the job, ``kill``): stops a sweep the way Ctrl-C does."""
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -23,6 +33,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"method {spec.method}",
             file=sys.stderr,
         )
+    # A job ended with SIGTERM to its whole process group kills the workers before they clean
+    # up; their multiprocessing resource tracker would then warn about leaked semaphores.
+    os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:multiprocessing.resource_tracker")
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         ds = sweep(
             spec,
@@ -32,12 +46,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             cluster=args.cluster,
             progress=not args.quiet,
         )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
+        what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
         print(
-            f"allysweep: interrupted; finished blocks are kept. Continue with: allysweep run {args.spec} --resume",
+            f"allysweep: {what}; finished blocks are kept. Continue with: allysweep run {args.spec} --resume",
             file=sys.stderr,
         )
-        return 130
+        return 143 if isinstance(err, Terminated) else 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     run = json.loads(ds.attrs["last_run"])
     from ..sweeps import SweepSummary
 

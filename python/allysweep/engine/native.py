@@ -68,6 +68,24 @@ def check_threads(threads: object) -> int:
     return int(threads)
 
 
+#: Engine columns that are no user parameter: the distribution a family code stands for.
+_FAMILY_COLUMNS = {
+    "theta_kind": ("theta", ("uniform", "two_point")),
+    "cost_kind": ("cost_c", ("uniform", "logistic", "normal")),
+}
+
+
+def public_error(err: ParameterError) -> ParameterError:
+    """The engine's error in the user's terms: a distribution-family column (``cost_kind = 1``)
+    becomes the distribution (``cost_c = 'logistic'``)."""
+    if err.name not in _FAMILY_COLUMNS:
+        return err
+    name, families = _FAMILY_COLUMNS[err.name]
+    code = int(err.value) if isinstance(err.value, float) and err.value.is_integer() else -1
+    value = families[code] if 0 <= code < len(families) else err.value
+    return ParameterError(name, value, err.domain, err.index)
+
+
 def solve_batch(
     columns: Mapping[str, np.ndarray],
     method: str,
@@ -80,12 +98,20 @@ def solve_batch(
     """Solve flat columns with an engine method; returns (or fills) the output arrays. With
     ``outputs``, only those are computed (and must be in ``out`` when it is given)."""
     names = None if outputs is None else list(outputs)
-    return _core.solve_batch(columns_in_order(columns), check_threads(threads), method, float(lam), max_eq, out, names)
+    try:
+        return _core.solve_batch(
+            columns_in_order(columns), check_threads(threads), method, float(lam), max_eq, out, names
+        )
+    except ParameterError as err:
+        raise public_error(err) from None
 
 
 def validate_batch(columns: Mapping[str, np.ndarray]) -> None:
     """Check flat columns against the model's domains; raises :class:`ParameterError`."""
-    _core.validate_batch(columns_in_order(columns))
+    try:
+        _core.validate_batch(columns_in_order(columns))
+    except ParameterError as err:
+        raise public_error(err) from None
 
 
 def qre_path(columns: Mapping[str, np.ndarray], lam: float) -> dict[str, np.ndarray]:

@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -56,8 +59,44 @@ def client_for(spec: SweepSpec, client: Any, scheduler: str | None, cluster: str
         return
     n_workers = int(settings.get("n_workers", os.cpu_count() or 1))
     threads = int(settings.get("threads_per_worker", 1))
-    with (
-        LocalCluster(n_workers=n_workers, threads_per_worker=threads, processes=True, dashboard_address=None) as lc,
-        Client(lc) as c,
-    ):
+    # The cluster's own log is silenced: task errors reach the caller through the tasks, and an
+    # interrupted sweep would otherwise print the workers' CancelledError warnings and heartbeat
+    # tracebacks before allysweep's message.
+    with _sigint_ignored():  # the workers inherit it: Ctrl-C is handled here, once
+        lc = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=threads,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.CRITICAL,
+        )
+    with lc, Client(lc) as c, _quiet("distributed"):
         yield c
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while worker processes are started. A terminal's Ctrl-C goes to the whole
+    process group: workers that inherit the ignored signal leave it to this process, which
+    cancels the sweep and closes them, instead of each printing a KeyboardInterrupt traceback.
+    (Only possible from the main thread; elsewhere nothing changes.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _quiet(logger: str) -> Iterator[None]:
+    """Silence a logger of this process (the local cluster's scheduler runs here) for a while."""
+    log = logging.getLogger(logger)
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(level)

@@ -3,6 +3,7 @@ and the parameter values of each block's points (grid axes, or a sampled / liste
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -43,7 +44,9 @@ def sampled_design(spec: SweepSpec) -> dict[str, np.ndarray]:
     else:
         from scipy.stats import qmc
 
-        unit = qmc.Sobol(d, scramble=True, seed=spec.seed).random(n)
+        with warnings.catch_warnings():  # said once, in our words, when the spec was read
+            warnings.filterwarnings("ignore", message=".*balance properties of Sobol", category=UserWarning)
+            unit = qmc.Sobol(d, scramble=True, seed=spec.seed).random(n)
     out = {}
     for j, (name, kind, lo, hi) in enumerate(spec.ranges):
         if kind == "uniform":

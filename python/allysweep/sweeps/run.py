@@ -146,7 +146,7 @@ def sweep(
         spec.store,
         f"{state}; computed {computed} blocks in {seconds:.1f} s",
         last_run=json.dumps(summary.__dict__),
-        allysweep_complete=bool(completed_blocks(spec.store).all()),
+        **dict.fromkeys(("complete", "allysweep_complete"), bool(completed_blocks(spec.store).all())),
     )
     ds = open_cube(spec.store)
     return ds

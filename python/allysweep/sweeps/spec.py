@@ -33,7 +33,9 @@ import hashlib
 import itertools
 import json
 import math
+import re
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,11 +44,22 @@ from typing import Any
 import numpy as np
 
 from ..engine import METHODS, OUTPUTS, native, to_columns
-from ..exceptions import ParameterError, SpecError
+from ..exceptions import AllysweepWarning, ParameterError, SpecError
 from ..model.distributions import parse_distribution
-from ..model.parameters import DEFAULTS, SCALAR_PARAMETERS, dependent_defaults
+from ..model.parameters import DEFAULTS, SCALAR_PARAMETERS, coordinate_attrs, dependent_defaults
 
-__all__ = ["SweepSpec", "load_spec", "DESIGNS"]
+#: Parameters that may be set equal to another at every point, and to which (MODEL.md §3:
+#: ``p_coalition`` defaults to ``p_alliance``, ``c_d_joint`` to ``c_d``).
+FOLLOWABLE = {"p_coalition": "p_alliance", "c_d_joint": "c_d"}
+
+__all__ = ["SweepSpec", "load_spec", "spec_from_cube", "DESIGNS", "SPEC_ATTR", "HASH_ATTR", "RESOLVED_ATTR"]
+
+#: Cube attribute: the canonical specification (JSON) the cube was written for.
+SPEC_ATTR = "allysweep_spec"
+#: Cube attribute: its SHA-256 fingerprint (a store is only resumed by the same specification).
+HASH_ATTR = "allysweep_spec_sha256"
+#: Cube attribute: the specification with every parameter value used, defaults made explicit.
+RESOLVED_ATTR = "allysweep_spec_resolved"
 
 DESIGNS = ("grid", "lhs", "sobol", "list")
 _SWEEP_KEYS = {
@@ -89,6 +102,12 @@ class SweepSpec:
     cluster: tuple[tuple[str, Any], ...] = ()
     lam: float | None = None
     source: str = field(default="<dict>", compare=False)
+    #: Parameters set equal to another at every point (``p_coalition = "p_alliance"``,
+    #: ``c_d_joint = "c_d"``): the rule their defaults follow, written out.
+    follows: tuple[tuple[str, str], ...] = ()
+    #: Whether the specification wrote ``theta`` / ``cost_c`` (else the default was used).
+    theta_given: bool = field(default=True, compare=False)
+    cost_c_given: bool = field(default=True, compare=False)
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -144,8 +163,17 @@ class SweepSpec:
                 raise fail("sweep.n_points", f"must be >= 1, got {n_points}")
         elif n_points is not None:
             raise fail("sweep.n_points", f"only for lhs / sobol designs, not {design!r}")
+        if design == "sobol" and n_points & (n_points - 1):
+            warnings.warn(
+                f"{source}: sweep.n_points = {n_points} is not a power of two: a Sobol design is balanced only "
+                f"then (the nearest are {1 << (n_points.bit_length() - 1)} and {1 << n_points.bit_length()}); "
+                f"the first {n_points} points of the sequence are used",
+                AllysweepWarning,
+                stacklevel=3,
+            )
 
         params = dict(data.get("params", {}))
+        theta_given, cost_c_given = "theta" in params, "cost_c" in params
         theta = params.pop("theta", DEFAULTS["theta"].to_string())  # type: ignore[union-attr]
         cost_c = params.pop("cost_c", DEFAULTS["cost_c"].to_string())  # type: ignore[union-attr]
         for key, text in (("theta", theta), ("cost_c", cost_c)):
@@ -160,6 +188,7 @@ class SweepSpec:
         allowed = set(SCALAR_PARAMETERS) | theta_fields | cost_fields | {"range_cost"}
 
         fixed: dict[str, float] = {}
+        follows: dict[str, str] = {}
         axes: list[tuple[str, tuple[float, ...]]] = []
         ranges: list[tuple[str, str, float, float]] = []
         for key, value in params.items():
@@ -167,7 +196,13 @@ class SweepSpec:
             if key not in allowed:
                 hint = ", ".join(sorted(allowed))
                 raise fail(where, f"unknown parameter for theta={theta!r}, cost_c={cost_c!r}; allowed: {hint}")
-            if _is_number(value):
+            if isinstance(value, str) and key in FOLLOWABLE:
+                if value != FOLLOWABLE[key]:
+                    raise fail(
+                        where, f"a number, or the name {FOLLOWABLE[key]!r} (equal to it at every point); got {value!r}"
+                    )
+                follows[key] = value
+            elif _is_number(value):
                 fixed[key] = _finite(fail, where, value)
             elif isinstance(value, list):
                 if design != "grid":
@@ -253,6 +288,9 @@ class SweepSpec:
             cluster=tuple(sorted(cluster.items())),
             lam=None if lam is None else float(lam),
             source=source,
+            follows=tuple(follows.items()),
+            theta_given=theta_given,
+            cost_c_given=cost_c_given,
         )
         spec._validate_model_values(fail)
         return spec
@@ -312,7 +350,7 @@ class SweepSpec:
             sweep["n_points"] = self.n_points
         if self.lam is not None:
             sweep["lam"] = self.lam
-        params: dict[str, Any] = {"theta": self.theta, "cost_c": self.cost_c, **dict(self.fixed)}
+        params: dict[str, Any] = {"theta": self.theta, "cost_c": self.cost_c, **dict(self.fixed), **dict(self.follows)}
         params.update({n: list(v) for n, v in self.axes})
         params.update({n: {kind: [lo, hi]} for n, kind, lo, hi in self.ranges})
         out = {"sweep": sweep, "params": params}
@@ -351,18 +389,38 @@ class SweepSpec:
         try:
             native.validate_batch(flat)
         except ParameterError as err:
-            key = err.name.replace(".", "_")
-            where = (
-                f"params.{key}" if key in dict(self.fixed) or key in names or key in ("theta", "cost_c") else "params"
-            )
-            if self.points and key in dict(self.points):
-                where = f"points.{key}"
-            detail = str(err).split(": allowed domain", 1)
-            value = err.value
-            raise fail(
-                where,
-                f"value {value} outside the model's domain: allowed domain{detail[1]}" if len(detail) > 1 else str(err),
-            ) from None
+            raise fail(*self._domain_failure(err, names, corners)) from None
+
+    def _domain_failure(self, err: ParameterError, names: list[str], corners: list[tuple]) -> tuple[str, str]:
+        """(key, reason) of a model value outside its domain: the key the user wrote, or, for a
+        default, that it was one and which keys to change; with the point where it fails."""
+        key = err.name.replace(".", "_")
+        base = key.split("_")[0] if key.startswith(("theta_", "cost_c_")) else key
+        base = "cost_c" if key.startswith("cost_c") else base
+        written = set(dict(self.fixed)) | set(names) | set(dict(self.follows)) | set(dict(self.points))
+        if self.theta_given:
+            written.add("theta")
+        if self.cost_c_given:
+            written.add("cost_c")
+        section = "points" if key in dict(self.points) else "params"
+        at = ""
+        if err.index is not None and self.points:
+            row = ", ".join(f"{n} = {v[err.index]:g}" for n, v in self.points)
+            at = f" at point {err.index} of [points] ({row})"
+        elif err.index is not None and names and err.index < len(corners):
+            corner = ", ".join(f"{n} = {v:g}" for n, v in zip(names, corners[err.index], strict=True))
+            at = f" at {corner}" + (" (a corner of the swept box)" if len(corners) > 1 else "")
+        domain = err.domain + (" and finite" if _non_finite(err.value) and "finite" not in err.domain else "")
+        if key in written or base in written:
+            where = f"{section}.{key}" if key in written else f"params.{base}"
+            return where, f"value {err.value} outside the model's domain{at}: allowed domain is {domain}"
+        others = [w for w in re.findall(r"[a-z][a-z_]*", err.domain) if w in written and w != key]
+        change = f" or change params.{others[0]}" if others else ""
+        return (
+            f"params.{key}",
+            f"not set, so its default {err.value} was used, which is outside the model's domain{at}: "
+            f"allowed domain is {domain}; set params.{key}{change}",
+        )
 
     # ---------------------------------------------------------------- columns
     def columns(self, swept: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
@@ -377,7 +435,8 @@ class SweepSpec:
                 return np.asarray(swept[name], dtype=float)
             return np.full(n, float(fixed.get(name, default)))
 
-        dependent = dependent_defaults(set(swept) | set(fixed))
+        dependent: dict[str, str | float] = dependent_defaults(set(swept) | set(fixed) | set(dict(self.follows)))
+        dependent.update(dict(self.follows))
         for name in SCALAR_PARAMETERS:
             rule = dependent.get(name)
             if isinstance(rule, str):
@@ -392,6 +451,69 @@ class SweepSpec:
             values["range_cost"] = get("range_cost", math.nan)
         return to_columns(theta, cost_c, values, n)
 
+    def parameter_record(self) -> dict[str, dict[str, Any]]:
+        """Every parameter value the sweep uses, defaults included: name -> ``value`` (a number;
+        ``"swept"``; or the name of the parameter it equals at every point), ``set_by``
+        (``"spec"``, ``"default"``) and ``units``. Distributions are recorded as their family and
+        one entry per field (``theta_lo``, ``cost_c_hi``, ...). Stored in the cube as
+        ``allysweep_parameters``."""
+        swept = set(self.swept)
+        written = set(dict(self.fixed)) | swept | set(dict(self.follows))
+        dependent = dependent_defaults(written)
+        record: dict[str, dict[str, Any]] = {}
+
+        def put(name: str, value: Any, set_by: str) -> None:
+            record[name] = {"value": value, "set_by": set_by, "units": coordinate_attrs(name)["units"]}
+
+        fixed, follows = dict(self.fixed), dict(self.follows)
+        for name in SCALAR_PARAMETERS:
+            if name in swept:
+                put(name, "swept", "spec")
+            elif name in fixed:
+                put(name, fixed[name], "spec")
+            elif name in follows:
+                put(name, follows[name], "spec")
+            else:
+                rule = dependent.get(name)
+                default = DEFAULTS[name] if rule is None else rule
+                put(name, float(default) if isinstance(default, int | float) else default, "default")
+        for prefix, text, raw in (("theta", self.theta, self.theta_given), ("cost_c", self.cost_c, self.cost_c_given)):
+            dist = parse_distribution(prefix, text)
+            record[prefix] = {"value": dist.family, "set_by": "spec" if raw else "default", "units": ""}
+            for fname, fval in dist.values().items():
+                key = f"{prefix}_{fname}"
+                if key in swept:
+                    put(key, "swept", "spec")
+                elif key in fixed:
+                    put(key, fixed[key], "spec")
+                else:
+                    put(key, float(fval), "spec" if raw else "default")
+        if "range_cost" in swept or "range_cost" in fixed:
+            put("range_cost", "swept" if "range_cost" in swept else fixed["range_cost"], "spec")
+        else:
+            record["range_cost"] = {"value": "mean of cost_c", "set_by": "default", "units": "share of the good"}
+        return record
+
+    def resolved(self) -> SweepSpec:
+        """The same sweep with every parameter written out (defaults made explicit): it gives
+        the same cube whatever allysweep's defaults become. Its ``to_dict()`` is stored in the
+        cube as ``allysweep_spec_resolved``."""
+        from dataclasses import replace
+
+        fixed = dict(self.fixed)
+        follows = dict(self.follows)
+        for name, entry in self.parameter_record().items():
+            value = entry["value"]
+            if name in ("theta", "cost_c", "range_cost") or value == "swept" or name in fixed or name in follows:
+                continue
+            if isinstance(value, str):
+                follows[name] = value
+            else:
+                fixed[name] = float(value)
+        return replace(
+            self, fixed=tuple(fixed.items()), follows=tuple(follows.items()), theta_given=True, cost_c_given=True
+        )
+
     def parameter_table(self) -> list[tuple[str, str]]:
         """(name, description) rows for printing."""
         rows = [("theta", self.theta), ("cost_c", self.cost_c)]
@@ -400,6 +522,10 @@ class SweepSpec:
         rows += [(n, f"{kind} on [{lo:g}, {hi:g}]") for n, kind, lo, hi in self.ranges]
         rows += [(n, f"{len(v)} listed values") for n, v in self.points]
         return rows
+
+
+def _non_finite(x: Any) -> bool:
+    return isinstance(x, float) and not math.isfinite(x)
 
 
 def _is_number(x: Any) -> bool:
@@ -441,8 +567,14 @@ def _spaced(fail, where: str, kind: str, args: Any) -> tuple[float, ...]:
 
 def load_spec(path: str | Path) -> SweepSpec:
     """Read and validate a TOML sweep specification. A relative store path is taken relative to
-    the working directory, like any output path on the command line."""
+    the working directory, like any output path on the command line.
+
+    ``path`` may also be a cube (a Zarr store written by a sweep): its stored specification is
+    read back, writing to that store, so ``allysweep run CUBE.zarr --resume`` finishes it.
+    """
     path = Path(path)
+    if path.is_dir():
+        return spec_from_cube(path)
     try:
         text = path.read_text()
     except OSError as err:
@@ -452,3 +584,32 @@ def load_spec(path: str | Path) -> SweepSpec:
     except tomllib.TOMLDecodeError as err:
         raise SpecError(f"{path}: not valid TOML: {err}") from None
     return SweepSpec.from_dict(data, source=str(path))
+
+
+def spec_from_cube(store: str | Path, resolved: bool = False) -> SweepSpec:
+    """The specification a cube was written for, read from the cube alone, writing to ``store``.
+
+    With ``resolved=False`` it is the stored specification (same fingerprint: it resumes the
+    cube). With ``resolved=True`` it is the record of every parameter value used, defaults made
+    explicit (``allysweep_spec_resolved``): running it gives the same cube even if a default of
+    allysweep changes.
+    """
+    import zarr
+
+    path = Path(store)
+    try:
+        group = zarr.open_group(str(path), mode="r")
+        attrs = dict(group.attrs)
+    except Exception:
+        attrs = {}
+    key = RESOLVED_ATTR if resolved else SPEC_ATTR
+    if key not in attrs:
+        raise SpecError(f"{path}: no allysweep cube here (no {key} attribute): cannot read its specification")
+    data = json.loads(attrs[key])
+    # The stored JSON has sorted keys; the cube's dimensions give the order of the grid axes.
+    dims = [str(d) for d in group["n_eq"].metadata.dimension_names or ()]
+    params = data.get("params", {})
+    order = [d for d in dims if d in params] + [k for k in params if k not in dims]
+    data["params"] = {k: params[k] for k in order}
+    spec = SweepSpec.from_dict(data, source=str(path))
+    return spec.with_store(str(path.resolve()))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +15,21 @@ import numpy as np
 import xarray as xr
 
 from ..engine import KIND_NAMES, OUTPUTS
-from ..exceptions import StoreError
+from ..exceptions import IncompleteCubeWarning, StoreError
 from ..model.parameters import coordinate_attrs
 from ..provenance import append_history as _history_plus
 from ..provenance import provenance_attrs
 from .chunks import encoding as chunk_encoding
 from .design import block_count, sampled_design
-from .spec import SweepSpec
+from .spec import FOLLOWABLE, HASH_ATTR, RESOLVED_ATTR, SPEC_ATTR, SweepSpec
 
 __all__ = [
     "PROGRESS_GROUP",
     "STATS",
+    "NOT_COMPUTED",
+    "STORE_FILLS",
+    "COMPLETE_ATTR",
+    "incomplete_message",
     "SPEC_ATTR",
     "HASH_ATTR",
     "plan_store",
@@ -44,10 +49,45 @@ PROGRESS_GROUP = "_progress"
 STATS = ("points", "equilibria", "multiple", *(f"selected_{k}" for k in KIND_NAMES))
 
 
-SPEC_ATTR = "allysweep_spec"
+#: The value ``n_eq``, ``status`` and ``kind`` read at a point that was never computed.
+NOT_COMPUTED = -1
+
+#: What every output reads as where its chunk was never written (the zarr ``fill_value`` of the
+#: cube's arrays, so plain ``xarray.open_zarr`` sees it too): an unfinished block must read as
+#: "not computed", never as a result.
+#:
+#: This is the one place where the store's fills differ from the engine's schema fills
+#: (``OUTPUTS[name].fill``, from ``_core.OUTPUTS``). Those are what the engine writes into the
+#: *empty slots of a computed point*, where ``n_eq = 0`` ("no equilibrium") and ``status = 0``
+#: ("all equilibria reported") are results. In the store, ``n_eq`` and ``status`` are -1
+#: instead; ``kind`` keeps -1 (never a kind code), floats NaN and flags False, which alone cannot
+#: tell an empty slot from a missing point: ``n_eq = -1`` or the ``computed`` coordinate of
+#: :func:`open_cube` does.
+STORE_FILLS: dict[str, Any] = {
+    name: (NOT_COMPUTED if name in ("n_eq", "status", "kind") else output.fill) for name, output in OUTPUTS.items()
+}
+
+#: Cube attribute: every parameter value used (defaults included), how it was set and its units.
+PARAMETERS_ATTR = "allysweep_parameters"
+
+#: Dataset attribute: whether every block of the cube is computed (kept true to ``_progress``).
+COMPLETE_ATTR = "complete"
 
 
-HASH_ATTR = "allysweep_spec_sha256"
+def not_computed_attrs(name: str) -> dict[str, str]:
+    """The variable attribute saying what ``name`` reads as at a point not computed yet."""
+    fill = STORE_FILLS[name]
+    if name in ("n_eq", "status"):
+        text = f"{fill} where the point is not computed yet (its block unfinished: resume the sweep)"
+    elif name == "kind":
+        text = f"{fill} where the point is not computed yet (then n_eq = {NOT_COMPUTED}), as in an empty slot"
+    else:
+        shown = "NaN" if isinstance(fill, float) else str(fill)
+        text = (
+            f"{shown} where the point is not computed yet, as in an empty slot: "
+            f"tell them apart with n_eq = {NOT_COMPUTED} or the `computed` coordinate"
+        )
+    return {"not_computed": text}
 
 
 def finished_stats(store: str | Path) -> dict[str, int]:
@@ -74,18 +114,37 @@ def _template(spec: SweepSpec) -> xr.Dataset:
         else:
             d, s, c = dims, shape, chunks
         data_vars[name] = xr.DataArray(
-            da.full(s, output.fill, dtype=output.dtype, chunks=c), dims=d, attrs=output.attrs
+            da.full(s, STORE_FILLS[name], dtype=output.dtype, chunks=c),
+            dims=d,
+            attrs={**output.attrs, **not_computed_attrs(name)},
         )
     coords: dict[str, Any] = {"eq": ("eq", np.arange(spec.max_eq), {"long_name": "equilibrium slot"})}
-    for name, value in spec.fixed:
-        coords[name] = ((), value, coordinate_attrs(name))
+    record = spec.parameter_record()
+
+    def attrs(name: str) -> dict[str, Any]:
+        how = record[name]["set_by"]
+        return {**coordinate_attrs(name), "set_by": "the default" if how == "default" else "the specification"}
+
     if spec.design == "grid":
         for name, values in spec.axes:
-            coords[name] = (name, np.asarray(values), coordinate_attrs(name))
+            coords[name] = (name, np.asarray(values), attrs(name))
     else:
         coords["point"] = ("point", np.arange(spec.n_total), {"long_name": "design point"})
         for name, values in sampled_design(spec).items():
-            coords[name] = ("point", values, coordinate_attrs(name))
+            coords[name] = ("point", values, attrs(name))
+    # Every other parameter value used, defaults included, with its units: a scalar, or, for one
+    # set equal to a swept parameter, that parameter's values along its dimension.
+    for name, entry in record.items():
+        value = entry["value"]
+        if name in coords or name in ("theta", "cost_c") or value == "swept":
+            continue
+        if name == "range_cost" and isinstance(value, str):
+            continue  # the mean of cost_c: recorded in allysweep_parameters
+        if isinstance(value, str):
+            leader = coords[value]
+            coords[name] = (leader[0], leader[1], {**attrs(name), "equals": value})
+        else:
+            coords[name] = ((), float(value), attrs(name))
     ds = xr.Dataset(data_vars, coords=coords)
     ds.attrs.update(
         provenance_attrs(
@@ -98,9 +157,16 @@ def _template(spec: SweepSpec) -> xr.Dataset:
             design=spec.design,
             theta=spec.theta,
             cost_c=spec.cost_c,
-            **{SPEC_ATTR: json.dumps(spec.to_dict(), sort_keys=True), HASH_ATTR: spec.fingerprint()},
+            **{
+                SPEC_ATTR: json.dumps(spec.to_dict()),
+                HASH_ATTR: spec.fingerprint(),
+                RESOLVED_ATTR: json.dumps(spec.resolved().to_dict()),
+                PARAMETERS_ATTR: json.dumps(record),
+            },
         )
     )
+    # No block is computed yet; the run sets it when the last block is done.
+    ds.attrs[COMPLETE_ATTR] = False
     return ds
 
 
@@ -108,7 +174,10 @@ def _create_store(spec: SweepSpec) -> None:
     import zarr
 
     ds = _template(spec)
-    encoding = {name: chunk_encoding(var.ndim, per_equilibrium="eq" in var.dims) for name, var in ds.data_vars.items()}
+    encoding = {
+        name: {**chunk_encoding(var.ndim, per_equilibrium="eq" in var.dims), "fill_value": STORE_FILLS[name]}
+        for name, var in ds.data_vars.items()
+    }
     ds.to_zarr(spec.store, mode="w-", compute=False, encoding=encoding, consolidated=False)
     group = zarr.open_group(spec.store, mode="r+")
     progress = group.create_group(PROGRESS_GROUP)
@@ -160,12 +229,42 @@ def plan_store(spec: SweepSpec, resume: bool, overwrite: bool) -> str:
         )
     attrs = _store_attrs(str(path)) if _looks_like_cube(path) else {}
     if attrs.get(HASH_ATTR) != spec.fingerprint():
+        try:
+            stored = json.loads(attrs[SPEC_ATTR])
+        except (KeyError, ValueError):
+            stored = {}
+        differ = spec_differences(stored, spec.to_dict()) if stored else []
+        detail = f"; differing keys: {'; '.join(differ)}" if differ else ""
         raise StoreError(
             f"{path} was written for a different specification (fingerprint "
-            f"{str(attrs.get(HASH_ATTR, 'none'))[:12]} != {spec.fingerprint()[:12]}): refusing to resume into it "
-            "(nothing was changed)"
+            f"{str(attrs.get(HASH_ATTR, 'none'))[:12]} != {spec.fingerprint()[:12]}{detail}): refusing to resume "
+            "into it (nothing was changed)"
         )
     return "resumed"
+
+
+def _shown(value: Any) -> str:
+    if value is _ABSENT:
+        return "absent"
+    if isinstance(value, list) and len(value) > 4 and all(isinstance(v, int | float) for v in value):
+        return f"{len(value)} values from {min(value):g} to {max(value):g}"
+    return json.dumps(value)
+
+
+_ABSENT = object()
+
+
+def spec_differences(stored: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """``section.key: stored X, now Y`` for every key of two canonical specifications that
+    differs (what a refused resume reports)."""
+    out = []
+    for section in sorted(set(stored) | set(new)):
+        a, b = stored.get(section, {}), new.get(section, {})
+        for key in sorted(set(a) | set(b)):
+            x, y = a.get(key, _ABSENT), b.get(key, _ABSENT)
+            if x != y:
+                out.append(f"{section}.{key}: stored {_shown(x)}, now {_shown(y)}")
+    return out
 
 
 def apply_store_plan(spec: SweepSpec, plan: str) -> None:
@@ -208,23 +307,138 @@ def _looks_like_cube(path: Path) -> bool:
         return False
 
 
-def open_cube(store: str | Path) -> xr.Dataset:
+def check_cube(store: str | Path) -> Path:
+    """``store`` as a path if it holds an allysweep cube; otherwise a :class:`StoreError` saying
+    what is there instead (nothing, a file, a directory that is no Zarr store, another store)."""
+    path = Path(store)
+    if _looks_like_cube(path):
+        return path
+    if not path.exists():
+        reason = "the path does not exist"
+    elif path.is_file():
+        hint = f" (a sweep specification? run it with: allysweep run {path})" if path.suffix == ".toml" else ""
+        reason = f"it is a file, not a Zarr store (a directory){hint}"
+    elif not (path / "zarr.json").exists() and not (path / ".zgroup").exists():
+        reason = "it is a directory but not a Zarr store (no zarr.json)"
+    else:
+        reason = f"it is a Zarr store without the {HASH_ATTR} attribute, not written by allysweep run"
+    raise StoreError(f"{path}: no allysweep cube here: {reason}")
+
+
+def _block_sizes(shape: tuple[int, ...], chunks: tuple[int, ...]) -> np.ndarray:
+    """Points per block, shaped as the block grid."""
+    sizes = np.ones((), dtype=np.int64)
+    for n, c in zip(shape, chunks, strict=True):
+        lengths = np.minimum(c, n - np.arange(0, n, c)).astype(np.int64)
+        sizes = np.multiply.outer(sizes, lengths)
+    return sizes
+
+
+def _computed_mask(done: np.ndarray, shape: tuple[int, ...], chunks: tuple[int, ...]) -> Any:
+    """A lazy boolean array over the points: True where the point's block is done."""
+    import dask.array as dsa
+
+    if done.all():
+        return dsa.ones(shape, chunks=chunks, dtype=bool)
+    grid = tuple(-(-n // c) for n, c in zip(shape, chunks, strict=True))
+    flags = done.reshape(grid)
+
+    def block(x: np.ndarray, block_info: Any = None) -> np.ndarray:
+        return np.full(x.shape, bool(flags[tuple(block_info[None]["chunk-location"])]))
+
+    return dsa.zeros(shape, chunks=chunks, dtype=bool).map_blocks(block, dtype=bool)
+
+
+def incomplete_message(attrs: dict[str, Any], what: str = "") -> str | None:
+    """The warning for an incomplete cube (``None`` for a complete one) from the attributes
+    :func:`open_cube` sets: how much is missing, what it reads as, and how to resume."""
+    if attrs.get(COMPLETE_ATTR, True) is not False or "points_not_computed" not in attrs:
+        return None
+    missing, total = int(attrs["points_not_computed"]), int(attrs["points_total"])
+    blocks = int(attrs["blocks_total"]) - int(attrs["blocks_done"])
+    share = missing / total if total else 1.0
+    store = attrs.get("store", "the cube")
+    lead = f"{what}: " if what else ""
+    return (
+        f"{lead}{store} is incomplete: {missing:,} of {total:,} points ({share:.1%}) in {blocks} of "
+        f"{int(attrs['blocks_total'])} blocks are not computed; they read as n_eq = {NOT_COMPUTED}, "
+        f"kind = {NOT_COMPUTED}, status = {NOT_COMPUTED} (see the `computed` coordinate), not as results. "
+        f"Finish the sweep with: allysweep run {store} --resume"
+    )
+
+
+def open_cube(store: str | Path, *, warn: bool = True) -> xr.Dataset:
     """Open a cube written by :func:`sweep` (lazily, with Dask).
+
+    The dataset gets a boolean coordinate ``computed`` over the points (True where the point's
+    block is finished) and the attributes ``complete`` (every block done, read from the store's
+    ``_progress``), ``blocks_done``, ``blocks_total``, ``points_not_computed``, ``points_total``
+    and ``store``. On an incomplete cube every output reads as its "not computed" value
+    (:data:`STORE_FILLS`: ``n_eq = kind = status = -1``, NaN, False) at every point of an
+    unfinished block, even where a killed run had written part of the block, and an
+    :class:`~allysweep.exceptions.IncompleteCubeWarning` says how much is missing and how to
+    resume.
+
+    Parameters
+    ----------
+    store : path
+        The cube (a Zarr store written by ``allysweep run`` / :func:`allysweep.sweep`).
+    warn : bool
+        Warn when the cube is incomplete (default).
 
     Raises
     ------
     StoreError
-        No allysweep cube at ``store``.
+        No allysweep cube at ``store`` (the message says what is there instead).
     """
-    path = Path(store)
-    if not path.exists() or not _looks_like_cube(path):
-        raise StoreError(f"{path}: no allysweep cube here")
-    return xr.open_zarr(str(path), consolidated=False)
+    import zarr
+
+    path = check_cube(store)
+    ds = xr.open_zarr(str(path), consolidated=False)
+    group = zarr.open_group(str(path), mode="r")
+    done = completed_blocks(path)
+    n_eq = group["n_eq"]
+    shape, chunks = tuple(n_eq.shape), tuple(n_eq.chunks)
+    dims = ds["n_eq"].dims
+    computed = xr.DataArray(
+        _computed_mask(done, shape, chunks),
+        dims=dims,
+        attrs={
+            "long_name": "point computed",
+            "units": "1",
+            "description": "True where the point's block is finished (from _progress/done); elsewhere every "
+            "output reads as its not-computed value.",
+        },
+    )
+    sizes = _block_sizes(shape, chunks).ravel()
+    complete = bool(done.all())
+    if not complete:
+        for name in list(ds.data_vars):
+            if name in STORE_FILLS:
+                var = ds[name]
+                ds[name] = var.where(computed, STORE_FILLS[name]).astype(var.dtype)
+                ds[name].attrs = var.attrs
+                ds[name].encoding = var.encoding
+    ds = ds.assign_coords(computed=computed)
+    ds.attrs.update(
+        {
+            COMPLETE_ATTR: complete,
+            "blocks_done": int(done.sum()),
+            "blocks_total": int(done.size),
+            "points_not_computed": int(sizes[~done].sum()),
+            "points_total": int(sizes.sum()),
+            "store": str(path.resolve()),
+        }
+    )
+    message = incomplete_message(ds.attrs)
+    if warn and message:
+        warnings.warn(message, IncompleteCubeWarning, stacklevel=2)
+    return ds
 
 
 def cube_info(store: str | Path) -> list[str]:
     """Lines describing a cube: specification, dimensions, completeness and summary."""
-    ds = open_cube(store)
+    ds = open_cube(store, warn=False)
     spec = json.loads(ds.attrs[SPEC_ATTR])
     done = completed_blocks(store)
     lines = [
@@ -235,7 +449,7 @@ def cube_info(store: str | Path) -> list[str]:
     lines.append("dimensions: " + ", ".join(f"{d}={n}" for d, n in ds.sizes.items()))
     lines.append(
         f"completeness: {int(done.sum())} of {done.size} blocks done"
-        + (" (complete)" if done.all() else " (incomplete: run again with --resume)")
+        + (" (complete)" if done.all() else f" (incomplete: {incomplete_message(ds.attrs)})")
     )
     lines.append("specification:")
     for section, table in spec.items():
@@ -245,6 +459,16 @@ def cube_info(store: str | Path) -> list[str]:
             else:
                 shown = value if isinstance(value, str) else json.dumps(value)
             lines.append(f"  {section}.{key} = {shown}")
+    if PARAMETERS_ATTR in ds.attrs:
+        lines.append("parameters (every value used; 'default' = not in the specification):")
+        for name, entry in json.loads(ds.attrs[PARAMETERS_ATTR]).items():
+            value, units = entry["value"], entry.get("units", "")
+            if isinstance(value, int | float):
+                shown = f"{value:g}"
+            else:
+                shown = f"{value} (at every point)" if FOLLOWABLE.get(name) == value else value
+            unit = f" [{units}]" if units and units != "1" else ""
+            lines.append(f"  {name} = {shown}{unit}" + (" (default)" if entry["set_by"] == "default" else ""))
     if "last_run" in ds.attrs:
         run = json.loads(ds.attrs["last_run"])
         lines.append(

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ import numpy as np
 import xarray as xr
 
 from ..engine import KIND_NAMES
-from ..exceptions import PlotError
+from ..exceptions import IncompleteCubeWarning, PlotError
 from . import plot
 
 __all__ = ["explorer", "write_report", "HOVER_CELLS"]
@@ -61,8 +62,12 @@ def _summary(frame: xr.Dataset, selection: dict[str, Any]) -> str:
     """One line of Markdown describing the map currently shown (its selection and kinds)."""
     parts = [plot._selection_title(selection)] if selection else []
     if "kind" in frame and "selected" in frame:
-        kind = np.asarray(plot._pick_eq(frame, "kind", "selected").fillna(-1).values).astype(int).ravel()
-        counts = [f"{('no equilibrium' if c < 0 else KIND_NAMES[c])} {np.mean(kind == c):.0%}" for c in np.unique(kind)]
+        codes = plot._kind_codes(plot._pick_eq(frame, "kind", "selected"), frame["n_eq"]) if "n_eq" in frame else None
+        if codes is None:
+            codes = plot._pick_eq(frame, "kind", "selected").fillna(-1)
+        kind = np.asarray(codes.values).astype(int).ravel()
+        names = {plot.NOT_COMPUTED_CODE: "not computed", -1: "no equilibrium"}
+        counts = [f"{names.get(int(c)) or KIND_NAMES[c]} {np.mean(kind == c):.0%}" for c in np.unique(kind)]
         parts.append("selected kinds: " + ", ".join(counts))
     if "n_eq" in frame:
         parts.append(f"several equilibria at {float((frame['n_eq'] > 1).mean()):.0%} of points")
@@ -96,6 +101,7 @@ def explorer(ds: xr.Dataset, title: str | None = None) -> Any:
     axes = plot.available_axes(ds)
     if len(axes) < 2:
         raise PlotError("a second axis", axes)
+    banner = _incomplete_banner(ds, "explore")
     sampled = plot._is_sampled(ds)
     variable = pn.widgets.Select(name="variable", options=_variables(ds), value="kind")
     x_axis = pn.widgets.Select(name="x axis", options=list(axes), value=axes[0])
@@ -117,10 +123,12 @@ def explorer(ds: xr.Dataset, title: str | None = None) -> Any:
         for d, slider in sliders.items():
             slider.visible = d not in (x, y)
         sub = ds.sel(selection, method="nearest") if selection else ds
-        if var in plot._CATEGORIES:  # kind, crisis_regime_*: categorical colours
-            element = plot.regime_map(sub, x, y, eq=eq, hover=sampled, variable=var)
-        else:
-            element = plot.heatmap(sub, var, x, y, eq=eq, hover=sampled)
+        with warnings.catch_warnings():  # said once, when the page was made
+            warnings.simplefilter("ignore", IncompleteCubeWarning)
+            if var in plot._CATEGORIES:  # kind, crisis_regime_*: categorical colours
+                element = plot.regime_map(sub, x, y, eq=eq, hover=sampled, variable=var)
+            else:
+                element = plot.heatmap(sub, var, x, y, eq=eq, hover=sampled)
         frame_vars = [v for v in ("kind", "selected", "n_eq", *_HOVER_OUTPUTS) if v in sub.data_vars]
         if sampled:
             frame = plot._points_frame(sub, x, y, frame_vars)
@@ -136,6 +144,7 @@ def explorer(ds: xr.Dataset, title: str | None = None) -> Any:
     dims = ", ".join(f"{d} = {n}" for d, n in ds.sizes.items())
     controls = pn.Column(
         pn.pane.Markdown(f"### {heading}\n{dims}"),
+        *([pn.pane.Alert(banner, alert_type="warning", css_classes=["allysweep-incomplete"])] if banner else []),
         variable,
         x_axis,
         y_axis,
@@ -144,6 +153,18 @@ def explorer(ds: xr.Dataset, title: str | None = None) -> Any:
         width=360,
     )
     return pn.Row(controls, pn.panel(bound))
+
+
+def _incomplete_banner(ds: xr.Dataset, what: str) -> str | None:
+    """Warn once (:class:`IncompleteCubeWarning`) on an incomplete cube and return the text
+    shown on the page; ``None`` for a complete cube or a solved dataset."""
+    from ..sweeps.store import incomplete_message
+
+    message = incomplete_message(dict(ds.attrs), what)
+    if message:
+        warnings.warn(message, IncompleteCubeWarning, stacklevel=3)
+        return "**Incomplete cube.** " + (incomplete_message(dict(ds.attrs)) or "")
+    return None
 
 
 def _middle(ds: xr.Dataset, keep: list[str]) -> tuple[xr.Dataset, dict[str, Any]]:
@@ -176,14 +197,31 @@ def write_report(ds: xr.Dataset, path: str | Path, title: str | None = None, max
     -------
     pathlib.Path
         ``path``.
-    """
-    import panel as pn
-    from bokeh.resources import INLINE
 
+    Raises
+    ------
+    FileNotFoundError
+        The directory of ``path`` does not exist (checked before any work).
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write the report {path}: directory {path.parent} does not exist")
     hv = plot._hv()
     axes = plot.available_axes(ds)
     heading = title or str(ds.attrs.get("title", "allysweep cube"))
     spec = ds.attrs.get("allysweep_spec")
+    banner = _incomplete_banner(ds, "report")
+    with warnings.catch_warnings():  # said once above, and on the page
+        warnings.simplefilter("ignore", IncompleteCubeWarning)
+        return _write_report(ds, path, heading, spec, banner, axes, hv, max_panels)
+
+
+def _write_report(
+    ds: xr.Dataset, path: Path, heading: str, spec: Any, banner: str | None, axes: Any, hv: Any, max_panels: int
+) -> Path:
+    import panel as pn
+    from bokeh.resources import INLINE
+
     about = ", ".join(f"{d} = {n}" for d, n in ds.sizes.items())
     parts: list[Any] = [
         pn.pane.Markdown(
@@ -193,6 +231,8 @@ def write_report(ds: xr.Dataset, path: str | Path, title: str | None = None, max
             width=900,
         )
     ]
+    if banner:
+        parts.append(pn.pane.Alert(banner, alert_type="warning", width=900, css_classes=["allysweep-incomplete"]))
     if len(axes) >= 2:
         x, y = axes[0], axes[1]
         rest = [a for a in axes[2:]] if not plot._is_sampled(ds) else []
@@ -244,6 +284,5 @@ def write_report(ds: xr.Dataset, path: str | Path, title: str | None = None, max
     if spec:
         pretty = json.dumps(json.loads(spec), indent=2)
         parts.append(pn.pane.Markdown(f"## Specification\n\n```json\n{pretty}\n```"))
-    path = Path(path)
     pn.Column(*parts).save(str(path), resources=INLINE, embed=False, title=heading)
     return path

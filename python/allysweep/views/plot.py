@@ -27,14 +27,16 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from ..engine import KIND_NAMES, REGIME_NAMES
-from ..exceptions import PlotError
+from ..exceptions import IncompleteCubeWarning, PlotError
 
 __all__ = [
     "regime_map",
@@ -42,6 +44,9 @@ __all__ = [
     "lines",
     "bargaining_ranges",
     "available_axes",
+    "warn_if_incomplete",
+    "save",
+    "current_frame",
     "KIND_COLORS",
     "MAX_CELLS",
     "MAX_POINTS",
@@ -55,8 +60,10 @@ MAX_POINTS = 20_000
 #: Most frames pre-rendered by a static view (``dynamic=False``, e.g. the HTML report).
 MAX_FRAMES = 48
 
-#: Colour of each equilibrium kind; ``"none"`` is a point without any equilibrium.
+#: Colour of each equilibrium kind; ``"none"`` is a point without any equilibrium, ``"not
+#: computed"`` a point of an unfinished block of an incomplete cube (n_eq = -1).
 KIND_COLORS: dict[str, str] = {
+    "not computed": "#ffe4e1",
     "none": "#d9d9d9",
     "cutpoint_honest": "#1b9e77",
     "cutpoint_bluff": "#d95f02",
@@ -66,9 +73,14 @@ KIND_COLORS: dict[str, str] = {
     "hybrid": "#e6ab02",
 }
 _PALETTE = [KIND_COLORS["none"], *(KIND_COLORS[name] for name in KIND_NAMES)]
+#: The palette when a map shows points not computed yet (code -2, below "none").
+_PALETTE_INCOMPLETE = [KIND_COLORS["not computed"], *_PALETTE]
+#: Regime-map code of a point not computed yet (``kind`` is -1 there, ``n_eq`` -1).
+NOT_COMPUTED_CODE = -2
 
 #: Colour of each crisis regime (CRISIS.md §2.3); ``"none"`` is a signal off path.
 REGIME_COLORS: dict[str, str] = {
+    "not computed": KIND_COLORS["not computed"],
     "none": "#d9d9d9",
     "resist": "#1f78b4",
     "mixed": "#ff7f00",
@@ -117,6 +129,21 @@ def _hv() -> Any:
     return hv
 
 
+def warn_if_incomplete(ds: xr.Dataset, what: str, stacklevel: int = 3) -> None:
+    """Warn (:class:`~allysweep.exceptions.IncompleteCubeWarning`) when ``ds`` comes from an
+    incomplete cube: how much is missing and how to resume. Solved datasets never warn."""
+    from ..sweeps.store import incomplete_message
+
+    message = incomplete_message(dict(ds.attrs), what)
+    if message:
+        warnings.warn(message, IncompleteCubeWarning, stacklevel=stacklevel)
+
+
+def _kind_codes(kind: xr.DataArray, n_eq: xr.DataArray) -> xr.DataArray:
+    """Kind codes for a map: the kind, -1 where no equilibrium, -2 where not computed."""
+    return kind.fillna(-1).where(n_eq >= 0, NOT_COMPUTED_CODE)
+
+
 def _is_sampled(ds: xr.Dataset) -> bool:
     return "point" in ds.dims
 
@@ -136,7 +163,7 @@ def available_axes(ds: xr.Dataset) -> tuple[str, ...]:
         ``point`` (the sampled parameters).
     """
     if _is_sampled(ds):
-        return tuple(str(n) for n, c in ds.coords.items() if c.dims == ("point",) and n != "point")
+        return tuple(str(n) for n, c in ds.coords.items() if c.dims == ("point",) and n not in ("point", "computed"))
     return tuple(str(d) for d in ds.dims if d != "eq")
 
 
@@ -146,7 +173,12 @@ def _check_axes(ds: xr.Dataset, names: Sequence[str]) -> None:
         if name not in available:
             raise PlotError(name, available)
     if len(set(names)) != len(names):
-        raise ValueError(f"the axes must be different dimensions, got {', '.join(names)}")
+        raise PlotError(
+            names[0],
+            available,
+            message=f"x and y must be two different dimensions, got `{names[0]}` twice; available: "
+            + ", ".join(available),
+        )
 
 
 def _check_var(ds: xr.Dataset, var: str) -> None:
@@ -247,6 +279,12 @@ def _pick_eq(frame: xr.Dataset, var: str, eq: str | int) -> xr.DataArray:
     return da.isel(eq=int(eq))
 
 
+def _nan_reason(eq: str | int) -> str:
+    if eq == "selected":
+        return "off path at the selected equilibrium, or no equilibrium"
+    return f"slot {eq} is empty or the output is off path in it"
+
+
 def _eq_note(eq: str | int) -> str:
     return "selected equilibrium" if eq == "selected" else f"equilibrium slot {eq}"
 
@@ -282,7 +320,7 @@ def _kind_formatter(variable: str = "kind") -> Any:
     labels = [none, *names]
     return CustomJSHover(
         code=f"const names = {labels!r}; const i = Math.round(value) + 1;"
-        f"return (i >= 0 && i < names.length) ? names[i] : {none!r};"
+        f"if (i < 0) return 'not computed'; return (i < names.length) ? names[i] : {none!r};"
     )
 
 
@@ -292,8 +330,8 @@ def _legend_swatches(codes: Sequence[int], variable: str = "kind") -> list[Any]:
     names, colors, none = _category(variable)
     out = []
     for code in sorted(codes):
-        name = "none" if code < 0 else names[code]
-        label = none if code < 0 else name
+        name = "not computed" if code == NOT_COMPUTED_CODE else "none" if code < 0 else names[code]
+        label = none if name == "none" else name
         out.append(hv.Points([(np.nan, np.nan)], label=label).opts(color=colors[name], marker="square", size=12))
     return out
 
@@ -374,6 +412,7 @@ def regime_map(
     names, colors, _ = _category(variable)
     for var in (variable, "selected", "n_eq"):
         _check_var(ds, var)
+    warn_if_incomplete(ds, "regime_map")
     hv = _hv()
     if _is_sampled(ds):
         return _regime_points(ds, x, y, eq, width, height, variable)
@@ -384,14 +423,16 @@ def regime_map(
 
     def build(selection: dict[str, Any]) -> Any:
         frame = _frame(small, selection, [variable, "selected", "n_eq"])
-        kind = _pick_eq(frame, variable, eq).fillna(-1)
         n_eq = frame["n_eq"]
+        kind = _kind_codes(_pick_eq(frame, variable, eq), n_eq)
         kind2d, n2d = _grid_2d(frame, kind, x, y), _grid_2d(frame, n_eq, x, y)
         vdims = [hv.Dimension("kind", label=label), hv.Dimension("n_eq", label="number of equilibria")]
+        missing = bool((kind2d == NOT_COMPUTED_CODE).any())
+        shown = [colors["not computed"], *palette] if missing else palette
         img = _raster(frame, x, y, [kind2d, n2d], vdims).opts(
-            cmap=palette,
-            clim=(-1.5, len(names) - 0.5),
-            color_levels=len(palette),
+            cmap=shown,
+            clim=(-0.5 - len(shown) + len(names), len(names) - 0.5),
+            color_levels=len(shown),
             colorbar=False,
             tools=["hover"] if hover else [],
             hover_tooltips=[(x, "$x"), (y, "$y"), (label, "@kind{custom}"), ("equilibria", "@n_eq")],
@@ -403,9 +444,11 @@ def regime_map(
             mask = _raster(frame, x, y, [multi], ["several"])
             outline = hv.operation.contours(mask, levels=[0.5], filled=False)
             layers.append(outline.relabel("several equilibria (outlined)").opts(color="black", line_width=2))
-        share = _share_multi(n2d)
+        share = _share_multi(n2d[n2d >= 0])
         what = "Regime map" if variable == "kind" else f"{label[:1].upper()}{label[1:]}"
         title = f"{what} ({_eq_note(eq)})\nseveral equilibria at {share:.0%} of points"
+        if missing:
+            title += f"; {float((n2d < 0).mean()):.0%} not computed"
         if selection:
             title += f"; {_selection_title(selection)}"
         return hv.Overlay(layers).opts(
@@ -427,14 +470,14 @@ def _regime_points(
     hv = _hv()
     names, colors, none = _category(variable)
     frame = _points_frame(ds, x, y, [variable, "selected", "n_eq"])
-    kind = np.asarray(_pick_eq(frame, variable, eq).fillna(-1).values).astype(int)
+    kind = np.asarray(_kind_codes(_pick_eq(frame, variable, eq), frame["n_eq"]).values).astype(int)
     xs, ys, n_eq = frame[x].values, frame[y].values, frame["n_eq"].values
     kdims = [_dim(ds, x), _dim(ds, y)]
     layers = []
     for code in sorted(np.unique(kind).tolist()):
-        name = "none" if code < 0 else names[code]
+        name = "not computed" if code == NOT_COMPUTED_CODE else "none" if code < 0 else names[code]
         m = kind == code
-        pts = hv.Points((xs[m], ys[m], n_eq[m]), kdims=kdims, vdims=["n_eq"], label=none if code < 0 else name)
+        pts = hv.Points((xs[m], ys[m], n_eq[m]), kdims=kdims, vdims=["n_eq"], label=none if name == "none" else name)
         layers.append(pts.opts(color=colors[name], size=6, tools=["hover"]))
     multi = n_eq > 1
     if multi.any():
@@ -498,6 +541,7 @@ def heatmap(
     _check_var(ds, var)
     _check_axes(ds, [x, y])
     _check_eq(ds, eq)
+    warn_if_incomplete(ds, "heatmap")
     hv = _hv()
     label, unit = _label(ds[var], var)
     vdim = hv.Dimension(var, label=label, unit=unit)
@@ -518,9 +562,15 @@ def heatmap(
         frame = _frame(small, selection, names)
         values = _grid_2d(frame, _pick_eq(frame, var, eq).astype(float), x, y)
         title = f"{label}{note}"
+        shown = vdim
+        if not np.isfinite(values).any():
+            # Nothing to colour (e.g. a slot no point fills): say so, and give the colour bar a
+            # range, rather than letting NumPy warn about an all-NaN slice while rendering.
+            title += f"\nno {var} value here (NaN everywhere: {_nan_reason(eq)})"
+            shown = vdim.clone(range=(0.0, 1.0))
         if selection:
             title += f"\n{_selection_title(selection)}"
-        return _raster(frame, x, y, [values], [vdim]).opts(
+        return _raster(frame, x, y, [values], [shown]).opts(
             cmap=cmap,
             colorbar=True,
             clipping_colors={"NaN": "#eeeeee"},
@@ -581,6 +631,7 @@ def lines(
     _check_axes(ds, [x])
     for v in ("kind", "selected"):
         _check_var(ds, v)
+    warn_if_incomplete(ds, "lines")
     panels = [_lines_one(ds, name, x, dynamic, width, height) for name in names]
     if len(panels) == 1:
         return panels[0]
@@ -693,6 +744,7 @@ def bargaining_ranges(
     names = [v for lo_hi in RANGES.values() for v in lo_hi[:2]] + ["selected"]
     for name in names:
         _check_var(ds, name)
+    warn_if_incomplete(ds, "bargaining_ranges")
     hv = _hv()
     share = hv.Dimension("share", label="D's share of the good x", range=(0, 1.05))
     eq_note = _eq_note(eq)
@@ -767,3 +819,91 @@ def bargaining_ranges(
         return intervals(frame, title) if x is None else bands(frame, title)
 
     return _frames(ds, others, build, dynamic)
+
+
+# --------------------------------------------------------------------------- saving
+def _frame_key(view: Any, frame: Mapping[str, Any] | None) -> tuple[Any, ...]:
+    """The key of the frame to save: ``frame``'s values (nearest listed value per widget), else
+    the frame the widgets show now (``current_key``), else the first value of every widget."""
+    values = [list(d.values) if d.values else list(getattr(view, "keys", lambda: [])()) for d in view.kdims]
+    key = []
+    for i, dim in enumerate(view.kdims):
+        options = values[i]
+        if frame is not None and dim.name in frame:
+            wanted = frame[dim.name]
+            if options and all(isinstance(o, int | float) for o in options):
+                key.append(min(options, key=lambda o: abs(float(o) - float(wanted))))
+            else:
+                key.append(wanted)
+            continue
+        current = getattr(view, "current_key", None)
+        if current is not None:
+            key.append(current[i] if isinstance(current, tuple) else current)
+        else:
+            key.append(options[0] if options else None)
+    if frame is not None:
+        unknown = set(frame) - {d.name for d in view.kdims}
+        if unknown:
+            raise PlotError(sorted(unknown)[0], tuple(d.name for d in view.kdims), "slider")
+    return tuple(key)
+
+
+def current_frame(view: Any, frame: Mapping[str, Any] | None = None) -> Any:
+    """One frame of a view: a ``DynamicMap`` / ``HoloMap`` (or a ``Layout`` of them) reduced to
+    the element at ``frame`` (a dict of slider values), by default the frame currently shown
+    (the first value of each slider for a view never displayed). Other elements are returned as
+    they are."""
+    hv = _hv()
+    if isinstance(view, hv.Layout):
+        panels = [current_frame(p, frame) for p in view]
+        out = hv.Layout(panels).opts(title="")
+        return out.cols(view._max_cols) if getattr(view, "_max_cols", None) else out
+    if isinstance(view, hv.DynamicMap | hv.HoloMap) and view.kdims:
+        key = _frame_key(view, frame)
+        return view[key if len(key) > 1 else key[0]]
+    return view
+
+
+def save(view: Any, path: str | Path, *, frame: Mapping[str, Any] | None = None, title: str | None = None) -> Path:
+    """Save a view as one self-contained HTML file (every script inlined: it opens offline).
+
+    ``holoviews.save`` on a view with sliders renders every frame (seconds each; minutes on a
+    large cube) and loads Bokeh's JavaScript from the web. This saves one frame, the one shown
+    now (or ``frame``, e.g. ``{"r": 0.06}``, nearest values), in moments. For a page with every
+    frame, build the view with ``dynamic=False`` (at most :data:`MAX_FRAMES`) and pass it as is.
+
+    Parameters
+    ----------
+    view : HoloViews object
+        What :func:`regime_map`, :func:`heatmap`, :func:`lines` or :func:`bargaining_ranges`
+        return (a ``HoloMap`` is saved with every frame it holds).
+    path : str or Path
+        The HTML file to write.
+    frame : dict, optional
+        Slider values of the frame to save (default: the current frame).
+    title : str, optional
+        The page's title.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    FileNotFoundError
+        The directory of ``path`` does not exist.
+    PlotError
+        ``frame`` names a dimension that has no slider.
+    """
+    from bokeh.resources import INLINE
+
+    hv = _hv()
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot save the view to {path}: directory {path.parent} does not exist")
+    obj = view
+    if isinstance(view, hv.DynamicMap) or isinstance(view, hv.Layout) or frame is not None:
+        obj = current_frame(view, frame)
+    hv.save(obj, str(path), backend="bokeh", resources=INLINE, title=title or path.stem)
+    return path
