@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import threading
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -62,7 +63,10 @@ def client_for(spec: SweepSpec, client: Any, scheduler: str | None, cluster: str
     # The cluster's own log is silenced: task errors reach the caller through the tasks, and an
     # interrupted sweep would otherwise print the workers' CancelledError warnings and heartbeat
     # tracebacks before allysweep's message.
-    with _sigint_ignored():  # the workers inherit it: Ctrl-C is handled here, once
+    with _sigint_ignored(), warnings.catch_warnings():  # the workers inherit it: Ctrl-C is handled here
+        # With another Dask cluster on this machine the scheduler's HTTP server takes another
+        # port and says so; that is nothing a sweep's user has to act on.
+        warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
         lc = LocalCluster(
             n_workers=n_workers,
             threads_per_worker=threads,
