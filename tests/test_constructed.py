@@ -233,3 +233,32 @@ def test_clipped_challenger_cost(method):
     pool = ds.isel(eq=0)
     assert float(pool.prob_challenge_no_alliance) == pytest.approx(0.1, abs=TOL)
     assert not bool(pool.d1_ok) and not bool(pool.stable)
+
+
+# --------------------------------------------------------------------------------------------
+# A continuum that ends at a kink (found by the property test: `roots` also reported its end
+# t_1 as a separate honest cut-point). p = 0.05, p_alliance = 0.069, p_coalition = 0.05095,
+# c_D = c_D' = Δ_C = b_C = 0, c_A = 0.01, k = r = 0, θ ~ U(0, 1.7), G = U(0, 0.5).
+# t_1 = 0.01/0.019 = 10/19, t_0 = 0.01/0.00095 = 200/19 > hi. Every τ = 0.95 - q·0.019 lies
+# above 0.5, so P_0 = P_1 = 1 at every belief. Below t_1: L_0 = L_1 = 0.95 θ (0.95θ <= 0.931θ +
+# 0.01 iff θ <= t_1), so Φ = 0 on (0, t_1]. Above t_1 (and below t_0): L_1 = 0.931u + 0.01 and
+# Φ(u) = 0.019u - 0.01 > 0. One continuum, (0, 10/19], reported once at its midpoint 5/19 (bluff,
+# degenerate, not stable); t_1 itself belongs to it and is not reported again.
+# No-alliance pooling: pessimistic P_1 = 1 = P_0, max Gain = 0.019·1.7 - 0.01 > 0: not a PBE.
+# Alliance pooling: P_0(pessimistic) = 1 = P_1, min Gain = 0 >= 0: a PBE, not stable (Gain(0) = 0).
+# Selected: both (d1_ok, not stable): the higher prob_alliance, pool_alliance.
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("method", ["roots", "reference"])
+def test_continuum_ending_at_a_kink_is_one_equilibrium(method):
+    ds = asw.solve(
+        p=0.05, p_alliance=0.069, p_coalition=0.05095, c_d=0.0, c_d_joint=0.0, c_c_extra=0.0, c_a=0.01,
+        k=0.0, r=0.0, b_c=0.0, theta=asw.Uniform(0.0, 1.7), cost_c=asw.Uniform(0.0, 0.5), method=method,
+    )  # fmt: skip
+    assert int(ds.status) == 2
+    assert kinds_of(ds) == ["cutpoint_bluff", "pool_alliance"]
+    np.testing.assert_allclose(ds.cutpoint.values, [5 / 19, 0.0], atol=TOL)
+    np.testing.assert_allclose(ds.prob_alliance.values, [(1.7 - 5 / 19) / 1.7, 1.0], atol=TOL)
+    np.testing.assert_allclose(ds.prob_war.values, [1.0, 1.0], atol=TOL)
+    assert ds.degenerate.values.tolist() == [True, False]
+    assert ds.stable.values.tolist() == [False, False]
+    assert ds.selected.values.tolist() == [False, True]
