@@ -18,10 +18,13 @@ os.environ.setdefault("RAYON_NUM_THREADS", "2")
 
 # Property tests draw the same examples on every run, so the suite that gates `main` is
 # reproducible; the edge cases random runs found are pinned as explicit tests (test_parity.py).
-# ALLYSWEEP_HYPOTHESIS=explore draws fresh examples each run, to hunt for new ones.
+# ALLYSWEEP_HYPOTHESIS=fresh (alias: explore) draws fresh examples each run, to hunt for new
+# ones: .ci/run runs the property tests a second time this way, bounded in time; a failure
+# prints the example, which is then pinned with @example in the test file.
 from hypothesis import settings  # noqa: E402
 
 settings.register_profile("gate", derandomize=True)
+settings.register_profile("fresh", derandomize=False, database=None, print_blob=True)
 settings.register_profile("explore", derandomize=False)
 settings.load_profile(os.environ.get("ALLYSWEEP_HYPOTHESIS", "gate"))
 

@@ -97,6 +97,17 @@ def test_cube_has_labelled_dims_and_matches_direct_solve(reference_cube):
         np.testing.assert_allclose(point.prob_war.values[:n], direct.prob_war.values, rtol=0, atol=0)
 
 
+def test_cube_matches_the_section9_closed_forms(reference_cube):
+    """Every point of the cube against MODEL.md §9, computed in the test (G = U[0, 1],
+    r <= 0.12 < c_A = 0.15 < p' - p, τ >= 0.6 - 0.45 > 0: §9 holds on the whole grid)."""
+    from test_sweep_designs import assert_cube_matches_section9, section9_cutpoints
+
+    ds = reference_cube
+    k, r, cc = np.meshgrid(ds.k.values, ds.r.values, ds.c_c_extra.values, indexing="ij")
+    expected, k_d1 = section9_cutpoints(k, r, cc)
+    assert_cube_matches_section9(ds, expected, k_d1)
+
+
 def dask_bin() -> str:
     return str(Path(sys.executable).parent / "dask")
 
@@ -254,13 +265,16 @@ def test_python_api_sweep_with_client_and_sampled_design(tmp_path):
     assert ds.kind.dims == ("point", "eq") and ds.sizes["point"] == 4096
     k, r = ds.k.values, ds.r.values
     assert 0 <= k.min() and k.max() <= 0.1 and 0.001 <= r.min() and r.max() <= 0.2
-    # The cube's points equal a direct solve of the same parameter values.
-    direct = asw.solve(
-        k=xr.DataArray(k[:200], dims="point"), r=xr.DataArray(r[:200], dims="point"), cost_c=asw.Logistic(0.5, 0.1)
-    )
+    # The cube's points equal a direct solve of the same parameter values, in every one of the
+    # four blocks (not only the first), on every variable.
+    direct = asw.solve(k=xr.DataArray(k, dims="point"), r=xr.DataArray(r, dims="point"), cost_c=asw.Logistic(0.5, 0.1))
     n = min(direct.sizes["eq"], 4)
-    np.testing.assert_array_equal(ds.n_eq.values[:200], direct.n_eq.values)
-    np.testing.assert_allclose(ds.cutpoint.values[:200, :n], direct.cutpoint.values[:, :n], atol=0, equal_nan=True)
+    np.testing.assert_array_equal(ds.n_eq.values, direct.n_eq.values)
+    for name in ds.data_vars:
+        got, want = ds[name].values, direct[name].values
+        if got.ndim == 2:
+            got, want = got[:, :n], want[:, :n]
+        np.testing.assert_array_equal(got, want, err_msg=name)
     again = asw.open_cube(tmp_path / "sobol.zarr")
     assert "allysweep_spec_sha256" in again.attrs
 

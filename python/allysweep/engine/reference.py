@@ -83,6 +83,7 @@ _MERGE_TOL = 1e-9  # roots closer than this are one root
 _FD_STEP = 1e-6  # finite-difference step for Phi'(u)
 _DEGENERATE_TOL = 1e-8  # conventions: degenerate iff |Phi'(u)| < 1e-8
 _MAX_TANGENT_CANDIDATES = 50
+_CONTINUUM_ROUNDING = 1e-15  # |Phi| this small next to a run of exact zeros is rounding
 _SNAP_SLOPE = 1e-6  # a root this flat may be a tangency blurred by rounding ...
 _SNAP_WIDTH = 1e-5  # ... whose extremum of Phi is searched within this distance
 
@@ -462,7 +463,18 @@ def _interior_roots(m: _Model, sup: _Interval) -> tuple[list[float], list[float]
     zero_idx = np.nonzero(s == 0)[0]
     for run in np.split(zero_idx, np.nonzero(np.diff(zero_idx) > 1)[0] + 1):
         if run.size >= 3:
-            continua.append(0.5 * (grid[run[0]] + grid[run[-1]]))
+            # The run's ends are the ends of whole pieces, except where rounding leaves Phi a
+            # hair off zero at the first grid points of a piece: extend the run to the kink
+            # before (after) it when Phi is that small on every grid point in between, so the
+            # representative is the midpoint of the interval (conventions), not of the run.
+            a, b = grid[run[0]], grid[run[-1]]
+            ka = kinks[kinks <= a].max()
+            kb = kinks[kinks >= b].min()
+            if np.all(np.abs(values[(grid >= ka) & (grid <= a)]) <= _CONTINUUM_ROUNDING):
+                a = ka
+            if np.all(np.abs(values[(grid >= b) & (grid <= kb)]) <= _CONTINUUM_ROUNDING):
+                b = kb
+            continua.append(0.5 * (a + b))
         else:
             roots.extend(float(grid[i]) for i in run)
 

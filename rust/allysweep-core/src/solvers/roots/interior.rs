@@ -34,11 +34,16 @@ struct Root {
     tangent: bool,
 }
 
-/// The interior-root search of one point: the shared cut-point map plus whether a piece where Φ
-/// vanishes identically (a continuum) was met.
+/// Most separate intervals on which Φ vanishes that one point records (there are at most as many
+/// as pieces; adjacent ones are merged).
+const MAX_CONTINUA: usize = 8;
+
+/// The interior-root search of one point: the shared cut-point map plus the intervals met on
+/// which Φ vanishes identically (continua), adjacent pieces merged into one interval.
 pub(crate) struct Interior<'a> {
     map: CutpointMap<'a>,
-    found_continuum: Cell<bool>,
+    continua: Cell<[(f64, f64); MAX_CONTINUA]>,
+    n_continua: Cell<usize>,
 }
 
 impl<'a> Deref for Interior<'a> {
@@ -51,7 +56,11 @@ impl<'a> Deref for Interior<'a> {
 
 impl<'a> Interior<'a> {
     pub(crate) fn new(params: &'a Params, lo: f64, hi: f64) -> Self {
-        Interior { map: CutpointMap::new(params, lo, hi), found_continuum: Cell::new(false) }
+        Interior {
+            map: CutpointMap::new(params, lo, hi),
+            continua: Cell::new([(f64::NAN, f64::NAN); MAX_CONTINUA]),
+            n_continua: Cell::new(0),
+        }
     }
 
     /// Every interior equilibrium, pushed into `out`.
@@ -102,10 +111,22 @@ impl<'a> Interior<'a> {
                 self.piece_roots_grid(a, b, &mut push);
             }
         }
-        for root in &roots[..n_roots] {
+        // A continuum is one equilibrium, reported at the middle of the whole interval on which Φ
+        // vanishes (docs/conventions.md): roots at its ends, found on the neighbouring pieces,
+        // are part of it and not reported again.
+        let continua = self.continua.get();
+        let continua = &continua[..self.n_continua.get()];
+        let in_continuum = |u: f64| continua.iter().any(|&(a, b)| u >= a - MERGE_TOL && u <= b + MERGE_TOL);
+        for root in roots[..n_roots].iter().filter(|r| !in_continuum(r.u)) {
             out.push(self.equilibrium_at(*root, range_cost));
         }
-        if self.found_continuum.get() {
+        for &(a, b) in continua {
+            let root = Root { u: 0.5 * (a + b), slope: 0.0, tangent: true };
+            if root.u > self.lo && root.u < self.hi {
+                out.push(self.equilibrium_at(root, range_cost));
+            }
+        }
+        if !continua.is_empty() {
             out.mark_continuum();
         }
     }
@@ -193,7 +214,7 @@ impl<'a> Interior<'a> {
             (d1, d0) = (1.0, -lo);
         }
         if a2.abs() <= ZERO_PHI && a1.abs() <= ZERO_PHI && a0.abs() <= ZERO_PHI {
-            self.continuum(a, b, push);
+            self.continuum(a, b);
             return;
         }
         let (cands, n, tangent) = quadratic_roots(a2, a1, a0);
@@ -231,15 +252,22 @@ impl<'a> Interior<'a> {
             push(Root { u: found.x, slope, tangent: found.tangent });
         });
         if vanishes {
-            self.continuum(a, b, push);
+            self.continuum(a, b);
         }
     }
 
-    /// Φ vanishes on all of [a, b]: every cutpoint there is an equilibrium. Report the midpoint
-    /// as a degenerate representative; the point's status says a continuum was found.
-    fn continuum(&self, a: f64, b: f64, push: &mut impl FnMut(Root)) {
-        self.found_continuum.set(true);
-        push(Root { u: 0.5 * (a + b), slope: 0.0, tangent: true });
+    /// Φ vanishes on all of [a, b]: every cutpoint there is an equilibrium. Record the interval
+    /// (merged with an adjacent one); its midpoint is reported as one degenerate representative.
+    fn continuum(&self, a: f64, b: f64) {
+        let mut spans = self.continua.get();
+        let n = self.n_continua.get();
+        if n > 0 && spans[n - 1].1 == a {
+            spans[n - 1].1 = b;
+        } else if n < MAX_CONTINUA {
+            spans[n] = (a, b);
+            self.n_continua.set(n + 1);
+        }
+        self.continua.set(spans);
     }
 
     /// Φ'(u) by a central difference kept inside the smooth piece [a, b].
