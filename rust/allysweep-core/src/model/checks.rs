@@ -60,11 +60,10 @@ pub fn gain_increasing_crisis(params: &Params, eq: &Equilibrium) -> bool {
     let gain = |theta: f64| {
         c0.ally_loss(theta, params.loss(false, theta)) - c1.ally_loss(theta, params.loss(true, theta)) - params.k
     };
-    let mut points = [lo, t1, t0, hi];
+    let mut points = [lo, t1.clamp(lo, hi), t0.clamp(lo, hi), hi];
     points.sort_by(f64::total_cmp);
-    let inside: Vec<f64> = points.into_iter().filter(|&x| x >= lo && x <= hi).collect();
     match params.theta {
         TypeDist::TwoPoint { .. } => gain(hi) - gain(lo) >= -TOL,
-        TypeDist::Uniform { .. } => inside.windows(2).all(|w| gain(w[1]) - gain(w[0]) >= -TOL * (1.0 + w[1] - w[0])),
+        TypeDist::Uniform { .. } => points.windows(2).all(|w| gain(w[1]) - gain(w[0]) >= -TOL * (1.0 + w[1] - w[0])),
     }
 }

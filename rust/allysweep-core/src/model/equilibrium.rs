@@ -120,7 +120,7 @@ impl Equilibrium {
             q.zip(p).map(|(q, p)| CrisisPoint::resist(q, p, war_value(params, alliance, q)))
         };
         let (c1, c0) = (resist(true, belief_alliance, p1), resist(false, belief_no_alliance, p0));
-        let mut eq = Self::with_crisis(params, range_cost, kind, cutpoint, prob_alliance, c1, c0, flags, false);
+        let mut eq = Self::record(params, range_cost, kind, cutpoint, prob_alliance, c1, c0, flags, false);
         eq.gain_increasing = gain_increasing(params, &eq);
         eq
     }
@@ -129,6 +129,34 @@ impl Equilibrium {
     /// after each on-path signal (`None` = off path).
     #[allow(clippy::too_many_arguments)]
     pub fn with_crisis(
+        params: &Params,
+        range_cost: f64,
+        kind: Kind,
+        cutpoint: f64,
+        prob_alliance: f64,
+        crisis_alliance: Option<CrisisPoint>,
+        crisis_no_alliance: Option<CrisisPoint>,
+        flags: Flags,
+        pinned: bool,
+    ) -> Self {
+        let mut eq = Self::record(
+            params,
+            range_cost,
+            kind,
+            cutpoint,
+            prob_alliance,
+            crisis_alliance,
+            crisis_no_alliance,
+            flags,
+            pinned,
+        );
+        eq.gain_increasing = gain_increasing_crisis(params, &eq);
+        eq
+    }
+
+    /// The record without its single-crossing check (each constructor computes its own).
+    #[allow(clippy::too_many_arguments)]
+    fn record(
         params: &Params,
         range_cost: f64,
         kind: Kind,
@@ -150,7 +178,7 @@ impl Equilibrium {
         };
         let (ra_lo, ra_hi) = range(true, crisis_alliance);
         let (rn_lo, rn_hi) = range(false, crisis_no_alliance);
-        let mut eq = Equilibrium {
+        Equilibrium {
             kind,
             cutpoint,
             prob_alliance,
@@ -170,9 +198,7 @@ impl Equilibrium {
             crisis_alliance,
             crisis_no_alliance,
             pinned,
-        };
-        eq.gain_increasing = gain_increasing_crisis(params, &eq);
-        eq
+        }
     }
 
     /// The crisis after signal `alliance`, if on path.
