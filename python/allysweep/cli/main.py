@@ -134,6 +134,19 @@ def _fmt(x: Any) -> str:
     return f"{x:.6g}"
 
 
+def _print_rows(equilibria: list[dict[str, Any]], cols: list[tuple[str, str, int]], out: Any) -> None:
+    """A header of column titles, then one row per equilibrium (* = selected). Names (the kind,
+    regimes) are printed as they are, "-" where off path; numbers and flags by :func:`_fmt`."""
+    print("  " + " ".join(f"{title:<{w}}" for _, title, w in cols), file=out)
+    for eq in equilibria:
+        mark = "*" if eq["selected"] else " "
+        cells = [
+            (eq[name] or "-") if name == "kind" or name.startswith("crisis_regime") else _fmt(eq[name])
+            for name, _, _ in cols
+        ]
+        print(mark + " " + " ".join(f"{c:<{w}}" for c, (_, _, w) in zip(cells, cols, strict=True)), file=out)
+
+
 def print_table(report: dict[str, Any], out: Any = sys.stdout) -> None:
     """Readable table of one point's equilibria."""
     params = report["params"]
@@ -161,11 +174,7 @@ def print_table(report: dict[str, Any], out: Any = sys.stdout) -> None:
         ("d1_ok", "D1", 4),
         ("degenerate", "degen", 6),
     ]
-    print("  " + " ".join(f"{title:<{w}}" for _, title, w in cols), file=out)
-    for eq in report["equilibria"]:
-        mark = "*" if eq["selected"] else " "
-        cells = [eq["kind"] if name == "kind" else _fmt(eq[name]) for name, _, _ in cols]
-        print(mark + " " + " ".join(f"{c:<{w}}" for c, (_, _, w) in zip(cells, cols, strict=True)), file=out)
+    _print_rows(report["equilibria"], cols, out)
     print(TABLE_LEGEND, file=out)
     if "status" in report:
         print(f"status: {report['status']} ({report['status_meaning']})", file=out)
@@ -192,11 +201,7 @@ def print_table(report: dict[str, Any], out: Any = sys.stdout) -> None:
             ("immediate_deterrence", "imm.det", 8),
             ("pinned", "pinned", 6),
         ]
-        print("  " + " ".join(f"{title:<{w}}" for _, title, w in ccols), file=out)
-        for eq in report["equilibria"]:
-            mark = "*" if eq["selected"] else " "
-            cells = [eq[name] or "-" if name.startswith("crisis_regime") else _fmt(eq[name]) for name, _, _ in ccols]
-            print(mark + " " + " ".join(f"{c:<{w}}" for c, (_, _, w) in zip(cells, ccols, strict=True)), file=out)
+        _print_rows(report["equilibria"], ccols, out)
     alone, joint = report["ranges"]["alone"], report["ranges"]["joint"]
     print(
         f"bargaining range, D alone: [{alone[0]:.6g}, {alone[1]:.6g}]; with the ally fighting: "

@@ -159,10 +159,7 @@ fn flags_on_path(path: &CutpointPath<'_>, u: f64, g: &[CrisisPoint; 2]) -> (bool
                 (u, 1.0)
             }
         };
-        let (a, b) = CutpointPath::range(piece);
-        let h = 1e-6 * (b - a);
-        let (x1, x2) = ((x - h).max(a), (x + h).min(b));
-        let slope = (path.phi(piece, x2) - path.phi(piece, x1)) / (x2 - x1);
+        let slope = path.slope(piece, x);
         let pinned = matches!(piece, Piece::Boundary { .. });
         return (slope > 0.0, (slope / scale).abs() < DEGENERATE_SLOPE, pinned);
     }

@@ -237,6 +237,14 @@ impl<'a> CutpointPath<'a> {
         }
     }
 
+    /// dΦ/dx along the path at parameter x of `piece`, by a central difference kept inside it.
+    pub(crate) fn slope(&self, piece: &Piece, x: f64) -> f64 {
+        let (a, b) = Self::range(piece);
+        let h = 1e-6 * (b - a);
+        let (x1, x2) = ((x - h).max(a), (x + h).min(b));
+        (self.phi(piece, x2) - self.phi(piece, x1)) / (x2 - x1)
+    }
+
     /// Φ at parameter x of `piece`.
     #[inline]
     pub(crate) fn phi(&self, piece: &Piece, x: f64) -> f64 {

@@ -45,10 +45,7 @@ pub(crate) fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out
             if !(u > lo && u < hi) {
                 continue; // the path's ends are the poolings
             }
-            // Φ' along the path, by a central difference kept inside the piece.
-            let h = 1e-6 * (b - a);
-            let (x1, x2) = ((r.x - h).max(a), (r.x + h).min(b));
-            let slope = (f(x2) - f(x1)) / (x2 - x1);
+            let slope = path.slope(piece, r.x);
             let (pinned, scale) = match piece {
                 Piece::Boundary { segment, .. } => (true, (segment.to - segment.from).abs()),
                 Piece::Span { .. } => (false, 1.0),
