@@ -45,8 +45,9 @@ def beliefs(pt, lo, hi, u):
     """q_1(u), q_0(u) of MODEL.md §6 for θ ~ U(lo, hi)."""
     t1, t0 = thresholds(pt)
     F = lambda x: uniform_F(x, lo, hi)  # noqa: E731
-    q1 = (1 - F(max(t1, u))) / (1 - F(u))
-    q0 = max(F(u) - F(t0), 0.0) / F(u)
+    # At the support's ends the ratios are 0/0: the limits (docs/conventions.md).
+    q1 = (1 - F(max(t1, u))) / (1 - F(u)) if F(u) < 1 else float(t1 < hi)
+    q0 = max(F(u) - F(t0), 0.0) / F(u) if F(u) > 0 else float(t0 <= lo)
     return q1, q0
 
 
@@ -662,6 +663,14 @@ PINNED = [
              c_a=0.03733119307100176, k=1.2827091496481795e-06, r=0.24882057539531705, b_c=0.052091578940173536),
         asw.Uniform(0.0, 0.8259293997338699),
         asw.Logistic(0.8982984032618697, 0.05034125018100367),
+    ),
+    # Found by CI's fresh-randomness run: a cutpoint within the test's own difference step of
+    # lo = 0, where its beliefs were 0/0 (the test now takes the limits, as the engine does).
+    (
+        dict(p=0.05, p_alliance=1.0, p_coalition=0.0975, c_d=0.0, c_d_joint=0.0, c_c_extra=0.0,
+             c_a=0.01, k=5.587935447692871e-10, r=0.0, b_c=0.0),
+        asw.Uniform(0.0, 0.2),
+        asw.Uniform(0.0, 1.0),
     ),
 ]  # fmt: skip
 
