@@ -55,6 +55,21 @@ CRISIS_FLOAT_EQ = (
 )
 CRISIS_EQ = ("pinned", "crisis_regime_alliance", "crisis_regime_no_alliance", *CRISIS_FLOAT_EQ)
 CRISIS_POINT = ("nc_branch", "bluff_mass_free")
+#: The outputs of the welfare / no-option issue (docs/MODEL.md §14). The NumPy references do not
+#: compute them; tests/game_simulation.py (an independent transcription, with a Monte Carlo of the
+#: game tree) checks them instead.
+WELFARE_EQ = ("effect_war", "effect_challenge", "utility_ally", "utility_defender", "utility_challenger")
+WELFARE_POINT = (
+    "belief_no_option",
+    "crisis_regime_no_option",
+    "prob_challenge_no_option",
+    "prob_war_no_option",
+    "prob_concession_no_option",
+    "immediate_deterrence_no_option",
+    "utility_ally_no_option",
+    "utility_defender_no_option",
+    "utility_challenger_no_option",
+)
 REGIMES = ("resist", "mixed", "concede", "boundary_w0", "boundary_concede")
 
 

@@ -15,7 +15,7 @@ from allysweep.engine import OUTPUTS, crisis_reference, reference
 from allysweep.model.outputs import CATEGORICAL, METADATA
 from allysweep.sweeps import store
 
-from helpers import CRISIS_EQ, CRISIS_FLOAT_EQ, CRISIS_POINT, FLOAT_EQ, POINT, REGIMES
+from helpers import CRISIS_EQ, CRISIS_FLOAT_EQ, CRISIS_POINT, FLOAT_EQ, POINT, REGIMES, WELFARE_EQ, WELFARE_POINT
 
 #: The engine's table as the binding exports it: name -> (dtype, per equilibrium, fill).
 CORE = {name: (np.dtype(dtype), per_eq, fill) for name, dtype, per_eq, fill in _core.OUTPUTS}
@@ -99,8 +99,9 @@ def test_reference_lists_agree_with_the_schema():
     canonical = reference.solve_reference(_base_point())  # E2: 2 of 8 slots used
     crisis = crisis_reference.solve_crisis_reference(_base_point())
     new = set(CRISIS_EQ) | set(CRISIS_POINT)
-    assert set(canonical) == set(CORE) - new - {"gain_increasing"}
-    assert set(crisis) == set(CORE) - {"gain_increasing"}
+    welfare = set(WELFARE_EQ) | set(WELFARE_POINT)
+    assert set(canonical) == set(CORE) - new - welfare - {"gain_increasing"}
+    assert set(crisis) == set(CORE) - welfare - {"gain_increasing"}
     for raw in (canonical, crisis):
         for name, values in raw.items():
             dtype, per_eq, fill = CORE[name]
@@ -113,8 +114,8 @@ def test_reference_lists_agree_with_the_schema():
 
 def test_test_helpers_lists_agree_with_the_schema():
     float_eq = [n for n, (d, per_eq, _) in CORE.items() if per_eq and d == np.float64]
-    assert [*FLOAT_EQ, *CRISIS_FLOAT_EQ] == float_eq
-    assert [*POINT, *CRISIS_POINT] == [n for n, (_, per_eq, _) in CORE.items() if not per_eq]
+    assert [*FLOAT_EQ, *CRISIS_FLOAT_EQ, *WELFARE_EQ] == float_eq
+    assert [*POINT, *CRISIS_POINT, *WELFARE_POINT] == [n for n, (_, per_eq, _) in CORE.items() if not per_eq]
     assert set(CRISIS_EQ) <= {n for n, (_, per_eq, _) in CORE.items() if per_eq}
     assert list(_core.REGIME_NAMES) == list(REGIMES)
 

@@ -108,7 +108,9 @@ def solve_flat(
 
 def _solve_references(flat: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """``method="reference"``: the canonical NumPy reference (MODEL.md) where A1 holds, the crisis
-    reference (CRISIS.md) where it fails; two independent transcriptions of the specs."""
+    reference (CRISIS.md) where it fails; two independent transcriptions of the specs. Neither
+    computes the welfare and no-option outputs (docs/MODEL.md §14): they keep their fill values
+    (docs/conventions.md "Welfare")."""
     from .crisis_reference import solve_crisis_reference
     from .reference import solve_reference
 
@@ -126,8 +128,8 @@ def _solve_references(flat: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     if (~a1).any():
         crisis = solve_crisis_reference({k: v[~a1] for k, v in flat.items()}, max_eq=MAX_EQ)
         crisis["gain_increasing"] = np.zeros_like(crisis["stable"])  # not computed by the crisis reference
-        for name in OUTPUTS:
-            out[name][~a1] = crisis[name]
+        for name, values in crisis.items():
+            out[name][~a1] = values
     return out
 
 

@@ -50,6 +50,52 @@ METADATA: dict[str, tuple[str, str, str]] = {
         "b_C = 0: bluffers are indifferent, so the bluff mass is not pinned; its b_C -> 0+ limit g|W| is "
         "reported (CRISIS.md §2.3).",
     ),
+    "belief_no_option": (
+        "belief A intervenes, no alliance option",
+        "1",
+        "No-option benchmark (A cannot ally; docs/MODEL.md §14): the prior share of types that intervene, "
+        "Pr(θ >= t_0).",
+    ),
+    "crisis_regime_no_option": (
+        "crisis regime, no alliance option",
+        "1",
+        "How the crisis is played in the no-option benchmark, at the prior belief (CRISIS.md §2.3).",
+    ),
+    "prob_challenge_no_option": (
+        "probability of challenge, no alliance option",
+        "1",
+        "Pr(challenge) in the benchmark game in which no alliance can be formed (bluffs included).",
+    ),
+    "prob_war_no_option": (
+        "probability of war, no alliance option",
+        "1",
+        "Pr(war) in the benchmark game in which no alliance can be formed.",
+    ),
+    "prob_concession_no_option": (
+        "probability D concedes, no alliance option",
+        "1",
+        "Pr(D concedes) in the benchmark game in which no alliance can be formed.",
+    ),
+    "immediate_deterrence_no_option": (
+        "immediate deterrence success, no alliance option",
+        "1",
+        "Pr(C backs down | D resisted) in the benchmark game; NaN if D never resists.",
+    ),
+    "utility_ally_no_option": (
+        "ally's expected utility, no alliance option",
+        "utility",
+        "E_θ[θ - Λ_0(θ)] at the prior belief: A's ex-ante payoff when no alliance can be formed.",
+    ),
+    "utility_defender_no_option": (
+        "defender's expected utility, no alliance option",
+        "share of the good",
+        "D's ex-ante payoff when no alliance can be formed: 1 - X - P^war (1 - W).",
+    ),
+    "utility_challenger_no_option": (
+        "challenger's expected utility, no alliance option",
+        "share of the good",
+        "C's ex-ante payoff (over its war cost) when no alliance can be formed.",
+    ),
     "kind": ("equilibrium kind", "1", "Kind of equilibrium; see flag_values / flag_meanings; -1 = no equilibrium."),
     "cutpoint": ("cutpoint θ*", "utility", "Types above θ* ally (NaN for a two-type ally)."),
     "prob_alliance": ("probability of alliance", "1", "Ex-ante probability that A forms the alliance."),
@@ -219,6 +265,32 @@ METADATA: dict[str, tuple[str, str, str]] = {
         "1",
         "1 - prob_war - prob_concession: no challenge, or C backs down.",
     ),
+    "effect_war": (
+        "effect of the alliance option on war",
+        "1",
+        "prob_war - prob_war_no_option: negative means the option to ally lowers the probability of war.",
+    ),
+    "effect_challenge": (
+        "effect of the alliance option on challenges",
+        "1",
+        "prob_challenge - prob_challenge_no_option: negative means the option to ally deters challenges.",
+    ),
+    "utility_ally": (
+        "ally's expected utility",
+        "utility",
+        "A's ex-ante expected payoff over its type, net of k and r where paid: E_θ[θ - αk - Λ_α(θ)] "
+        "(docs/MODEL.md §14).",
+    ),
+    "utility_defender": (
+        "defender's expected utility",
+        "share of the good",
+        "D's ex-ante expected payoff: Σ_α Pr(α)(1 - X_α - P^war_α (1 - W_α)) (docs/MODEL.md §14).",
+    ),
+    "utility_challenger": (
+        "challenger's expected utility",
+        "share of the good",
+        "C's ex-ante expected payoff over its war cost (docs/MODEL.md §14).",
+    ),
 }
 
 #: Categorical outputs -> the engine's list of category names (CF ``flag_values`` 0, 1, ... and
@@ -227,4 +299,5 @@ CATEGORICAL: dict[str, str] = {
     "kind": "KIND_NAMES",
     "crisis_regime_alliance": "REGIME_NAMES",
     "crisis_regime_no_alliance": "REGIME_NAMES",
+    "crisis_regime_no_option": "REGIME_NAMES",
 }

@@ -14,6 +14,7 @@ use crate::error::ModelError;
 use crate::model::crisis::CrisisPoint;
 use crate::model::equilibrium::status::TRUNCATED;
 use crate::model::equilibrium::{Equilibrium, Solution};
+use crate::model::welfare;
 
 /// Element type of an output column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +123,7 @@ macro_rules! fill_f64 {
 macro_rules! output_schema {
     (
         per_point($sol:ident, $slots:ident) { $( $pt:ident : $pty:ident = $pfill:expr => $pget:expr ; )* }
-        per_equilibrium($e:ident) { $( $eq:ident : $ety:ident = $efill:expr => $eget:expr ; )* }
+        per_equilibrium($esol:ident, $e:ident) { $( $eq:ident : $ety:ident = $efill:expr => $eget:expr ; )* }
     ) => {
         /// Every output, per-point ones first, in the order of the Python table.
         pub const OUTPUTS: &[OutputSpec] = &[
@@ -210,7 +211,7 @@ macro_rules! output_schema {
                 $( if let Some(c) = self.$pt.as_deref_mut() { c[i] = $pget; } )*
             }
 
-            fn write_equilibrium(&mut self, o: usize, $e: &Equilibrium) {
+            fn write_equilibrium(&mut self, o: usize, $esol: &Solution, $e: &Equilibrium) {
                 $( if let Some(c) = self.$eq.as_deref_mut() { c[o] = $eget; } )*
             }
 
@@ -245,8 +246,17 @@ output_schema! {
         range_hi_joint: f64 = NAN => sol.range_joint.1;
         nc_branch: bool = false => sol.nc_branch;
         bluff_mass_free: bool = false => sol.bluff_mass_free;
+        belief_no_option: f64 = NAN => sol.no_option().crisis.q;
+        crisis_regime_no_option: i8 = -1 => sol.no_option().crisis.regime as i8;
+        prob_challenge_no_option: f64 = NAN => sol.no_option().crisis.challenge();
+        prob_war_no_option: f64 = NAN => sol.no_option().crisis.war();
+        prob_concession_no_option: f64 = NAN => sol.no_option().crisis.concession();
+        immediate_deterrence_no_option: f64 = NAN => immediate_deterrence(&sol.no_option().crisis);
+        utility_ally_no_option: f64 = NAN => sol.no_option().utility_ally;
+        utility_defender_no_option: f64 = NAN => sol.no_option().utility_defender;
+        utility_challenger_no_option: f64 = NAN => sol.no_option().utility_challenger;
     }
-    per_equilibrium(e) {
+    per_equilibrium(esol, e) {
         kind: i8 = -1 => e.kind as i8;
         cutpoint: f64 = NAN => e.cutpoint;
         prob_alliance: f64 = NAN => e.prob_alliance;
@@ -288,6 +298,11 @@ output_schema! {
         prob_concession: f64 = NAN => e.aggregate(CrisisPoint::concession);
         immediate_deterrence: f64 = NAN => e.immediate_deterrence();
         prob_status_quo_kept: f64 = NAN => 1.0 - e.prob_war - e.aggregate(CrisisPoint::concession);
+        effect_war: f64 = NAN => e.prob_war - esol.no_option().crisis.war();
+        effect_challenge: f64 = NAN => e.aggregate(CrisisPoint::challenge) - esol.no_option().crisis.challenge();
+        utility_ally: f64 = NAN => welfare::ally(&esol.params, e);
+        utility_defender: f64 = NAN => welfare::defender(e);
+        utility_challenger: f64 = NAN => welfare::challenger(&esol.params, e);
     }
 }
 
@@ -320,7 +335,7 @@ impl BatchOutput<'_> {
             let o = i * slots + j;
             let source = if j == slots - 1 && n_eq > slots && selected >= slots { selected } else { j };
             match sol.get(source) {
-                Some(eq) => self.write_equilibrium(o, eq),
+                Some(eq) => self.write_equilibrium(o, sol, eq),
                 None => self.write_empty(o),
             }
         }
@@ -363,7 +378,14 @@ mod tests {
         for spec in OUTPUTS {
             let col = match spec.dtype {
                 Dtype::Int64 => ColumnMut::Int64(i.next().expect("int column")),
-                Dtype::Int8 => ColumnMut::Int8(k.next().expect("int8 column")),
+                Dtype::Int8 => {
+                    let v = k.next().expect("int8 column");
+                    if spec.per_equilibrium {
+                        ColumnMut::Int8(&mut v[..])
+                    } else {
+                        ColumnMut::Int8(&mut v[..n])
+                    }
+                }
                 Dtype::Float64 => {
                     let v = f.next().expect("float column");
                     if spec.per_equilibrium {

@@ -5,6 +5,7 @@ use arrayvec::ArrayVec;
 use crate::model::checks::{gain_increasing, gain_increasing_crisis};
 use crate::model::crisis::{Crisis, CrisisPoint};
 use crate::model::params::Params;
+use crate::model::welfare::{LazyNoOption, NoOption};
 
 /// Most equilibria reported per point; more are counted in `status` and dropped.
 pub const MAX_EQ: usize = 8;
@@ -289,6 +290,9 @@ pub struct Solution {
     pub nc_branch: bool,
     /// b_C = 0: the bluff mass is not pinned (CRISIS.md §2.3; the b_C -> 0+ limit is reported).
     pub bluff_mass_free: bool,
+    /// The point (welfare and the no-option benchmark are computed from it when asked for).
+    pub params: Params,
+    no_option: LazyNoOption,
 }
 
 impl Solution {
@@ -303,7 +307,14 @@ impl Solution {
             range_joint: (clip(params.p_alliance - params.c_d_joint), clip(params.p_alliance + c + params.c_c_extra)),
             nc_branch: false,
             bluff_mass_free: params.b_c == 0.0,
+            params: *params,
+            no_option: LazyNoOption::default(),
         }
+    }
+
+    /// The no-option benchmark of this point (computed on first use).
+    pub fn no_option(&self) -> &NoOption {
+        self.no_option.get(&self.params)
     }
 
     pub(crate) fn push(&mut self, eq: Equilibrium) {

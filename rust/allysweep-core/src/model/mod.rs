@@ -7,3 +7,4 @@ pub mod crisis;
 pub mod dist;
 pub mod equilibrium;
 pub mod params;
+pub mod welfare;
