@@ -19,6 +19,7 @@ from __future__ import annotations
 import warnings
 
 from ._version import __version__
+from .branches import branches
 from .engine import BUILD_PROFILE, KIND_NAMES, METHODS, solve_flat
 from .exceptions import AllysweepError, EngineError, ParameterError, SpecError, StoreError
 from .labelled import qre_path, selected, solve
@@ -36,6 +37,7 @@ if BUILD_PROFILE != "release":
 __all__ = [
     "solve",
     "selected",
+    "branches",
     "solve_flat",
     "qre_path",
     "sweep",

@@ -1,7 +1,8 @@
 """The ``allysweep`` command line.
 
-``allysweep solve`` solves one point and prints its equilibria; ``allysweep run`` computes a
-sweep into a Zarr cube; ``allysweep info`` describes a cube. Errors in the input are printed on
+``allysweep solve`` solves one point and prints its equilibria; ``allysweep branches`` follows
+every equilibrium along one parameter; ``allysweep run`` computes a sweep into a Zarr cube;
+``allysweep info`` describes a cube. Errors in the input are printed on
 one line and the exit status is 2.
 """
 
@@ -235,6 +236,57 @@ def cmd_solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def print_branches(bds: Any, out: Any = sys.stdout) -> None:
+    """Readable summary of :func:`allysweep.branches`: each branch's extent, kind and
+    stability, then each fold."""
+    name = bds.attrs["parameter"]
+    xs = bds[name].values
+    print(
+        f"{bds.sizes['branch']} branches of equilibria along {name} in [{xs[0]:g}, {xs[-1]:g}] ({len(xs)} values)",
+        file=out,
+    )
+    print(f"  {'branch':<7} {name + ' from':<14} {'to':<14} {'kind (at start)':<17} {'stability':<10}", file=out)
+    for b in range(bds.sizes["branch"]):
+        here = (bds.slot.values[b] >= 0).nonzero()[0]
+        start = int(here[0])
+        kind = KIND_NAMES[int(bds.kind.values[b, start])]
+        stab = bds.stable.values[b, here]
+        stability = "stable" if stab.all() else "unstable" if not stab.any() else "changes"
+        print(f"  {b:<7} {xs[here[0]]:<14.8g} {xs[here[-1]]:<14.8g} {kind:<17} {stability:<10}", file=out)
+    n_fold = bds.sizes.get("fold", 0)
+    print(f"{n_fold} fold{'' if n_fold == 1 else 's'} (a stable and an unstable branch meet and vanish):", file=out)
+    for f in range(n_fold):
+        print(
+            f"  {name} = {float(bds.fold_value[f]):.12g}: branches {int(bds.fold_stable_branch[f])} (stable) and "
+            f"{int(bds.fold_unstable_branch[f])} (unstable) meet at cutpoint {float(bds.fold_cutpoint[f]):.9g}, "
+            f"prob_alliance {float(bds.fold_prob_alliance[f]):.9g}",
+            file=out,
+        )
+
+
+def cmd_branches(args: argparse.Namespace) -> int:
+    """``allysweep branches NAME LO HI NAME=VALUE ...``: the equilibrium correspondence."""
+    from pathlib import Path
+
+    from ..branches import branches
+
+    params = parse_assignments(args.params)
+    for path in (args.output, args.plot):
+        if path and not Path(path).parent.is_dir():
+            raise AllysweepError(f"cannot write {path}: directory {Path(path).parent} does not exist")
+    bds = branches(args.name, args.lo, args.hi, n=args.n, **params)
+    print_branches(bds)
+    if args.output:
+        bds.to_netcdf(args.output)
+        print(f"branches written to {args.output}")
+    if args.plot:
+        from ..views import plot
+
+        plot.save(plot.lines(bds, args.var, args.name), args.plot)
+        print(f"plot of {args.var} written to {args.plot}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``allysweep`` command with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -278,6 +330,26 @@ def build_parser() -> argparse.ArgumentParser:
         "(default 1e8, the λ -> ∞ limit to about 1e-8; small λ gives noisy play)",
     )
     p_solve.set_defaults(func=cmd_solve)
+
+    p_br = sub.add_parser(
+        "branches",
+        help="follow every equilibrium branch along one parameter and locate the folds",
+        description="Solve every equilibrium on a grid of one parameter, link them into branches (each "
+        "one equilibrium followed as the parameter moves) and locate every fold, where a stable and an "
+        "unstable branch meet and vanish, to 1e-12 relative (docs/MODEL.md §14.3). "
+        "Example: allysweep branches k 0.26 0.38 cost_c=logistic:0.45,0.02 --plot branches.html",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_parameter_help(),
+    )
+    p_br.add_argument("name", help="the scalar parameter that moves (k, r, c_a, p, ...)")
+    p_br.add_argument("lo", type=float, help="lowest value of the parameter")
+    p_br.add_argument("hi", type=float, help="highest value of the parameter")
+    p_br.add_argument("params", nargs="*", metavar="NAME=VALUE", help="every other parameter (see below)")
+    p_br.add_argument("--n", type=int, default=201, help="grid values (default 201)")
+    p_br.add_argument("--output", metavar="FILE.nc", help="write the branches as netCDF")
+    p_br.add_argument("--plot", metavar="FILE.html", help="write a plot of the branches (one HTML file)")
+    p_br.add_argument("--var", default="cutpoint", help="the output plotted with --plot (default: cutpoint)")
+    p_br.set_defaults(func=cmd_branches)
     _add_sweep_commands(sub)
     return parser
 

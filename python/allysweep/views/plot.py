@@ -599,6 +599,10 @@ def lines(
     joined by a line); the selected equilibrium is also joined by a black line. Per-point
     outputs (``n_eq``, full-information ranges) are one line.
 
+    Given the result of :func:`allysweep.branches` instead, each equilibrium branch is one
+    continuous curve (solid where stable, dashed where unstable) and every fold is a cross at
+    the parameter value where its two branches meet.
+
     Parameters
     ----------
     ds : xarray.Dataset
@@ -629,6 +633,9 @@ def lines(
     for name in names:
         _check_var(ds, name)
     _check_axes(ds, [x])
+    if "branch" in ds.dims:
+        panels = [_branch_lines(ds, name, x, width, height) for name in names]
+        return panels[0] if len(panels) == 1 else _hv().Layout(panels).cols(1).opts(title="")
     for v in ("kind", "selected"):
         _check_var(ds, v)
     warn_if_incomplete(ds, "lines")
@@ -637,6 +644,62 @@ def lines(
         return panels[0]
     hv = _hv()
     return hv.Layout(panels).cols(1 if width > 500 else 2).opts(title="")
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) of each run of True in a 1-D mask."""
+    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
+
+
+def _branch_lines(ds: xr.Dataset, var: str, x: str, width: int, height: int) -> Any:
+    """Branches of :func:`allysweep.branches` as continuous curves: stable solid, unstable
+    dashed, each branch in the colour of its kind where it starts; folds are crosses, and each
+    branch that ends at a fold is drawn on to it."""
+    hv = _hv()
+    label, unit = _label(ds[var], var)
+    vdim = hv.Dimension(var, label=label, unit=unit)
+    kdim = _dim(ds, x)
+    xs = np.asarray(ds[x].values, dtype=float)
+    values = np.asarray(ds[var].transpose("branch", x).values, dtype=float)
+    present = np.asarray(ds["slot"].transpose("branch", x).values) >= 0
+    stable = np.asarray(ds["stable"].transpose("branch", x).values, dtype=bool)
+    kinds = np.asarray(ds["kind"].transpose("branch", x).values).astype(int)
+    fold_of: dict[int, list[tuple[float, float]]] = {}
+    fold_var = f"fold_{var}" if f"fold_{var}" in ds else None
+    if fold_var is not None:
+        for f in range(ds.sizes.get("fold", 0)):
+            point = (float(ds.fold_value.values[f]), float(ds[fold_var].values[f]))
+            for b in (int(ds.fold_stable_branch.values[f]), int(ds.fold_unstable_branch.values[f])):
+                fold_of.setdefault(b, []).append(point)
+    layers, seen = [], set()
+    for b in range(values.shape[0]):
+        for start, stop in _runs(present[b] & np.isfinite(values[b])):
+            px, py = list(xs[start:stop]), list(values[b, start:stop])
+            # Draw on to the fold this run ends (or starts) at.
+            for fx, fy in fold_of.get(b, []):
+                if start > 0 and xs[start - 1] <= fx <= xs[start]:
+                    px, py = [fx, *px], [fy, *py]
+                if stop < len(xs) and xs[stop - 1] <= fx <= xs[stop]:
+                    px, py = [*px, fx], [*py, fy]
+            name = KIND_NAMES[kinds[b, start]] if kinds[b, start] >= 0 else "none"
+            style = "solid" if stable[b, start] else "dashed"
+            key = (name, style)
+            legend = f"{name} ({'stable' if style == 'solid' else 'unstable'})"
+            curve = hv.Curve((px, py), kdims=[kdim], vdims=[vdim], label=legend if key not in seen else "")
+            seen.add(key)
+            layers.append(curve.opts(color=KIND_COLORS[name], line_dash=style, line_width=2, tools=["hover"]))
+    if fold_var is not None and ds.sizes.get("fold", 0):
+        folds = (np.asarray(ds.fold_value.values, dtype=float), np.asarray(ds[fold_var].values, dtype=float))
+        layers.append(
+            hv.Scatter(folds, kdims=[kdim], vdims=[vdim], label="fold").opts(
+                marker="x", size=12, color="black", line_width=2
+            )
+        )
+    if not layers:
+        layers.append(hv.Curve(([], []), kdims=[kdim], vdims=[vdim]))
+    title = f"{label}: branches (solid stable, dashed unstable)"
+    return hv.Overlay(layers).opts(title=title, width=width, height=height, legend_position="right")
 
 
 def _lines_one(ds: xr.Dataset, var: str, x: str, dynamic: bool, width: int, height: int) -> Any:
