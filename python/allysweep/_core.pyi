@@ -9,12 +9,15 @@ __all__ = [
     "BUILD_PROFILE",
     "COLUMNS",
     "DEFAULT_LAM",
+    "DERIVATIVE_OUTPUTS",
     "KIND_NAMES",
     "MAX_EQ",
     "METHODS",
     "OUTPUTS",
     "REGIME_NAMES",
+    "WRT_COLUMNS",
     "__version__",
+    "derivatives",
     "qre_path",
     "solve_batch",
     "validate_batch",
@@ -29,6 +32,10 @@ METHODS: list[str]
 #: The output schema: (name, numpy dtype, per equilibrium, fill value), in output order.
 OUTPUTS: list[tuple[str, str, bool, float]]
 DEFAULT_LAM: float
+#: The per-equilibrium outputs :func:`derivatives` differentiates, in its array's order.
+DERIVATIVE_OUTPUTS: list[str]
+#: The input columns derivatives can be taken along.
+WRT_COLUMNS: list[str]
 __version__: str
 
 def solve_batch(
@@ -50,3 +57,14 @@ def qre_path(columns: Sequence[npt.NDArray[np.float64]], lam: float = ...) -> di
 
 def validate_batch(columns: Sequence[npt.NDArray[np.float64]]) -> None:
     """Check a batch against the model's domains without solving it."""
+
+def derivatives(
+    columns: Sequence[npt.NDArray[np.float64]],
+    wrt: Sequence[str],
+    threads: int = 0,
+    method: str = "roots",
+    lam: float = ...,  # DEFAULT_LAM
+    max_eq: int = ...,  # MAX_EQ
+) -> dict[str, npt.NDArray[np.generic]]:
+    """Exact derivatives of the per-equilibrium outputs along the input columns ``wrt``:
+    ``values`` (n, max_eq, len(DERIVATIVE_OUTPUTS), len(wrt)), ``differentiable`` (n, max_eq)."""

@@ -6,7 +6,7 @@ is stamped once (:mod:`allysweep.provenance`)."""
 from __future__ import annotations
 
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -124,6 +124,7 @@ def solve(
     method: str = "roots",
     threads: int = 0,
     lam: float | None = None,
+    derivatives: Sequence[str] | None = None,
     **unknown: Any,
 ) -> xr.Dataset:
     """Every equilibrium of the alliance model at one point or over broadcast arrays of points.
@@ -148,6 +149,13 @@ def solve(
         Engine threads (0 = all cores).
     lam : float, optional
         QRE precision λ (``method="qre"`` only; default :data:`DEFAULT_LAM`).
+    derivatives : sequence of str, optional
+        Parameters to differentiate along (``["k", "r"]``; scalar parameters and distribution
+        fields such as ``cost_c_scale``). Adds, for each output of
+        :data:`allysweep.engine.native.DERIVATIVE_OUTPUTS`, a variable ``d_<output>`` with an
+        extra dimension ``wrt`` (``ds.d_cutpoint.sel(wrt="k")``): exact partial derivatives by
+        the implicit function theorem (docs/MODEL.md §14.4), every other parameter held fixed,
+        NaN where the equilibrium is not differentiable (``differentiable`` is False there).
 
     Returns
     -------
@@ -204,6 +212,9 @@ def solve(
         where = _point_where(index, dims, shape, inputs) if index is not None else None
         raise ParameterError(err.name, err.value, err.domain, index, default=default, where=where) from None
     ds = to_dataset(result, dims, shape, inputs)
+    if derivatives is not None:
+        columns = to_columns(theta_d, cost_d, flat, n)
+        add_derivatives(ds, columns, derivatives, theta_d, cost_d, dims, shape, method, threads, lam)
     ds.attrs.update(
         provenance_attrs(
             "Equilibria of the costly-signalling alliance model",
@@ -215,6 +226,73 @@ def solve(
         )
     )
     return ds
+
+
+def wrt_columns(names: Sequence[str], theta: Distribution, cost_c: Distribution) -> list[str]:
+    """The engine columns of parameters to differentiate along: a scalar parameter is its own
+    column, a distribution field (``theta_lo``, ``cost_c_scale``) the slot of its family."""
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise ParameterError("derivatives", names, "a list of parameter names, e.g. ['k', 'r']")
+    slots = {f"theta_{f}": c for f, c in zip(theta.values(), ("theta_a", "theta_b", "theta_c"), strict=False)}
+    slots.update({f"cost_c_{f}": c for f, c in zip(cost_c.values(), ("cost_a", "cost_b"), strict=False)})
+    allowed = [*SCALAR_PARAMETERS, *slots]
+    out = []
+    for name in names:
+        if name in SCALAR_PARAMETERS:
+            out.append(name)
+        elif name in slots:
+            out.append(slots[name])
+        else:
+            raise ParameterError("derivatives", name, "one of " + ", ".join(allowed))
+    if len(set(names)) != len(names):
+        raise ParameterError("derivatives", list(names), "each name once")
+    return out
+
+
+def add_derivatives(
+    ds: xr.Dataset,
+    columns: dict[str, np.ndarray],
+    names: Sequence[str],
+    theta: Distribution,
+    cost_c: Distribution,
+    dims: tuple[str, ...],
+    shape: tuple[int, ...],
+    method: str,
+    threads: int,
+    lam: float | None,
+) -> None:
+    """Add ``d_<output>`` (dims + ``eq`` + ``wrt``) and ``differentiable`` to a solved dataset."""
+    if method not in native.ENGINE_METHODS:
+        raise ParameterError("method", method, "an engine method with derivatives: " + ", ".join(native.ENGINE_METHODS))
+    cols = wrt_columns(names, theta, cost_c)
+    slots = ds.sizes["eq"]
+    got = native.derivatives(columns, cols, method, threads, DEFAULT_LAM if lam is None else lam, slots)
+    values = np.asarray(got["values"]).reshape(*shape, slots, len(native.DERIVATIVE_OUTPUTS), len(cols))
+    ds.coords["wrt"] = ("wrt", list(names), {"long_name": "parameter differentiated along"})
+    for o, name in enumerate(native.DERIVATIVE_OUTPUTS):
+        attrs = OUTPUTS[name].attrs
+        ds[f"d_{name}"] = (
+            (*dims, "eq", "wrt"),
+            values[..., o, :],
+            {
+                "long_name": f"derivative of {attrs['long_name']}",
+                "units": f"({attrs['units']}) per unit of the parameter",
+                "description": f"∂ {name} / ∂ wrt: exact, by the implicit function theorem (docs/MODEL.md §14.4), "
+                "every other parameter held fixed; NaN where the equilibrium is not differentiable "
+                "(see `differentiable`) or the output is NaN.",
+            },
+        )
+    ds["differentiable"] = (
+        (*dims, "eq"),
+        np.asarray(got["differentiable"]).reshape(*shape, slots),
+        {
+            "long_name": "equilibrium differentiable",
+            "units": "1",
+            "description": "False where the derivatives are NaN: a tangency, a cut-point on a kink of Φ, a belief "
+            "on a crisis-regime boundary, a uniform G at its clip point, D's mixing at a segment's end, or no "
+            "equilibrium in the slot.",
+        },
+    )
 
 
 #: Equilibrium slots of the first pass of :func:`solve`: points with more are solved again with

@@ -31,7 +31,10 @@ __all__ = [
     "solve_batch",
     "validate_batch",
     "qre_path",
+    "derivatives",
     "empty_outputs",
+    "DERIVATIVE_OUTPUTS",
+    "WRT_COLUMNS",
 ]
 
 #: Input columns of the engine, in its order (docs/conventions.md "Flat point representation").
@@ -50,6 +53,10 @@ REGIME_NAMES: tuple[str, ...] = tuple(_core.REGIME_NAMES)
 OUTPUT_SCHEMA: tuple[tuple[str, str, bool, float], ...] = tuple(
     (str(n), str(d), bool(e), float(f)) for n, d, e, f in _core.OUTPUTS
 )
+#: The per-equilibrium outputs the engine differentiates (docs/MODEL.md §14.4), in order.
+DERIVATIVE_OUTPUTS: tuple[str, ...] = tuple(_core.DERIVATIVE_OUTPUTS)
+#: The input columns derivatives can be taken along.
+WRT_COLUMNS: tuple[str, ...] = tuple(_core.WRT_COLUMNS)
 ENGINE_VERSION: str = str(_core.__version__)
 BUILD_PROFILE: str = str(_core.BUILD_PROFILE)
 
@@ -117,6 +124,19 @@ def validate_batch(columns: Mapping[str, np.ndarray]) -> None:
 def qre_path(columns: Mapping[str, np.ndarray], lam: float) -> dict[str, np.ndarray]:
     """The logit QRE path of one point (columns of length 1) from λ = 0 to ``lam``."""
     return dict(_core.qre_path(columns_in_order(columns), float(lam)))
+
+
+def derivatives(
+    columns: Mapping[str, np.ndarray], wrt: Sequence[str], method: str, threads: int, lam: float, max_eq: int
+) -> dict[str, np.ndarray]:
+    """Exact derivatives of :data:`DERIVATIVE_OUTPUTS` along engine columns ``wrt``: ``values``
+    (n, max_eq, outputs, wrt) and ``differentiable`` (n, max_eq)."""
+    try:
+        return dict(
+            _core.derivatives(columns_in_order(columns), list(wrt), check_threads(threads), method, float(lam), max_eq)
+        )
+    except ParameterError as err:
+        raise public_error(err) from None
 
 
 def empty_outputs(n: int, max_eq: int, outputs: Sequence[str] | None = None) -> dict[str, np.ndarray]:

@@ -22,6 +22,7 @@ pub mod error;
 mod method;
 pub mod model;
 pub(crate) mod numeric;
+pub mod sensitivity;
 pub mod solvers;
 
 pub use batch::{solve_batch, BatchInput, BatchOutput, OUTPUTS};

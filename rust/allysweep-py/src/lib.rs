@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use allysweep_core::batch::{BatchInput, BatchOutput, ColumnMut, Dtype, OutputSpec, OUTPUTS};
 use allysweep_core::model::crisis::Regime;
+use allysweep_core::sensitivity;
 use allysweep_core::{Kind, Method, ModelError, MAX_EQ};
 use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyReadonlyArray1, PyReadwriteArrayDyn, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
@@ -298,11 +299,60 @@ impl Borrowed<'_> {
     }
 }
 
+/// Exact derivatives of the per-equilibrium outputs along the named input columns
+/// (docs/MODEL.md §14.4): `values` of shape (n, max_eq, outputs, wrt) and `differentiable` of
+/// shape (n, max_eq).
+#[pyfunction]
+#[pyo3(signature = (columns, wrt, threads = 0, method = "roots", lam = DEFAULT_LAM, max_eq = MAX_EQ))]
+fn derivatives<'py>(
+    py: Python<'py>,
+    columns: Vec<PyReadonlyArray1<'py, f64>>,
+    wrt: Vec<String>,
+    threads: usize,
+    method: &str,
+    lam: f64,
+    max_eq: usize,
+) -> PyResult<Bound<'py, PyDict>> {
+    if !(1..=MAX_EQ).contains(&max_eq) {
+        return Err(ParameterError::new_err((
+            "max_eq",
+            max_eq as f64,
+            format!("1 <= max_eq <= {MAX_EQ}"),
+            None::<usize>,
+        )));
+    }
+    let method = parse_method(method, lam)?;
+    let input = input_slices(&columns)?;
+    input.check_lengths().map_err(to_py_err)?;
+    let names: Vec<&str> = wrt.iter().map(String::as_str).collect();
+    let idx = sensitivity::wrt_indices(&names).map_err(to_py_err)?;
+    let n = input.len();
+    let nout = sensitivity::DERIVATIVE_OUTPUTS.len();
+    let values = PyArrayDyn::<f64>::zeros(py, &[n, max_eq, nout, idx.len()][..], false);
+    let diff = PyArrayDyn::<bool>::zeros(py, &[n, max_eq][..], false);
+    {
+        let mut v = values.readwrite();
+        let mut d = diff.readwrite();
+        let (v, d) = (
+            v.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string()))?,
+            d.as_slice_mut().map_err(|e| PyValueError::new_err(e.to_string()))?,
+        );
+        enter_engine(py, || sensitivity::derivative_batch(method, &input, max_eq, &idx, threads, v, d))?;
+    }
+    let dict = PyDict::new(py);
+    dict.set_item("values", values)?;
+    dict.set_item("differentiable", diff)?;
+    Ok(dict)
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(solve_batch, m)?)?;
     m.add_function(wrap_pyfunction!(validate_batch, m)?)?;
     m.add_function(wrap_pyfunction!(qre_path, m)?)?;
+    m.add_function(wrap_pyfunction!(derivatives, m)?)?;
+    m.add("DERIVATIVE_OUTPUTS", sensitivity::DERIVATIVE_OUTPUTS.to_vec())?;
+    m.add("WRT_COLUMNS", sensitivity::scalar::WRT_COLUMNS.to_vec())?;
     m.add("METHODS", Method::NAMES.to_vec())?;
     m.add("DEFAULT_LAM", DEFAULT_LAM)?;
     m.add("MAX_EQ", MAX_EQ)?;

@@ -301,7 +301,7 @@ output_schema! {
         effect_war: f64 = NAN => e.prob_war - esol.no_option().crisis.war();
         effect_challenge: f64 = NAN => e.aggregate(CrisisPoint::challenge) - esol.no_option().crisis.challenge();
         utility_ally: f64 = NAN => welfare::ally(&esol.params, e);
-        utility_defender: f64 = NAN => welfare::defender(e);
+        utility_defender: f64 = NAN => welfare::defender(&esol.params, e);
         utility_challenger: f64 = NAN => welfare::challenger(&esol.params, e);
     }
 }

@@ -123,32 +123,6 @@ impl CostDist {
         }
     }
 
-    /// The partial mean E[c; c <= x] = ∫_{-∞}^x c dG(c) (the challenger's expected cost over the
-    /// types below x: used for its expected utility).
-    pub fn partial_mean(&self, x: f64) -> f64 {
-        match *self {
-            CostDist::Uniform { lo, hi } => {
-                let m = x.clamp(lo, hi);
-                0.5 * (m * m - lo * lo) / (hi - lo)
-            }
-            CostDist::Logistic { mu, scale } => {
-                // ∫_{-∞}^z t dσ(t) = z σ(z) - ln(1 + e^z), written without cancellation for z > 0.
-                let z = (x - mu) / scale;
-                let tail = if z > 0.0 {
-                    let e = (-z).exp();
-                    -z * e / (1.0 + e) - e.ln_1p()
-                } else {
-                    z / (1.0 + (-z).exp()) - z.exp().ln_1p()
-                };
-                mu * self.cdf(x) + scale * tail
-            }
-            CostDist::Normal { mu, scale } => {
-                let z = (x - mu) / scale;
-                mu * self.cdf(x) - scale * (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
-            }
-        }
-    }
-
     /// E[c], the challenger's mean war cost.
     pub fn mean(&self) -> f64 {
         match *self {
@@ -184,39 +158,5 @@ impl CostDist {
 
     pub(crate) fn is_uniform(&self) -> bool {
         matches!(self, CostDist::Uniform { .. })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// E[c; c <= x] against a fine midpoint rule of ∫ c g(c) dc.
-    #[test]
-    fn partial_mean_is_the_integral_of_c_dg() {
-        let dists = [
-            CostDist::Uniform { lo: -0.2, hi: 0.9 },
-            CostDist::Logistic { mu: 0.3, scale: 0.15 },
-            CostDist::Normal { mu: 0.4, scale: 0.2 },
-        ];
-        for g in dists {
-            for x in [-0.5, 0.1, 0.35, 0.8, 2.0] {
-                // Integrate over the support only (a uniform density jumps at its ends).
-                let (a, top) = match g {
-                    CostDist::Uniform { lo, hi } => (lo, f64::min(x, hi)),
-                    _ => (-4.0, x),
-                };
-                let n = 400_000;
-                let h = ((top - a) / n as f64).max(0.0);
-                let riemann: f64 = (0..n)
-                    .map(|i| {
-                        let c = a + (i as f64 + 0.5) * h;
-                        c * g.pdf(c) * h
-                    })
-                    .sum();
-                assert!((riemann - g.partial_mean(x)).abs() < 1e-9, "{g:?} at {x}: {riemann} vs {}", g.partial_mean(x));
-            }
-            assert!((g.partial_mean(50.0) - g.mean()).abs() < 1e-12);
-        }
     }
 }

@@ -15,120 +15,28 @@
 
 use std::cell::OnceCell;
 
-use crate::model::crisis::{Crisis, CrisisPoint, Regime};
+use crate::model::crisis::{Crisis, CrisisPoint};
 use crate::model::dist::TypeDist;
-use crate::model::equilibrium::{Equilibrium, Kind};
+use crate::model::equilibrium::Equilibrium;
 use crate::model::params::Params;
+use crate::sensitivity::scalar::{Point, Types};
 
-/// ∫_a^b L_α(θ) dθ for a <= b: L_α is the lower envelope of staying out, (1 - p)θ + αr, and
-/// fighting, (1 - p'_α)θ + c_A, which cross at t_α (fighting is the better reply above it).
-fn loss_integral(params: &Params, alliance: bool, a: f64, b: f64) -> f64 {
-    let t = params.threshold(alliance).clamp(a, b);
-    let r = if alliance { params.r } else { 0.0 };
-    let line = |slope: f64, level: f64, x0: f64, x1: f64| 0.5 * slope * (x1 * x1 - x0 * x0) + level * (x1 - x0);
-    line(1.0 - params.p, r, a, t) + line(1.0 - params.p_prime(alliance), params.c_a, t, b)
-}
-
-/// U_A(θ, α) = θ - αk - Λ_α(θ) for one type.
-fn ally_at(params: &Params, alliance: bool, crisis: &CrisisPoint, theta: f64) -> f64 {
-    let k = if alliance { params.k } else { 0.0 };
-    theta - k - crisis.ally_loss(theta, params.loss(alliance, theta))
-}
-
-/// ∫_a^b U_A(θ, α) dθ for a uniform θ (not yet divided by the support's width).
-fn ally_integral(params: &Params, alliance: bool, crisis: &CrisisPoint, a: f64, b: f64) -> f64 {
-    if b <= a {
-        return 0.0;
-    }
-    let k = if alliance { params.k } else { 0.0 };
-    (1.0 - crisis.concession()) * 0.5 * (b * b - a * a)
-        - k * (b - a)
-        - crisis.war() * loss_integral(params, alliance, a, b)
-}
-
-/// A's ex-ante expected utility at equilibrium `eq`, net of k and r where paid.
-///
-/// A uniform θ plays the cut-point strategy (types above `cutpoint` ally; both poolings by their
-/// kind). A two-type ally: each type gets the payoff of its best reply to the on-path crises (a
-/// type that mixes is indifferent, so this is its payoff whatever it draws).
+/// A's ex-ante expected utility at equilibrium `eq`, net of k and r where paid: a uniform θ
+/// plays the cut-point strategy; each type of a two-type ally its (σ_L, σ_H), which a mixing type
+/// is indifferent over. The formulas are those the derivatives differentiate
+/// ([`crate::sensitivity`]).
 pub fn ally(params: &Params, eq: &Equilibrium) -> f64 {
-    let all = |alliance: bool| -> f64 {
-        let Some(c) = eq.crisis(alliance) else { return f64::NAN };
-        match params.theta {
-            TypeDist::Uniform { lo, hi } => ally_integral(params, alliance, c, lo, hi) / (hi - lo),
-            TypeDist::TwoPoint { low, high, prior_high } => {
-                (1.0 - prior_high) * ally_at(params, alliance, c, low) + prior_high * ally_at(params, alliance, c, high)
-            }
-        }
-    };
-    match eq.kind {
-        Kind::PoolNoAlliance => all(false),
-        Kind::PoolAlliance => all(true),
-        _ => {
-            let (Some(c1), Some(c0)) = (eq.crisis(true), eq.crisis(false)) else { return f64::NAN };
-            match params.theta {
-                TypeDist::Uniform { lo, hi } => {
-                    let u = eq.cutpoint.clamp(lo, hi);
-                    (ally_integral(params, false, c0, lo, u) + ally_integral(params, true, c1, u, hi)) / (hi - lo)
-                }
-                TypeDist::TwoPoint { low, high, prior_high } => {
-                    let best = |theta: f64| ally_at(params, false, c0, theta).max(ally_at(params, true, c1, theta));
-                    (1.0 - prior_high) * best(low) + prior_high * best(high)
-                }
-            }
-        }
-    }
-}
-
-/// D's expected utility given the crisis after one signal.
-fn defender_given(crisis: &CrisisPoint) -> f64 {
-    1.0 - crisis.concession() - crisis.war() * (1.0 - crisis.war_value)
-}
-
-/// The highest cost of a resolute challenger (one that attacks if resisted) at a crisis point:
-/// G(x_A) = m_A (CRISIS.md §2.3 case by case).
-fn resolute_threshold(params: &Params, alliance: bool, crisis: &CrisisPoint) -> f64 {
-    let tau = (1.0 - params.p) - crisis.q * params.war_shift(alliance);
-    match crisis.regime {
-        Regime::Resist => tau,
-        Regime::BoundaryW0 => tau + crisis.rho / (1.0 - crisis.rho),
-        Regime::Mixed | Regime::Concede | Regime::BoundaryConcede => tau + params.b_c,
-    }
-}
-
-/// C's expected utility (over its cost) given the crisis after signal `alliance`.
-fn challenger_given(params: &Params, alliance: bool, crisis: &CrisisPoint) -> f64 {
-    let rho = crisis.rho;
-    let mut value = rho * crisis.challenge();
-    if rho < 1.0 {
-        let tau = (1.0 - params.p) - crisis.q * params.war_shift(alliance);
-        let x_a = resolute_threshold(params, alliance, crisis);
-        let fight = tau * crisis.m_a - params.cost_c.partial_mean(x_a);
-        value += (1.0 - rho) * (fight - params.b_c * crisis.m_b);
-    }
-    value
-}
-
-/// Σ over on-path signals of Pr(α)·f(α, crisis).
-fn over_signals(eq: &Equilibrium, f: impl Fn(bool, &CrisisPoint) -> f64) -> f64 {
-    let mut total = 0.0;
-    if let Some(c) = eq.crisis(true) {
-        total += eq.prob_alliance * f(true, c);
-    }
-    if let Some(c) = eq.crisis(false) {
-        total += (1.0 - eq.prob_alliance) * f(false, c);
-    }
-    total
+    crate::sensitivity::welfare(params, eq)[0]
 }
 
 /// D's ex-ante expected utility at equilibrium `eq`.
-pub fn defender(eq: &Equilibrium) -> f64 {
-    over_signals(eq, |_, c| defender_given(c))
+pub fn defender(params: &Params, eq: &Equilibrium) -> f64 {
+    crate::sensitivity::welfare(params, eq)[1]
 }
 
 /// C's ex-ante expected utility (over its war cost) at equilibrium `eq`.
 pub fn challenger(params: &Params, eq: &Equilibrium) -> f64 {
-    over_signals(eq, |alliance, c| challenger_given(params, alliance, c))
+    crate::sensitivity::welfare(params, eq)[2]
 }
 
 /// The benchmark game in which A cannot form an alliance: every type sends "no alliance", so C
@@ -153,18 +61,19 @@ impl NoOption {
             }
         };
         let crisis = Crisis::new(params, false).at(q);
-        let utility_ally = match params.theta {
-            TypeDist::Uniform { lo, hi } => ally_integral(params, false, &crisis, lo, hi) / (hi - lo),
-            TypeDist::TwoPoint { low, high, prior_high } => {
-                (1.0 - prior_high) * ally_at(params, false, &crisis, low)
-                    + prior_high * ally_at(params, false, &crisis, high)
+        let pt = Point::from_params(params);
+        let c = pt.crisis(false, crisis.regime, crisis.q, crisis.rho);
+        let utility_ally = match pt.theta {
+            Types::Uniform { lo, hi } => pt.ally_integral(&c, lo, hi) / (hi - lo),
+            Types::TwoPoint { low, high, prior_high } => {
+                (1.0 - prior_high) * pt.ally_at(&c, low) + prior_high * pt.ally_at(&c, high)
             }
         };
         NoOption {
             crisis,
             utility_ally,
-            utility_defender: defender_given(&crisis),
-            utility_challenger: challenger_given(params, false, &crisis),
+            utility_defender: pt.defender_given(&c),
+            utility_challenger: pt.challenger_given(&c),
         }
     }
 }
@@ -183,19 +92,7 @@ impl LazyNoOption {
 mod tests {
     use super::*;
     use crate::model::dist::CostDist;
-
-    /// ∫ L_α against a fine midpoint rule, with t_α inside, below and above [a, b].
-    #[test]
-    fn loss_integral_is_the_integral_of_the_loss() {
-        let params = Params::default();
-        for (alliance, a, b) in [(true, 0.0, 1.0), (false, 0.0, 1.0), (true, 0.4, 0.9), (false, 0.0, 0.2)] {
-            let n = 200_000;
-            let h = (b - a) / n as f64;
-            let riemann: f64 = (0..n).map(|i| params.loss(alliance, a + (i as f64 + 0.5) * h) * h).sum();
-            let exact = loss_integral(&params, alliance, a, b);
-            assert!((riemann - exact).abs() < 1e-9, "{alliance} [{a}, {b}]: {riemann} vs {exact}");
-        }
-    }
+    use crate::model::equilibrium::Kind;
 
     /// MODEL.md §10 E1 in closed form: θ* = 0.35, P_1 = 0.2, P_0 = 0.6, no reneging (honest), so
     /// E[U_A] = E[θ] - 0.6 ∫_0^0.35 0.6θ dθ - 0.2 ∫_0.35^1 (0.3θ + 0.15) dθ - 0.65 k.
@@ -210,7 +107,7 @@ mod tests {
         assert!((ally(&params, &eq) - expect).abs() < 1e-12, "{} vs {expect}", ally(&params, &eq));
         // D: W_1 = 0.65 (q_1 = 1), W_0 = 0.3 (q_0 = 0); every challenge is a war.
         let expect_d = 0.65 * (1.0 - 0.2 * 0.35) + 0.35 * (1.0 - 0.6 * 0.7);
-        assert!((defender(&eq) - expect_d).abs() < 1e-12);
+        assert!((defender(&params, &eq) - expect_d).abs() < 1e-12);
         // C with c ~ U[0, 1] in R: ∫_0^P (τ - c) dc = τ P - P²/2 with P = τ.
         let expect_c = 0.65 * 0.2f64.powi(2) / 2.0 + 0.35 * 0.6f64.powi(2) / 2.0;
         assert!((challenger(&params, &eq) - expect_c).abs() < 1e-12);
