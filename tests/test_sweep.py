@@ -112,7 +112,7 @@ def dask_bin() -> str:
     return str(Path(sys.executable).parent / "dask")
 
 
-def start_cluster(tmp: Path, n_workers: int = 2, env: dict | None = None):
+def start_cluster(tmp: Path, n_workers: int = 2, env: dict | None = None, nanny: bool = True):
     sched_file = tmp / "scheduler.json"
     env = {**os.environ, **(env or {})}
     sched = subprocess.Popen(
@@ -128,9 +128,12 @@ def start_cluster(tmp: Path, n_workers: int = 2, env: dict | None = None):
     import json
 
     address = json.loads(sched_file.read_text())["address"]
+    # Without a nanny each worker is the process started here (what a test kills is the worker
+    # itself, and nothing restarts it).
+    how = ["--nworkers", "1"] if nanny else ["--no-nanny"]
     workers = [
         subprocess.Popen(
-            [dask_bin(), "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard", "--name", f"w{i}"],
+            [dask_bin(), "worker", address, "--nthreads", "1", *how, "--no-dashboard", "--name", f"w{i}"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -166,41 +169,65 @@ def test_external_scheduler_two_workers_same_cube(tmp_path, reference_cube):
     assert_same_cube(load(tmp_path / "ext.zarr"), reference_cube)
 
 
-def test_worker_killed_mid_sweep_still_completes(tmp_path, reference_cube):
-    env = {"ALLYSWEEP_TEST_BLOCK_DELAY": "0.6"}
-    address, sched, workers = start_cluster(tmp_path, env=env)
+def progress_entry(store: Path, name: str) -> np.ndarray:
+    import zarr
+
+    return np.asarray(zarr.open_group(str(store), mode="r")["_progress"][name][:])
+
+
+def test_worker_killed_holding_a_running_block_which_is_recomputed(tmp_path, reference_cube):
+    """SIGKILL a worker while it holds a running block: the sweep still completes into the
+    reference cube, and `_progress` shows that block started twice (the killed attempt and the
+    one that finished it) but computed once, every other block started and computed once.
+
+    Each block, once its outputs are written, waits for a file to appear before recording itself
+    done (the ALLYSWEEP_TEST_BLOCK_HOLD hook). With two single-threaded workers, two started blocks
+    mean each worker holds one, still running: the kill cannot hit an idle worker, nor one that
+    has just finished its block."""
+    release = tmp_path / "release"
+    env = {"ALLYSWEEP_TEST_BLOCK_HOLD": str(release)}
+    address, sched, workers = start_cluster(tmp_path, env=env, nanny=False)
     store = tmp_path / "killed-worker.zarr"
+    run = None
     try:
+        from distributed import Client
+
+        with Client(address) as client:
+            pids = client.run(os.getpid)
+        victim = workers[0]
+        assert victim.pid in pids.values(), (victim.pid, pids)  # the process killed is a worker
         spec = write_spec(tmp_path)
         run = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "allysweep.cli",
-                "run",
-                str(spec),
-                "--store",
-                str(store),
-                "--scheduler",
-                address,
-                "--quiet",
-            ],
+            [sys.executable, "-m", "allysweep.cli", "run", str(spec), "--store", str(store)]
+            + ["--scheduler", address, "--quiet"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, **env},
         )
-        # Wait until the sweep is under way (a block finished), then kill one worker outright.
-        deadline = time.time() + 60
-        while not (store.exists() and (store / "_progress").exists() and completed_blocks(store).sum() >= 1):
-            assert time.time() < deadline and run.poll() is None, "sweep did not start"
+        deadline = time.time() + 120
+        while not ((store / "_progress" / "started").exists() and progress_entry(store, "started").sum() >= 2):
+            assert time.time() < deadline and run.poll() is None, "the two workers did not start a block each"
             time.sleep(0.05)
-        assert completed_blocks(store).sum() < 9, "sweep finished before the kill: test would prove nothing"
-        workers[0].send_signal(signal.SIGKILL)
-        out, err = run.communicate(timeout=240)
+        running = np.flatnonzero(progress_entry(store, "started"))
+        assert len(running) == 2 and progress_entry(store, "done").sum() == 0, running
+        victim.send_signal(signal.SIGKILL)
+        assert victim.wait(timeout=30) == -signal.SIGKILL
+        release.touch()
+        out, err = run.communicate(timeout=300)
         assert run.returncode == 0, err
     finally:
+        release.touch()
+        if run is not None and run.poll() is None:
+            run.kill()
         stop(*workers, sched)
+    assert "computed 9 of 9 blocks" in out, out
+    started, computed = progress_entry(store, "started"), progress_entry(store, "computed")
+    # The killed block: started twice, computed once (the killed attempt never finished).
+    [killed] = np.flatnonzero(started > computed)
+    assert killed in running and started[killed] == 2, (started, computed)
+    np.testing.assert_array_equal(computed, np.ones(9))
+    np.testing.assert_array_equal(np.delete(started, killed), np.ones(8))
     assert completed_blocks(store).all()
     assert_same_cube(load(store), reference_cube)
 
