@@ -417,20 +417,85 @@ def test_slurm_cluster_through_dask_jobqueue(tmp_path, reference_cube):
     assert_same_cube(load(tmp_path / "slurm.zarr"), reference_cube)
 
 
-def test_threaded_workers_do_not_share_buffers(tmp_path, reference_cube):
+def test_threaded_workers_do_not_share_buffers(tmp_path, reference_cube, monkeypatch):
     """Workers with several threads run blocks at the same time in one process (the engine
     releases the GIL): each thread must write into its own reused output buffers. An in-process
-    cluster of one worker with four threads gives the same cube as the default."""
+    cluster of one worker with four threads gives the same cube as the default, with two blocks
+    shown to overlap: the first full block solved holds its outputs, unwritten, until another
+    thread has solved a block of the same size (the size that would share its buffers) into its
+    own. The same run with one buffer cache for all threads fails: the engine refuses a buffer
+    another thread is solving into, or the cube differs (a block written with another block's
+    values): the overlap is what catches shared buffers."""
+    import threading
+    import types
+
     from distributed import Client, LocalCluster
 
+    from allysweep.sweeps import chunks, worker
+
     spec = asw.load_spec(write_spec(tmp_path))
-    with (
-        LocalCluster(n_workers=1, threads_per_worker=4, processes=False, dashboard_address=None) as lc,
-        Client(lc) as client,
-    ):
-        for attempt in range(3):  # overlapping blocks are likely, not certain: give them chances
-            ds = asw.sweep(spec, store=tmp_path / f"threads{attempt}.zarr", client=client, progress=False)
-            assert_same_cube(ds.load(), reference_cube)
+    full = 7 * 41 * 2  # points of a full block (_block_of_k); the last block has fewer
+    real = worker.solve_flat
+
+    def sweep_recording(store: Path) -> tuple[xr.Dataset, list[tuple[str, int, int]]]:
+        events: list[tuple[str, int, int]] = []  # (what, thread, points), in the order they happened
+        held: list[int] = []  # the thread holding its solved block, once one has
+        over: list[bool] = []  # set when the sweep has ended (a failed one too): stop holding
+        cond = threading.Condition()
+
+        def solve_then_hold(columns, **kwargs):
+            me = threading.get_ident()
+            result = real(columns, **kwargs)
+            n = len(result["n_eq"])
+            with cond:
+                events.append(("solved", me, n))
+                cond.notify_all()
+                if n == full and not held:
+                    held.append(me)
+                    events.append(("held", me, n))
+                    mark = len(events)
+                    if not cond.wait_for(
+                        lambda: over or any(e == "solved" and t != me and m == full for e, t, m in events[mark:]),
+                        timeout=120,
+                    ):
+                        raise AssertionError(f"no other thread solved a block while one held its outputs: {events}")
+                    events.append(("released", me, n))
+            return result
+
+        monkeypatch.setattr(worker, "solve_flat", solve_then_hold)
+        try:
+            with (
+                LocalCluster(n_workers=1, threads_per_worker=4, processes=False, dashboard_address=None) as lc,
+                Client(lc) as client,
+            ):
+                ds = asw.sweep(spec, store=store, client=client, progress=False).load()
+        finally:
+            with cond:
+                over.append(True)
+                cond.notify_all()
+            monkeypatch.setattr(worker, "solve_flat", real)
+        return ds, events
+
+    ds, events = sweep_recording(tmp_path / "threads.zarr")
+    assert_same_cube(ds, reference_cube)
+    # Two blocks overlapped in time: between the holder's "held" and "released", another thread
+    # solved a full block (into its buffers, while the holder's outputs were still unwritten).
+    assert sum(e == "solved" for e, _, _ in events) == 9, events
+    [(held_at, holder)] = [(i, t) for i, (e, t, _) in enumerate(events) if e == "held"]
+    [released_at] = [i for i, (e, t, _) in enumerate(events) if e == "released" and t == holder]
+    between = events[held_at + 1 : released_at]
+    assert any(e == "solved" and t != holder and n == full for e, t, n in between), events
+
+    # The bite check: one buffer cache shared by every thread (what the per-thread cache
+    # prevents) with the same overlap is caught.
+    monkeypatch.setattr(chunks, "_REUSED", types.SimpleNamespace())
+    try:
+        shared, _ = sweep_recording(tmp_path / "shared.zarr")
+    except ValueError as err:  # two threads solving into one buffer at once
+        assert "already borrowed" in str(err), err
+    else:  # the holder's buffers were solved into by another block before it wrote them
+        with pytest.raises(AssertionError):
+            assert_same_cube(shared, reference_cube)
 
 
 def _block_of_k(n_k: int = 61, chunk_k: int = 7) -> np.ndarray:
