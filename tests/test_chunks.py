@@ -88,6 +88,48 @@ def test_progress_entries_and_other_blosc_settings(tmp_path, monkeypatch):
     assert computed[1] == 2 and computed.sum() == n_blocks + 1
 
 
+def test_started_counts_every_attempt_and_computed_only_finished_ones(tmp_path, monkeypatch):
+    """`_progress/started` is counted when a block starts, `computed` when it is written: an
+    attempt that dies mid-block (here the engine raises, as a killed worker would stop) shows as
+    started > computed, and the block's done flag stays unset. A cube written before `started`
+    existed is still computed into (resume of an older cube)."""
+    import shutil
+
+    import pytest
+    import zarr
+
+    spec = make(tmp_path, "attempts.zarr")
+    store._create_store(spec)
+    n_blocks = design.block_count(spec)
+
+    def progress(name):
+        return np.asarray(zarr.open_group(spec.store, mode="r")[f"_progress/{name}"][:])
+
+    worker.compute_block(spec, 0)
+    worker.compute_block(spec, 0)  # a repeated block: both attempts started and finished
+    real = worker.solve_flat
+
+    def dies(*args, **kwargs):
+        raise RuntimeError("worker lost (simulated)")
+
+    monkeypatch.setattr(worker, "solve_flat", dies)
+    with pytest.raises(RuntimeError, match="simulated"):
+        worker.compute_block(spec, 1)
+    monkeypatch.setattr(worker, "solve_flat", real)
+    np.testing.assert_array_equal(progress("started")[:2], [2, 1])
+    np.testing.assert_array_equal(progress("computed")[:2], [2, 0])
+    np.testing.assert_array_equal(progress("done")[:2], [1, 0])
+    worker.compute_block(spec, 1)  # started again, and this time finished
+    np.testing.assert_array_equal(progress("started")[:2], [2, 2])
+    np.testing.assert_array_equal(progress("computed")[:2], [2, 1])
+    assert progress("started")[2:].sum() == 0 and progress("started").size == n_blocks
+
+    shutil.rmtree(f"{spec.store}/_progress/started")  # as in a cube from before `started`
+    worker._open_arrays.cache_clear()
+    worker.compute_block(spec, 2)
+    assert progress("done")[2] == 1 and progress("computed")[2] == 1
+
+
 def test_template_appears_whole_or_not_at_all(tmp_path, monkeypatch):
     """The template is written beside the store and renamed into place: a failure while writing
     it leaves neither a half-made cube nor temporary files, and an old cube being overwritten

@@ -46,14 +46,67 @@ _LEGEND = (
 _TEXT = _WALK + "return walk(document, []).filter(e => e.shadowRoot).map(e => e.shadowRoot.textContent).join(' ');"
 
 
-def wait_for(predicate, timeout=60.0, step=0.25):
+# The page is loaded and every Bokeh root view (and so every plot, glyph and annotation under it)
+# reports that it has finished rendering.
+_FINISHED = (
+    "return document.readyState === 'complete' && typeof Bokeh !== 'undefined' && Bokeh.documents.length > 0"
+    " && [...Bokeh.index].length > 0 && [...Bokeh.index].every(v => v.has_finished());"
+)
+
+
+def wait_for(predicate, timeout=90.0, step=0.25, what="the page"):
+    """Poll ``predicate`` until it returns something truthy (returned); fail after ``timeout``
+    seconds naming what was awaited. Generous: the CI machine has 2 loaded cores."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         value = predicate()
         if value:
             return value
         time.sleep(step)
-    raise AssertionError(f"timed out after {timeout} s")
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def first_canvas(browser):
+    """The client rectangle of the page's first plot canvas (the top one, then the leftmost)."""
+    rects = browser.execute_script(_CANVASES)
+    return min(rects, key=lambda r: (r[1], r[0])) if rects else None
+
+
+def painted(browser, condition=None, what="the plot to be drawn", timeout=90.0):
+    """A screenshot taken once the first plot is drawn, and that plot's pixels: the page is
+    loaded, Bokeh's views report finished, the canvas is not blank, two screenshots in a row show
+    the canvas at the same place and size with the same pixels (layout and painting have
+    stopped), and ``condition(pixels)`` holds if given. Waits on the page's state, never for a
+    fixed time."""
+    scale = browser.execute_script("return window.devicePixelRatio") or 1.0
+    seen: dict = {"last": None, "state": "nothing yet"}
+
+    def ready():
+        if not browser.execute_script(_FINISHED):
+            seen["state"] = "Bokeh's views had not finished rendering"
+            return None
+        rect = first_canvas(browser)
+        if rect is None:
+            seen["state"] = "no plot canvas on the page"
+            return None
+        png = browser.get_screenshot_as_png()
+        pixels = crop(png, rect, scale)
+        last, seen["last"] = seen["last"], (rect, pixels)
+        if pixels.size == 0 or len(np.unique(pixels.reshape(-1, 3), axis=0)) <= 2:
+            seen["state"] = "the canvas was still blank"
+            return None
+        if last is None or last[0] != rect or not np.array_equal(last[1], pixels):
+            seen["state"] = "the canvas was still moving or being painted"
+            return None
+        if condition is not None and not condition(pixels):
+            seen["state"] = "the plot was drawn but the condition did not hold"
+            return None
+        return png, pixels
+
+    try:
+        return wait_for(ready, timeout=timeout, what=what)
+    except AssertionError as err:
+        raise AssertionError(f"{err}; last seen: {seen['state']}") from None
 
 
 def free_port() -> int:
@@ -91,7 +144,7 @@ def explore_server(grid_cube_store):
             return False
 
     try:
-        wait_for(up, timeout=90)
+        wait_for(up, timeout=90, what="allysweep explore to serve the page")
         yield url
     finally:
         proc.terminate()
@@ -106,11 +159,9 @@ def test_explore_slider_changes_the_plot(explore_server, browser, artifacts_dir)
     from selenium.webdriver.common.keys import Keys
 
     browser.get(explore_server)
-    before_text = wait_for(lambda: [t for t in browser.execute_script(_SUMMARY) if t])[0]
+    before_text = wait_for(lambda: [t for t in browser.execute_script(_SUMMARY) if t], what="the summary")[0]
     assert before_text.startswith("c_c_extra = 0 ·") and "cutpoint_bluff" in before_text
-    rect = wait_for(lambda: browser.execute_script(_CANVASES))[0]
-    time.sleep(1.0)  # let Bokeh finish painting the canvas
-    before_png = browser.get_screenshot_as_png()
+    before_png, a = painted(browser, what="the first map to be drawn")
     (artifacts_dir / "explore_before.png").write_bytes(before_png)
     # Every equilibrium of a cell is listed in the hover.
     tooltips = " ".join(browser.execute_script(_TOOLTIPS))
@@ -121,17 +172,19 @@ def test_explore_slider_changes_the_plot(explore_server, browser, artifacts_dir)
     slider = handles[-1]
     slider.click()
     slider.send_keys(Keys.ARROW_RIGHT)
-    after_text = wait_for(lambda: [t for t in browser.execute_script(_SUMMARY) if t and t != before_text])[0]
+    after_text = wait_for(
+        lambda: [t for t in browser.execute_script(_SUMMARY) if t and t != before_text],
+        what="the summary to change after the slider moved",
+    )[0]
     assert after_text.startswith("c_c_extra = 0.1 ·")
-    rect_after = wait_for(lambda: browser.execute_script(_CANVASES))[0]
-    time.sleep(1.5)
-    after_png = browser.get_screenshot_as_png()
+
+    def changed(b):
+        return b.shape == a.shape and np.mean(np.any(a != b, axis=-1)) > 0.02
+
+    # The map is redrawn for the new slice: more than 2% of its pixels differ once painting stops.
+    after_png, b = painted(browser, changed, what="the map to be redrawn with > 2% of its pixels changed")
     (artifacts_dir / "explore_after.png").write_bytes(after_png)
-    scale = browser.execute_script("return window.devicePixelRatio") or 1.0
-    a, b = crop(before_png, rect, scale), crop(after_png, rect_after, scale)
-    assert a.shape == b.shape and a.size > 0
-    changed = np.mean(np.any(a != b, axis=-1))
-    assert changed > 0.02, f"only {changed:.1%} of the plot's pixels changed"
+    assert changed(b)
     # At c_c_extra = 0.1 no-alliance pooling is never selected (MODEL.md §10 E1-E3 lie there).
     assert "pool_no_alliance" in before_text and "pool_no_alliance" not in after_text
 
@@ -148,19 +201,21 @@ def test_report_opens_from_disk_and_shows_the_regime_map(grid_cube_store, browse
     html = out.read_text()
     assert '<script src="http' not in html and '<link rel="stylesheet" href="http' not in html
     browser.get(out.resolve().as_uri())
-    canvases = wait_for(lambda: browser.execute_script(_CANVASES))
+    canvases = wait_for(lambda: browser.execute_script(_CANVASES), what="the report's canvases")
     assert len(canvases) >= 1
-    time.sleep(1.5)
-    text = wait_for(lambda: browser.execute_script(_TEXT))
+    text = wait_for(lambda: browser.execute_script(_TEXT), what="the report's text")
     assert "Regime map" in text
     labels = set(browser.execute_script(_LEGEND))
     assert {"cutpoint_honest", "cutpoint_bluff"} <= labels
-    png = browser.get_screenshot_as_png()
-    (artifacts_dir / "report.png").write_bytes(png)
     # The first map is drawn: its pixels carry the regime colours of honest and bluffing alliances.
-    scale = browser.execute_script("return window.devicePixelRatio") or 1.0
-    top = min(canvases, key=lambda r: (r[1], r[0]))
-    pixels = crop(png, top, scale).reshape(-1, 3)
     colours = {tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in ("#1b9e77", "#d95f02")}
-    present = {c for c in colours if np.any(np.all(pixels == np.array(c), axis=1))}
-    assert present == colours
+
+    def present(pixels):
+        flat = pixels.reshape(-1, 3)
+        return {c for c in colours if np.any(np.all(flat == np.array(c), axis=1))}
+
+    png, pixels = painted(
+        browser, lambda p: present(p) == colours, what="the first map to be drawn in the colours of both kinds"
+    )
+    (artifacts_dir / "report.png").write_bytes(png)
+    assert present(pixels) == colours

@@ -112,7 +112,7 @@ def dask_bin() -> str:
     return str(Path(sys.executable).parent / "dask")
 
 
-def start_cluster(tmp: Path, n_workers: int = 2, env: dict | None = None):
+def start_cluster(tmp: Path, n_workers: int = 2, env: dict | None = None, nanny: bool = True):
     sched_file = tmp / "scheduler.json"
     env = {**os.environ, **(env or {})}
     sched = subprocess.Popen(
@@ -128,9 +128,12 @@ def start_cluster(tmp: Path, n_workers: int = 2, env: dict | None = None):
     import json
 
     address = json.loads(sched_file.read_text())["address"]
+    # Without a nanny each worker is the process started here (what a test kills is the worker
+    # itself, and nothing restarts it).
+    how = ["--nworkers", "1"] if nanny else ["--no-nanny"]
     workers = [
         subprocess.Popen(
-            [dask_bin(), "worker", address, "--nthreads", "1", "--nworkers", "1", "--no-dashboard", "--name", f"w{i}"],
+            [dask_bin(), "worker", address, "--nthreads", "1", *how, "--no-dashboard", "--name", f"w{i}"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -166,41 +169,65 @@ def test_external_scheduler_two_workers_same_cube(tmp_path, reference_cube):
     assert_same_cube(load(tmp_path / "ext.zarr"), reference_cube)
 
 
-def test_worker_killed_mid_sweep_still_completes(tmp_path, reference_cube):
-    env = {"ALLYSWEEP_TEST_BLOCK_DELAY": "0.6"}
-    address, sched, workers = start_cluster(tmp_path, env=env)
+def progress_entry(store: Path, name: str) -> np.ndarray:
+    import zarr
+
+    return np.asarray(zarr.open_group(str(store), mode="r")["_progress"][name][:])
+
+
+def test_worker_killed_holding_a_running_block_which_is_recomputed(tmp_path, reference_cube):
+    """SIGKILL a worker while it holds a running block: the sweep still completes into the
+    reference cube, and `_progress` shows that block started twice (the killed attempt and the
+    one that finished it) but computed once, every other block started and computed once.
+
+    Each block, once its outputs are written, waits for a file to appear before recording itself
+    done (the ALLYSWEEP_TEST_BLOCK_HOLD hook). With two single-threaded workers, two started blocks
+    mean each worker holds one, still running: the kill cannot hit an idle worker, nor one that
+    has just finished its block."""
+    release = tmp_path / "release"
+    env = {"ALLYSWEEP_TEST_BLOCK_HOLD": str(release)}
+    address, sched, workers = start_cluster(tmp_path, env=env, nanny=False)
     store = tmp_path / "killed-worker.zarr"
+    run = None
     try:
+        from distributed import Client
+
+        with Client(address) as client:
+            pids = client.run(os.getpid)
+        victim = workers[0]
+        assert victim.pid in pids.values(), (victim.pid, pids)  # the process killed is a worker
         spec = write_spec(tmp_path)
         run = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "allysweep.cli",
-                "run",
-                str(spec),
-                "--store",
-                str(store),
-                "--scheduler",
-                address,
-                "--quiet",
-            ],
+            [sys.executable, "-m", "allysweep.cli", "run", str(spec), "--store", str(store)]
+            + ["--scheduler", address, "--quiet"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, **env},
         )
-        # Wait until the sweep is under way (a block finished), then kill one worker outright.
-        deadline = time.time() + 60
-        while not (store.exists() and (store / "_progress").exists() and completed_blocks(store).sum() >= 1):
-            assert time.time() < deadline and run.poll() is None, "sweep did not start"
+        deadline = time.time() + 120
+        while not ((store / "_progress" / "started").exists() and progress_entry(store, "started").sum() >= 2):
+            assert time.time() < deadline and run.poll() is None, "the two workers did not start a block each"
             time.sleep(0.05)
-        assert completed_blocks(store).sum() < 9, "sweep finished before the kill: test would prove nothing"
-        workers[0].send_signal(signal.SIGKILL)
-        out, err = run.communicate(timeout=240)
+        running = np.flatnonzero(progress_entry(store, "started"))
+        assert len(running) == 2 and progress_entry(store, "done").sum() == 0, running
+        victim.send_signal(signal.SIGKILL)
+        assert victim.wait(timeout=30) == -signal.SIGKILL
+        release.touch()
+        out, err = run.communicate(timeout=300)
         assert run.returncode == 0, err
     finally:
+        release.touch()
+        if run is not None and run.poll() is None:
+            run.kill()
         stop(*workers, sched)
+    assert "computed 9 of 9 blocks" in out, out
+    started, computed = progress_entry(store, "started"), progress_entry(store, "computed")
+    # The killed block: started twice, computed once (the killed attempt never finished).
+    [killed] = np.flatnonzero(started > computed)
+    assert killed in running and started[killed] == 2, (started, computed)
+    np.testing.assert_array_equal(computed, np.ones(9))
+    np.testing.assert_array_equal(np.delete(started, killed), np.ones(8))
     assert completed_blocks(store).all()
     assert_same_cube(load(store), reference_cube)
 
@@ -390,20 +417,85 @@ def test_slurm_cluster_through_dask_jobqueue(tmp_path, reference_cube):
     assert_same_cube(load(tmp_path / "slurm.zarr"), reference_cube)
 
 
-def test_threaded_workers_do_not_share_buffers(tmp_path, reference_cube):
+def test_threaded_workers_do_not_share_buffers(tmp_path, reference_cube, monkeypatch):
     """Workers with several threads run blocks at the same time in one process (the engine
     releases the GIL): each thread must write into its own reused output buffers. An in-process
-    cluster of one worker with four threads gives the same cube as the default."""
+    cluster of one worker with four threads gives the same cube as the default, with two blocks
+    shown to overlap: the first full block solved holds its outputs, unwritten, until another
+    thread has solved a block of the same size (the size that would share its buffers) into its
+    own. The same run with one buffer cache for all threads fails: the engine refuses a buffer
+    another thread is solving into, or the cube differs (a block written with another block's
+    values): the overlap is what catches shared buffers."""
+    import threading
+    import types
+
     from distributed import Client, LocalCluster
 
+    from allysweep.sweeps import chunks, worker
+
     spec = asw.load_spec(write_spec(tmp_path))
-    with (
-        LocalCluster(n_workers=1, threads_per_worker=4, processes=False, dashboard_address=None) as lc,
-        Client(lc) as client,
-    ):
-        for attempt in range(3):  # overlapping blocks are likely, not certain: give them chances
-            ds = asw.sweep(spec, store=tmp_path / f"threads{attempt}.zarr", client=client, progress=False)
-            assert_same_cube(ds.load(), reference_cube)
+    full = 7 * 41 * 2  # points of a full block (_block_of_k); the last block has fewer
+    real = worker.solve_flat
+
+    def sweep_recording(store: Path) -> tuple[xr.Dataset, list[tuple[str, int, int]]]:
+        events: list[tuple[str, int, int]] = []  # (what, thread, points), in the order they happened
+        held: list[int] = []  # the thread holding its solved block, once one has
+        over: list[bool] = []  # set when the sweep has ended (a failed one too): stop holding
+        cond = threading.Condition()
+
+        def solve_then_hold(columns, **kwargs):
+            me = threading.get_ident()
+            result = real(columns, **kwargs)
+            n = len(result["n_eq"])
+            with cond:
+                events.append(("solved", me, n))
+                cond.notify_all()
+                if n == full and not held:
+                    held.append(me)
+                    events.append(("held", me, n))
+                    mark = len(events)
+                    if not cond.wait_for(
+                        lambda: over or any(e == "solved" and t != me and m == full for e, t, m in events[mark:]),
+                        timeout=120,
+                    ):
+                        raise AssertionError(f"no other thread solved a block while one held its outputs: {events}")
+                    events.append(("released", me, n))
+            return result
+
+        monkeypatch.setattr(worker, "solve_flat", solve_then_hold)
+        try:
+            with (
+                LocalCluster(n_workers=1, threads_per_worker=4, processes=False, dashboard_address=None) as lc,
+                Client(lc) as client,
+            ):
+                ds = asw.sweep(spec, store=store, client=client, progress=False).load()
+        finally:
+            with cond:
+                over.append(True)
+                cond.notify_all()
+            monkeypatch.setattr(worker, "solve_flat", real)
+        return ds, events
+
+    ds, events = sweep_recording(tmp_path / "threads.zarr")
+    assert_same_cube(ds, reference_cube)
+    # Two blocks overlapped in time: between the holder's "held" and "released", another thread
+    # solved a full block (into its buffers, while the holder's outputs were still unwritten).
+    assert sum(e == "solved" for e, _, _ in events) == 9, events
+    [(held_at, holder)] = [(i, t) for i, (e, t, _) in enumerate(events) if e == "held"]
+    [released_at] = [i for i, (e, t, _) in enumerate(events) if e == "released" and t == holder]
+    between = events[held_at + 1 : released_at]
+    assert any(e == "solved" and t != holder and n == full for e, t, n in between), events
+
+    # The bite check: one buffer cache shared by every thread (what the per-thread cache
+    # prevents) with the same overlap is caught.
+    monkeypatch.setattr(chunks, "_REUSED", types.SimpleNamespace())
+    try:
+        shared, _ = sweep_recording(tmp_path / "shared.zarr")
+    except ValueError as err:  # two threads solving into one buffer at once
+        assert "already borrowed" in str(err), err
+    else:  # the holder's buffers were solved into by another block before it wrote them
+        with pytest.raises(AssertionError):
+            assert_same_cube(shared, reference_cube)
 
 
 def _block_of_k(n_k: int = 61, chunk_k: int = 7) -> np.ndarray:

@@ -187,6 +187,9 @@ def _create_store(spec: SweepSpec) -> None:
     codec = chunk_encoding()
     progress.create_array("done", shape=(n,), chunks=(1,), dtype="int8", fill_value=0, **codec)
     progress.create_array("computed", shape=(n,), chunks=(1,), dtype="int32", fill_value=0, **codec)
+    # Attempts: counted when a block starts, so started > computed marks a block whose attempt
+    # was lost mid-block (a killed worker) and started again (docs/conventions.md).
+    progress.create_array("started", shape=(n,), chunks=(1,), dtype="int32", fill_value=0, **codec)
     progress.create_array("stats", shape=(n, len(STATS)), chunks=(1, len(STATS)), dtype="int64", fill_value=0, **codec)
 
 

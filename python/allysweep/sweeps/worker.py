@@ -1,5 +1,6 @@
-"""What a Dask worker runs for one block: solve its points with the engine on one thread, write
-each output as one chunk, then the block's progress entries ("done" last: resume trusts it)."""
+"""What a Dask worker runs for one block: count the attempt in ``_progress/started``, solve its
+points with the engine on one thread, write each output as one chunk, then the block's progress
+entries ("done" last: resume trusts it)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,20 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, Any]:
     arrays = _open_arrays(spec.store, spec.fingerprint())
     region = block_slices(spec, index)
     t_start = time.perf_counter()
+
+    # The block's progress entries: one chunk each, read and written whole by this task only.
+    def progress(name: str, values: np.ndarray | None = None) -> np.ndarray:
+        key = f"{PROGRESS_GROUP}/{name}"
+        where = ((index, 0) if name == "stats" else (index,), (slice(index, index + 1),))
+        if values is None:
+            return read_chunk(arrays[key], spec.store, key, *where)
+        write_chunk(arrays[key], spec.store, key, *where, values)
+        return values
+
+    # Counted before any work: an attempt that never finishes (its worker lost mid-block) stays
+    # counted here and never in "computed". (Cubes written before "started" existed lack it.)
+    if f"{PROGRESS_GROUP}/started" in arrays:
+        progress("started", progress("started") + 1)
     swept, n = block_params(spec, region, arrays)
     t_inputs = time.perf_counter()
     result = solve_flat(
@@ -67,17 +82,10 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, Any]:
     t_written = time.perf_counter()
     if delay:
         time.sleep(delay)  # testing hook: makes interruption tests deterministic
+    _hold()
     stats = block_stats(result)
 
-    # The block's progress entries (one chunk each), "done" last: it is what resume trusts.
-    def progress(name: str, values: np.ndarray | None = None) -> np.ndarray:
-        key = f"{PROGRESS_GROUP}/{name}"
-        where = ((index, 0) if name == "stats" else (index,), (slice(index, index + 1),))
-        if values is None:
-            return read_chunk(arrays[key], spec.store, key, *where)
-        write_chunk(arrays[key], spec.store, key, *where, values)
-        return values
-
+    # The block's last progress entries, "done" last: it is what resume trusts.
     progress("stats", np.array([[stats[k] for k in STATS]], dtype=np.int64))
     progress("computed", progress("computed") + 1)
     progress("done", np.ones(1, np.int8))
@@ -87,6 +95,21 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, Any]:
         "other": (time.perf_counter() - t_start) - (t_written - t_inputs) - delay,
     }
     return {**stats, "block": index, "seconds": seconds}
+
+
+def _hold() -> None:
+    """Testing hook: with ``ALLYSWEEP_TEST_BLOCK_HOLD=PATH`` a block, its outputs written, waits
+    until the file PATH exists before recording itself done, so a test can act while a known
+    set of blocks is running (tests/test_sweep.py kills a worker holding one). Bounded: after
+    10 minutes the block fails rather than waiting for ever."""
+    path = os.environ.get("ALLYSWEEP_TEST_BLOCK_HOLD")
+    if not path:
+        return
+    deadline = time.monotonic() + 600
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"ALLYSWEEP_TEST_BLOCK_HOLD: {path} did not appear within 600 s")
+        time.sleep(0.05)
 
 
 def _buffers(n: int, spec: SweepSpec) -> dict[str, np.ndarray] | None:
