@@ -18,6 +18,7 @@ def test_the_notebooks_are_there():
         "03_credibility_costs.ipynb",
         "04_dask_cluster.ipynb",
         "05_immediate_deterrence.ipynb",
+        "06_does_the_alliance_deter.ipynb",
     ]
 
 
