@@ -113,7 +113,9 @@ def test_json_cli_contract():
         check=True,
     )
     doc = json.loads(proc.stdout)
-    assert set(doc) == {"params", "n_eq", "status", "status_meaning", "equilibria", "ranges"}
+    assert set(doc) == {"params", "n_eq", "status", "status_meaning", "equilibria", "ranges", "flags", "no_option"}
+    assert set(doc["no_option"]) == {n.removesuffix("_no_option") for n in POINT_OUTPUTS if n.endswith("_no_option")}
+    assert doc["no_option"]["crisis_regime"] in asw.engine.REGIME_NAMES
     assert doc["params"]["k"] == 0.03 and doc["params"]["cost_c"]["family"] == "logistic"
     assert doc["n_eq"] == len(doc["equilibria"]) >= 1
     for eq in doc["equilibria"]:

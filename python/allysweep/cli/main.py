@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._version import __version__
-from ..engine import EQ_OUTPUTS, KIND_NAMES, METHODS, REGIME_NAMES
+from ..engine import EQ_OUTPUTS, KIND_NAMES, METHODS, POINT_OUTPUTS, REGIME_NAMES
 from ..exceptions import AllysweepError, AllysweepWarning, ParameterError
 from ..model.distributions import parse_distribution
 from ..model.parameters import DEFAULTS, PARAMETERS
@@ -114,6 +114,12 @@ def point_report(ds: Any, params: dict[str, Any]) -> dict[str, Any]:
                 eq[name] = _json_value(bool(value) if isinstance(value, bool) else float(value))
         equilibria.append(eq)
     status = int(ds.status)
+    no_option = {}
+    for name in POINT_OUTPUTS:
+        if name.endswith("_no_option"):
+            value = ds[name].item()
+            key = name.removesuffix("_no_option")
+            no_option[key] = REGIME_NAMES[int(value)] if key == "crisis_regime" else _json_value(float(value))
     return {
         "params": shown,
         "n_eq": n_eq,
@@ -124,6 +130,8 @@ def point_report(ds: Any, params: dict[str, Any]) -> dict[str, Any]:
             "alone": [float(ds.range_lo_alone), float(ds.range_hi_alone)],
             "joint": [float(ds.range_lo_joint), float(ds.range_hi_joint)],
         },
+        "flags": {"nc_branch": bool(ds.nc_branch), "bluff_mass_free": bool(ds.bluff_mass_free)},
+        "no_option": no_option,
     }
 
 
@@ -203,6 +211,21 @@ def print_table(report: dict[str, Any], out: Any = sys.stdout) -> None:
             ("pinned", "pinned", 6),
         ]
         _print_rows(report["equilibria"], ccols, out)
+    if "no_option" in report:
+        no = report["no_option"]
+        print(
+            f"without the option to ally (MODEL.md §14): Pr(war) {_fmt(no['prob_war'])}, Pr(challenge) "
+            f"{_fmt(no['prob_challenge'])}, regime {no['crisis_regime']}; utilities ally {_fmt(no['utility_ally'])}, "
+            f"defender {_fmt(no['utility_defender'])}, challenger {_fmt(no['utility_challenger'])}",
+            file=out,
+        )
+        for eq in report["equilibria"]:
+            print(
+                f"{'*' if eq['selected'] else ' '} {eq['kind']}: effect on war {_fmt(eq['effect_war'])} (negative: "
+                f"the option lowers it); utilities ally {_fmt(eq['utility_ally'])}, defender "
+                f"{_fmt(eq['utility_defender'])}, challenger {_fmt(eq['utility_challenger'])}",
+                file=out,
+            )
     alone, joint = report["ranges"]["alone"], report["ranges"]["joint"]
     print(
         f"bargaining range, D alone: [{alone[0]:.6g}, {alone[1]:.6g}]; with the ally fighting: "
