@@ -14,7 +14,7 @@ import xarray as xr
 
 from .engine import native
 from .engine.flat import DEFAULT_LAM, solve_flat, to_columns
-from .engine.schema import OUTPUTS
+from .engine.schema import DIFFERENTIABLE_ATTRS, OUTPUTS, derivative_attrs
 from .exceptions import ParameterError
 from .model.distributions import Distribution, check_family, parse_distribution
 from .model.parameters import DEFAULTS, PARAMETERS, SCALAR_PARAMETERS, coordinate_attrs, dependent_defaults
@@ -268,31 +268,18 @@ def add_derivatives(
     slots = ds.sizes["eq"]
     got = native.derivatives(columns, cols, method, threads, DEFAULT_LAM if lam is None else lam, slots)
     values = np.asarray(got["values"]).reshape(*shape, slots, len(native.DERIVATIVE_OUTPUTS), len(cols))
-    ds.coords["wrt"] = ("wrt", list(names), {"long_name": "parameter differentiated along"})
+    ds.coords["wrt"] = ("wrt", list(names), WRT_ATTRS)
     for o, name in enumerate(native.DERIVATIVE_OUTPUTS):
-        attrs = OUTPUTS[name].attrs
-        ds[f"d_{name}"] = (
-            (*dims, "eq", "wrt"),
-            values[..., o, :],
-            {
-                "long_name": f"derivative of {attrs['long_name']}",
-                "units": f"({attrs['units']}) per unit of the parameter",
-                "description": f"∂ {name} / ∂ wrt: exact, by the implicit function theorem (docs/MODEL.md §14.4), "
-                "every other parameter held fixed; NaN where the equilibrium is not differentiable "
-                "(see `differentiable`) or the output is NaN.",
-            },
-        )
+        ds[f"d_{name}"] = ((*dims, "eq", "wrt"), values[..., o, :], derivative_attrs(name))
     ds["differentiable"] = (
         (*dims, "eq"),
         np.asarray(got["differentiable"]).reshape(*shape, slots),
-        {
-            "long_name": "equilibrium differentiable",
-            "units": "1",
-            "description": "False where the derivatives are NaN: a tangency, a cut-point on a kink of Φ, a belief "
-            "on a crisis-regime boundary, a uniform G at its clip point, D's mixing at a segment's end, or no "
-            "equilibrium in the slot.",
-        },
+        dict(DIFFERENTIABLE_ATTRS),
     )
+
+
+#: Attributes of the ``wrt`` coordinate of derivatives.
+WRT_ATTRS = {"long_name": "parameter differentiated along"}
 
 
 #: Equilibrium slots of the first pass of :func:`solve`: points with more are solved again with

@@ -89,3 +89,29 @@ BOOL_OUTPUTS: tuple[str, ...] = tuple(n for n, o in OUTPUTS.items() if o.dtype =
 def variable_attrs(name: str) -> dict[str, Any]:
     """Attributes of output ``name`` (a copy, safe to modify)."""
     return dict(OUTPUTS[name].attrs)
+
+
+#: The per-equilibrium outputs the engine differentiates (docs/MODEL.md §14.4), in its order.
+DERIVATIVE_OUTPUTS: tuple[str, ...] = native.DERIVATIVE_OUTPUTS
+
+
+def derivative_attrs(name: str) -> dict[str, Any]:
+    """Attributes of ``d_<name>``, the derivative of output ``name`` along dimension ``wrt``."""
+    attrs = OUTPUTS[name].attrs
+    return {
+        "long_name": f"derivative of {attrs['long_name']}",
+        "units": f"({attrs['units']}) per unit of the parameter",
+        "description": f"∂ {name} / ∂ wrt: exact, by the implicit function theorem (docs/MODEL.md §14.4), "
+        "every other parameter held fixed; NaN where the equilibrium is not differentiable "
+        "(see `differentiable`) or the output is NaN.",
+    }
+
+
+#: Attributes of ``differentiable``, the per-slot flag that goes with the derivatives.
+DIFFERENTIABLE_ATTRS: dict[str, str] = {
+    "long_name": "equilibrium differentiable",
+    "units": "1",
+    "description": "False where the derivatives are NaN: a tangency, a cut-point on a kink of Φ, a belief "
+    "on a crisis-regime boundary, a uniform G at its clip point, D's mixing at a segment's end, or no "
+    "equilibrium in the slot.",
+}

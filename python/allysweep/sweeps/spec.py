@@ -10,6 +10,7 @@ A specification is a TOML file (or the same dictionary built in Python)::
     chunk_points = 100000      # points per block (= per Zarr chunk)
     max_eq = 4                 # length of the `eq` dimension in the cube
     seed = 0                   # for lhs / sobol
+    derivatives = ["k", "r"]   # optional: store d_<output> along `wrt` (docs/MODEL.md §14.4)
 
     [params]
     p = 0.4                                    # fixed
@@ -73,6 +74,7 @@ _SWEEP_KEYS = {
     "n_points": int,
     "outputs": list,
     "lam": float,
+    "derivatives": list,
 }
 _CLUSTER_KEYS = {"kind": str, "n_workers": int, "threads_per_worker": int, "scheduler": str, "jobqueue": dict}
 
@@ -108,6 +110,8 @@ class SweepSpec:
     #: Whether the specification wrote ``theta`` / ``cost_c`` (else the default was used).
     theta_given: bool = field(default=True, compare=False)
     cost_c_given: bool = field(default=True, compare=False)
+    #: Parameters whose derivatives the cube stores (``d_<output>`` along ``wrt``).
+    derivatives: tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -268,6 +272,7 @@ class SweepSpec:
         if cluster.get("kind", "local") not in ("local", "slurm", "scheduler"):
             raise fail("cluster.kind", f"{cluster['kind']!r} is not one of local, slurm, scheduler")
         lam = sweep.get("lam")
+        derivatives = tuple(sweep.get("derivatives", []))
 
         spec = cls(
             name=name,
@@ -291,9 +296,25 @@ class SweepSpec:
             follows=tuple(follows.items()),
             theta_given=theta_given,
             cost_c_given=cost_c_given,
+            derivatives=derivatives,
         )
+        if derivatives:
+            if method not in native.ENGINE_METHODS:
+                engines = ", ".join(native.ENGINE_METHODS)
+                raise fail("sweep.derivatives", f"need an engine method ({engines}), not {method!r}")
+            try:
+                spec.wrt_columns()
+            except ParameterError as err:
+                raise fail("sweep.derivatives", str(err)) from None
         spec._validate_model_values(fail)
         return spec
+
+    def wrt_columns(self) -> list[str]:
+        """The engine columns of :attr:`derivatives` (scalar parameters and distribution fields)."""
+        from ..labelled import wrt_columns
+
+        theta, cost = parse_distribution("theta", self.theta), parse_distribution("cost_c", self.cost_c)
+        return wrt_columns(list(self.derivatives), theta, cost)
 
     # ---------------------------------------------------------------- derived
     @property
@@ -350,6 +371,8 @@ class SweepSpec:
             sweep["n_points"] = self.n_points
         if self.lam is not None:
             sweep["lam"] = self.lam
+        if self.derivatives:
+            sweep["derivatives"] = list(self.derivatives)
         params: dict[str, Any] = {"theta": self.theta, "cost_c": self.cost_c, **dict(self.fixed), **dict(self.follows)}
         params.update({n: list(v) for n, v in self.axes})
         params.update({n: {kind: [lo, hi]} for n, kind, lo, hi in self.ranges})

@@ -15,7 +15,9 @@ import numpy as np
 import xarray as xr
 
 from ..engine import KIND_NAMES, OUTPUTS
+from ..engine.schema import DERIVATIVE_OUTPUTS, DIFFERENTIABLE_ATTRS, derivative_attrs
 from ..exceptions import IncompleteCubeWarning, StoreError
+from ..labelled import WRT_ATTRS
 from ..model.parameters import coordinate_attrs
 from ..provenance import append_history as _history_plus
 from ..provenance import provenance_attrs
@@ -66,6 +68,9 @@ NOT_COMPUTED = -1
 STORE_FILLS: dict[str, Any] = {
     name: (NOT_COMPUTED if name in ("n_eq", "status", "kind") else output.fill) for name, output in OUTPUTS.items()
 }
+#: The derivative variables a cube may store (``sweep.derivatives``) read NaN / False there too.
+STORE_FILLS.update({f"d_{name}": float("nan") for name in DERIVATIVE_OUTPUTS})
+STORE_FILLS["differentiable"] = False
 
 #: Cube attribute: every parameter value used (defaults included), how it was set and its units.
 PARAMETERS_ATTR = "allysweep_parameters"
@@ -119,6 +124,22 @@ def _template(spec: SweepSpec) -> xr.Dataset:
             attrs={**output.attrs, **not_computed_attrs(name)},
         )
     coords: dict[str, Any] = {"eq": ("eq", np.arange(spec.max_eq), {"long_name": "equilibrium slot"})}
+    if spec.derivatives:
+        nw = len(spec.derivatives)
+        # Variable-length strings: zarr v3 has a specification for them (fixed-length ones it warns about).
+        coords["wrt"] = ("wrt", np.array(spec.derivatives, dtype=object), dict(WRT_ATTRS))
+        for name in DERIVATIVE_OUTPUTS:
+            var = f"d_{name}"
+            data_vars[var] = xr.DataArray(
+                da.full((*shape, spec.max_eq, nw), np.nan, dtype=np.float64, chunks=(*chunks, spec.max_eq, nw)),
+                dims=(*dims, "eq", "wrt"),
+                attrs={**derivative_attrs(name), **not_computed_attrs(var)},
+            )
+        data_vars["differentiable"] = xr.DataArray(
+            da.full((*shape, spec.max_eq), False, dtype=bool, chunks=(*chunks, spec.max_eq)),
+            dims=(*dims, "eq"),
+            attrs={**DIFFERENTIABLE_ATTRS, **not_computed_attrs("differentiable")},
+        )
     record = spec.parameter_record()
 
     def attrs(name: str) -> dict[str, Any]:
@@ -175,7 +196,10 @@ def _create_store(spec: SweepSpec) -> None:
 
     ds = _template(spec)
     encoding = {
-        name: {**chunk_encoding(var.ndim, per_equilibrium="eq" in var.dims), "fill_value": STORE_FILLS[name]}
+        name: {
+            **chunk_encoding(var.ndim, per_equilibrium="eq" in var.dims and "wrt" not in var.dims),
+            "fill_value": STORE_FILLS[name],
+        }
         for name, var in ds.data_vars.items()
     }
     ds.to_zarr(spec.store, mode="w-", compute=False, encoding=encoding, consolidated=False)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ..engine import KIND_NAMES, empty_outputs, solve_flat
+from ..engine import KIND_NAMES, empty_outputs, native, solve_flat
 from ..engine.schema import OUTPUTS
 from .chunks import read_chunk, reused, write_chunk
 from .design import block_params, block_slices
@@ -61,8 +61,9 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, Any]:
         progress("started", progress("started") + 1)
     swept, n = block_params(spec, region, arrays)
     t_inputs = time.perf_counter()
+    columns = spec.columns(swept, n)
     result = solve_flat(
-        spec.columns(swept, n),
+        columns,
         method=spec.method,
         threads=1,
         lam=spec.lam,
@@ -79,6 +80,8 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, Any]:
             write_chunk(arrays[name], spec.store, name, (*chunk_index, 0), (*region, slice(None)), values)
         else:
             write_chunk(arrays[name], spec.store, name, chunk_index, region, result[name].reshape(block_shape))
+    if spec.derivatives:
+        _write_derivatives(spec, arrays, columns, block_shape, chunk_index, region)
     t_written = time.perf_counter()
     if delay:
         time.sleep(delay)  # testing hook: makes interruption tests deterministic
@@ -95,6 +98,28 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, Any]:
         "other": (time.perf_counter() - t_start) - (t_written - t_inputs) - delay,
     }
     return {**stats, "block": index, "seconds": seconds}
+
+
+def _write_derivatives(
+    spec: SweepSpec,
+    arrays: dict[str, Any],
+    columns: dict[str, np.ndarray],
+    block_shape: tuple[int, ...],
+    chunk_index: tuple[int, ...],
+    region: tuple[slice, ...],
+) -> None:
+    """Solve the block's derivatives (docs/MODEL.md §14.4) and write ``d_<output>`` and
+    ``differentiable``, one chunk each."""
+    lam = native.DEFAULT_LAM if spec.lam is None else spec.lam
+    got = native.derivatives(columns, spec.wrt_columns(), spec.method, 1, lam, spec.max_eq)
+    values = np.asarray(got["values"])
+    nw = len(spec.derivatives)
+    for o, name in enumerate(native.DERIVATIVE_OUTPUTS):
+        var = f"d_{name}"
+        block = values[:, :, o, :].reshape(*block_shape, spec.max_eq, nw)
+        write_chunk(arrays[var], spec.store, var, (*chunk_index, 0, 0), (*region, slice(None), slice(None)), block)
+    flag = np.asarray(got["differentiable"]).reshape(*block_shape, spec.max_eq)
+    write_chunk(arrays["differentiable"], spec.store, "differentiable", (*chunk_index, 0), (*region, slice(None)), flag)
 
 
 def _hold() -> None:

@@ -27,7 +27,9 @@ _HOVER_OUTPUTS = ("cutpoint", "prob_alliance", "prob_war", "prob_renege")
 
 
 def _variables(ds: xr.Dataset) -> list[str]:
-    names = [str(v) for v in ds.data_vars if v != "status"]
+    """The variables the page offers: every output but ``status`` (derivatives, with their extra
+    ``wrt`` dimension, are for notebooks: ``ds.d_cutpoint.sel(wrt="k")``)."""
+    names = [str(v) for v in ds.data_vars if v != "status" and "wrt" not in ds[v].dims]
     return ["kind", *[n for n in names if n != "kind"]] if "kind" in names else names
 
 

@@ -159,12 +159,12 @@ def available_axes(ds: xr.Dataset) -> tuple[str, ...]:
     Returns
     -------
     tuple of str
-        Grid cubes: every dimension except ``eq``. Sampled cubes: every coordinate along
-        ``point`` (the sampled parameters).
+        Grid cubes: every dimension except ``eq`` (and ``wrt``, the parameters derivatives are
+        taken along). Sampled cubes: every coordinate along ``point`` (the sampled parameters).
     """
     if _is_sampled(ds):
         return tuple(str(n) for n, c in ds.coords.items() if c.dims == ("point",) and n not in ("point", "computed"))
-    return tuple(str(d) for d in ds.dims if d != "eq")
+    return tuple(str(d) for d in ds.dims if d not in ("eq", "wrt"))
 
 
 def _check_axes(ds: xr.Dataset, names: Sequence[str]) -> None:
