@@ -14,7 +14,6 @@ use crate::error::ModelError;
 use crate::model::crisis::CrisisPoint;
 use crate::model::equilibrium::status::TRUNCATED;
 use crate::model::equilibrium::{Equilibrium, Solution};
-use crate::model::welfare;
 
 /// Element type of an output column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -300,9 +299,9 @@ output_schema! {
         prob_status_quo_kept: f64 = NAN => 1.0 - e.prob_war - e.aggregate(CrisisPoint::concession);
         effect_war: f64 = NAN => e.prob_war - esol.no_option().crisis.war();
         effect_challenge: f64 = NAN => e.aggregate(CrisisPoint::challenge) - esol.no_option().crisis.challenge();
-        utility_ally: f64 = NAN => welfare::ally(&esol.params, e);
-        utility_defender: f64 = NAN => welfare::defender(&esol.params, e);
-        utility_challenger: f64 = NAN => welfare::challenger(&esol.params, e);
+        utility_ally: f64 = NAN => esol.utilities(e)[0];
+        utility_defender: f64 = NAN => esol.utilities(e)[1];
+        utility_challenger: f64 = NAN => esol.utilities(e)[2];
     }
 }
 

@@ -1,5 +1,7 @@
 //! What the solver reports about one equilibrium and one point (MODEL.md §8).
 
+use std::cell::Cell;
+
 use arrayvec::ArrayVec;
 
 use crate::model::checks::{gain_increasing, gain_increasing_crisis};
@@ -293,6 +295,9 @@ pub struct Solution {
     /// The point (welfare and the no-option benchmark are computed from it when asked for).
     pub params: Params,
     no_option: LazyNoOption,
+    /// The three utilities of the equilibrium last asked for (keyed by its address): the writer
+    /// asks for them one output at a time, and they share one evaluation.
+    welfare: Cell<Option<(usize, [f64; 3])>>,
 }
 
 impl Solution {
@@ -309,7 +314,22 @@ impl Solution {
             bluff_mass_free: params.b_c == 0.0,
             params: *params,
             no_option: LazyNoOption::default(),
+            welfare: Cell::new(None),
         }
+    }
+
+    /// The utilities (ally, defender, challenger) of `eq`, one of this solution's equilibria,
+    /// evaluated once however many of them are asked for.
+    pub fn utilities(&self, eq: &Equilibrium) -> [f64; 3] {
+        let key = std::ptr::from_ref(eq) as usize;
+        if let Some((k, u)) = self.welfare.get() {
+            if k == key {
+                return u;
+            }
+        }
+        let u = crate::sensitivity::welfare(&self.params, eq);
+        self.welfare.set(Some((key, u)));
+        u
     }
 
     /// The no-option benchmark of this point (computed on first use).

@@ -166,7 +166,7 @@ pub const WRT_COLUMNS: [&str; 15] = [
 
 impl Point<f64> {
     pub fn from_params(params: &Params) -> Self {
-        Point::<Dual>::seeded(params, usize::MAX, 0).map(|d| d.v)
+        Point::build(params, |_, v| v)
     }
 }
 
@@ -174,9 +174,16 @@ impl Point<Dual> {
     /// The point in duals, with column `wrt` (an index into [`WRT_COLUMNS`]) a variable along
     /// direction `dir` (no column for `usize::MAX`).
     pub fn seeded(params: &Params, wrt: usize, dir: usize) -> Self {
+        Point::build(params, |i, v| if i == wrt { Dual::var(v, dir) } else { Dual::c(v) })
+    }
+}
+
+impl<S: Scalar> Point<S> {
+    /// The point with each input column `i` (of [`WRT_COLUMNS`]) made a scalar by `make(i, value)`.
+    fn build(params: &Params, mut make: impl FnMut(usize, f64) -> S) -> Self {
         let mut i = 0;
         let mut next = |v: f64| {
-            let x = if i == wrt { Dual::var(v, dir) } else { Dual::c(v) };
+            let x = make(i, v);
             i += 1;
             x
         };
@@ -205,34 +212,6 @@ impl Point<Dual> {
             CostDist::Normal { mu, scale } => Cost::Normal { mu: next(mu), scale: next(scale) },
         };
         Point { p, p_alliance, p_coalition, c_d, c_d_joint, c_c_extra, c_a, k, r, b_c, theta, cost_c }
-    }
-
-    fn map(self, f: impl Fn(Dual) -> f64) -> Point<f64> {
-        let theta = match self.theta {
-            Types::Uniform { lo, hi } => Types::Uniform { lo: f(lo), hi: f(hi) },
-            Types::TwoPoint { low, high, prior_high } => {
-                Types::TwoPoint { low: f(low), high: f(high), prior_high: f(prior_high) }
-            }
-        };
-        let cost_c = match self.cost_c {
-            Cost::Uniform { lo, hi } => Cost::Uniform { lo: f(lo), hi: f(hi) },
-            Cost::Logistic { mu, scale } => Cost::Logistic { mu: f(mu), scale: f(scale) },
-            Cost::Normal { mu, scale } => Cost::Normal { mu: f(mu), scale: f(scale) },
-        };
-        Point {
-            p: f(self.p),
-            p_alliance: f(self.p_alliance),
-            p_coalition: f(self.p_coalition),
-            c_d: f(self.c_d),
-            c_d_joint: f(self.c_d_joint),
-            c_c_extra: f(self.c_c_extra),
-            c_a: f(self.c_a),
-            k: f(self.k),
-            r: f(self.r),
-            b_c: f(self.b_c),
-            theta,
-            cost_c,
-        }
     }
 }
 
