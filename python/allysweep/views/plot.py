@@ -927,25 +927,36 @@ def current_frame(view: Any, frame: Mapping[str, Any] | None = None) -> Any:
     return view
 
 
-def save(view: Any, path: str | Path, *, frame: Mapping[str, Any] | None = None, title: str | None = None) -> Path:
-    """Save a view as one self-contained HTML file (every script inlined: it opens offline).
+#: Static formats :func:`save` writes (from the file's suffix), through a real headless browser.
+STATIC_FORMATS = (".svg", ".pdf", ".png")
 
-    ``holoviews.save`` on a view with sliders renders every frame (seconds each; minutes on a
-    large cube) and loads Bokeh's JavaScript from the web. This saves one frame, the one shown
-    now (or ``frame``, e.g. ``{"r": 0.06}``, nearest values), in moments. For a page with every
-    frame, build the view with ``dynamic=False`` (at most :data:`MAX_FRAMES`) and pass it as is.
+
+def save(view: Any, path: str | Path, *, frame: Mapping[str, Any] | None = None, title: str | None = None) -> Path:
+    """Save a view: one self-contained HTML page, or a static figure for a paper.
+
+    The format comes from the suffix of ``path``:
+
+    - ``.html``: the interactive page with every script inlined (it opens offline). It holds one
+      frame, the one shown now (or ``frame``, e.g. ``{"r": 0.06}``, nearest values), in moments;
+      ``holoviews.save`` on a view with sliders would render every frame and load Bokeh's
+      JavaScript from the web. For a page with every frame, build the view with
+      ``dynamic=False`` (at most :data:`MAX_FRAMES`) and pass it as is.
+    - ``.svg`` (vector), ``.pdf`` (vector, converted from the SVG) or ``.png``: the same frame,
+      with the same labels and units, styled for print (no toolbar, larger fonts, white
+      background). Rendered by Bokeh in a real headless Chromium (``chromium`` and
+      ``chromedriver`` on PATH: ``tests/setup_browser.sh`` installs them on Debian).
 
     Parameters
     ----------
     view : HoloViews object
         What :func:`regime_map`, :func:`heatmap`, :func:`lines` or :func:`bargaining_ranges`
-        return (a ``HoloMap`` is saved with every frame it holds).
+        return (a ``HoloMap`` is saved with every frame it holds as HTML).
     path : str or Path
-        The HTML file to write.
+        The file to write: ``.html``, ``.svg``, ``.pdf`` or ``.png``.
     frame : dict, optional
         Slider values of the frame to save (default: the current frame).
     title : str, optional
-        The page's title.
+        The page's title (HTML only).
 
     Returns
     -------
@@ -955,9 +966,9 @@ def save(view: Any, path: str | Path, *, frame: Mapping[str, Any] | None = None,
     Raises
     ------
     FileNotFoundError
-        The directory of ``path`` does not exist.
+        The directory of ``path`` does not exist, or (static formats) no Chromium is installed.
     PlotError
-        ``frame`` names a dimension that has no slider.
+        ``frame`` names a dimension that has no slider, or the suffix is not a known format.
     """
     from bokeh.resources import INLINE
 
@@ -965,8 +976,139 @@ def save(view: Any, path: str | Path, *, frame: Mapping[str, Any] | None = None,
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot save the view to {path}: directory {path.parent} does not exist")
+    suffix = path.suffix.lower()
+    if suffix not in (".html", ".htm", *STATIC_FORMATS):
+        raise PlotError(
+            "path",
+            [".html", *STATIC_FORMATS],
+            message=f"cannot save {path}: the suffix {path.suffix!r} is not one of .html, .svg, .pdf, .png",
+        )
     obj = view
-    if isinstance(view, hv.DynamicMap) or isinstance(view, hv.Layout) or frame is not None:
+    if isinstance(view, hv.DynamicMap) or isinstance(view, hv.Layout) or frame is not None or suffix != ".html":
         obj = current_frame(view, frame)
+    if suffix in STATIC_FORMATS:
+        _save_static(hv.render(obj, backend="bokeh"), path, suffix)
+        return path
     hv.save(obj, str(path), backend="bokeh", resources=INLINE, title=title or path.stem)
     return path
+
+
+#: Font sizes of static figures (points): readable at a journal's column width.
+PRINT_FONTS = {"title": "13pt", "axis_label": "12pt", "tick": "11pt", "legend": "11pt"}
+
+
+def _print_style(model: Any, vector: bool) -> None:
+    """Style every plot of a rendered Bokeh model for print."""
+    from bokeh.models import ColorBar, Legend, Plot
+
+    for fig in model.select({"type": Plot}):
+        fig.toolbar_location = None
+        fig.background_fill_color = "white"
+        fig.border_fill_color = "white"
+        if vector:
+            fig.output_backend = "svg"
+            # Bokeh's SVG backend over-measures a legend's text when it lays the plot out, which
+            # collapses (or pads) the frame of a plot with a legend beside or under it; its canvas
+            # backend does not. A legend inside the frame takes no layout room: put it there, on
+            # a near-opaque box, and size the frame itself.
+            for legend in [item for item in fig.right if isinstance(item, Legend)]:
+                fig.right.remove(legend)
+                legend.location = "top_right"
+                legend.background_fill_alpha = 0.85
+                fig.add_layout(legend, "center")
+            if fig.width and fig.height and fig.frame_width is None:
+                right = sum(90 for item in fig.right if isinstance(item, ColorBar))
+                title = str(fig.title.text) if fig.title is not None and fig.title.text else ""
+                lines = title.count("\n") + 1 if title else 0
+                fig.frame_width = max(200, fig.width - 80 - right)
+                fig.frame_height = max(150, fig.height - 24 * lines - 60)
+                fig.width = fig.height = None
+        if fig.title is not None:
+            fig.title.text_font_size = PRINT_FONTS["title"]
+        for axis in [*fig.xaxis, *fig.yaxis]:
+            axis.axis_label_text_font_size = PRINT_FONTS["axis_label"]
+            axis.major_label_text_font_size = PRINT_FONTS["tick"]
+        # A label longer than its axis ("r: A's reputation cost if ... (utility)") keeps its
+        # symbol and units: "r (utility)".
+        room = {"x": (fig.frame_width or fig.width or 600) / 8, "y": (fig.frame_height or fig.height or 300) / 8}
+        for which, axes in (("x", fig.xaxis), ("y", fig.yaxis)):
+            for axis in axes:
+                label = str(axis.axis_label or "")
+                if len(label) > room[which] and ": " in label:
+                    symbol, rest = label.split(": ", 1)
+                    unit = rest[rest.rfind(" (") :] if rest.endswith(")") and " (" in rest else ""
+                    axis.axis_label = f"{symbol}{unit}"
+        for legend in fig.select({"type": Legend}):
+            legend.label_text_font_size = PRINT_FONTS["legend"]
+
+
+def _static_driver(scale: int = 1) -> Any:
+    """A headless Chromium for Bokeh's export (Debian's chromium and chromedriver from PATH)."""
+    import shutil
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    binary, driver = shutil.which("chromium") or shutil.which("chromium-browser"), shutil.which("chromedriver")
+    if not (binary and driver):
+        raise FileNotFoundError(
+            "static figures (.svg, .pdf, .png) are rendered in a headless Chromium: install chromium and "
+            "chromedriver (Debian: sudo bash tests/setup_browser.sh) and put both on PATH"
+        )
+    options = Options()
+    options.binary_location = binary
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars"):
+        options.add_argument(arg)
+    options.add_argument(f"--force-device-scale-factor={scale}")
+    return webdriver.Chrome(service=Service(driver), options=options)
+
+
+def _svg_to_pdf(driver: Any, svg: Path) -> bytes:
+    """The SVG printed to a one-page vector PDF of its own size by the same Chromium (its
+    print-to-PDF keeps text and paths as vectors, and embedded images as images)."""
+    import base64
+    import re
+
+    head = svg.read_text()[:500]
+    size = re.search(r'<svg[^>]*\swidth="([0-9.]+)"[^>]*\sheight="([0-9.]+)"', head)
+    if size is None:
+        raise PlotError("path", [str(svg)], message=f"cannot convert the figure to PDF: {svg} has no width and height")
+    width, height = float(size.group(1)), float(size.group(2))
+    driver.get(svg.resolve().as_uri())
+    pdf = driver.execute_cdp_cmd(
+        "Page.printToPDF",
+        {
+            "paperWidth": width / 96 + 0.01,
+            "paperHeight": height / 96 + 0.01,
+            "marginTop": 0,
+            "marginBottom": 0,
+            "marginLeft": 0,
+            "marginRight": 0,
+            "printBackground": True,
+            "pageRanges": "1",
+        },
+    )
+    return base64.b64decode(pdf["data"])
+
+
+def _save_static(model: Any, path: Path, suffix: str) -> None:
+    import tempfile
+
+    from bokeh.io import export_png, export_svg
+
+    _print_style(model, vector=suffix != ".png")
+    driver = _static_driver(scale=2 if suffix == ".png" else 1)
+    try:
+        if suffix == ".png":
+            export_png(model, filename=str(path), webdriver=driver, scale_factor=2)
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            svg = Path(tmp) / "figure.svg"
+            export_svg(model, filename=str(svg), webdriver=driver)
+            if suffix == ".svg":
+                svg.replace(path)
+                return
+            path.write_bytes(_svg_to_pdf(driver, svg))
+    finally:
+        driver.quit()
