@@ -25,6 +25,7 @@ from .exceptions import AllysweepError, EngineError, ParameterError, SpecError, 
 from .labelled import qre_path, selected, solve
 from .model import DEFAULTS, PARAMETERS, Logistic, Normal, TwoPoint, Uniform, parse_distribution
 from .sweeps import SweepSpec, cube_info, load_spec, open_cube, sweep
+from .views.table import to_latex
 
 if BUILD_PROFILE != "release":
     warnings.warn(
@@ -38,6 +39,7 @@ __all__ = [
     "solve",
     "selected",
     "branches",
+    "to_latex",
     "solve_flat",
     "qre_path",
     "sweep",

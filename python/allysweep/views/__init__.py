@@ -1,2 +1,3 @@
 """Looking at cubes: hvplot / HoloViews figures (:mod:`.plot`), and the explore page and static
-report built from them (:mod:`.explore`). Needs the ``plot`` extra."""
+report built from them (:mod:`.explore`), which need the ``plot`` extra; LaTeX tables for papers
+(:mod:`.table`), which do not."""
