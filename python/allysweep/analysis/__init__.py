@@ -11,6 +11,7 @@ scenario discovery (PRIM), on cubes and solved datasets. docs/analysis.md explai
 
 from .calibration import VERDICTS, calibrate, nroy_table, resample, solve_points
 from .data import DERIVED, output, parameters, per_point
+from .sensitivity import delta, main_effects, morris, pawn, sobol
 
 __all__ = [
     "calibrate",
@@ -18,6 +19,11 @@ __all__ = [
     "resample",
     "solve_points",
     "VERDICTS",
+    "sobol",
+    "morris",
+    "pawn",
+    "delta",
+    "main_effects",
     "DERIVED",
     "output",
     "parameters",

@@ -45,6 +45,17 @@ def unit_design(spec: SweepSpec) -> np.ndarray:
     """The design in the unit hypercube, shape (points, factors), factors in the order of
     :attr:`SweepSpec.factors` (ranges, then the offsets of dependent ranges)."""
     n, d = int(spec.n_points or 0), len(spec.factors)
+    if spec.design in ("saltelli", "morris"):
+        problem = {"num_vars": d, "names": [f"x{j}" for j in range(d)], "bounds": [[0.0, 1.0]] * d}
+        if spec.design == "saltelli":
+            from SALib.sample import sobol as saltelli
+
+            return saltelli.sample(
+                problem, int(spec.n_base or 0), calc_second_order=spec.second_order, scramble=True, seed=spec.seed
+            )
+        from SALib.sample import morris
+
+        return morris.sample(problem, int(spec.n_trajectories or 0), num_levels=spec.levels, seed=spec.seed)
     rng = np.random.default_rng(spec.seed)
     if spec.design == "lhs":
         unit = np.empty((n, d))

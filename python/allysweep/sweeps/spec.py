@@ -65,9 +65,15 @@ HASH_ATTR = "allysweep_spec_sha256"
 #: Cube attribute: the specification with every parameter value used, defaults made explicit.
 RESOLVED_ATTR = "allysweep_spec_resolved"
 
-DESIGNS = ("grid", "lhs", "sobol", "list")
-#: Designs that sample ranges (``{ uniform = [lo, hi] }``, dependent ranges).
-SAMPLED_DESIGNS = ("lhs", "sobol")
+DESIGNS = ("grid", "lhs", "sobol", "list", "saltelli", "morris")
+#: Designs that sample ranges (``{ uniform = [lo, hi] }``, dependent ranges). ``saltelli`` is
+#: Saltelli's scheme for Sobol indices (SALib's ``sample.sobol``: ``n_base`` base points give
+#: n_base (2 D + 2) points, or n_base (D + 2) without second-order indices); ``morris`` is
+#: Morris' elementary-effects design (``n_trajectories`` trajectories of D + 1 points on a
+#: ``levels``-level grid).
+SAMPLED_DESIGNS = ("lhs", "sobol", "saltelli", "morris")
+#: Designs whose points must all be present, in order, for their method (sensitivity analysis).
+SENSITIVITY_DESIGNS = ("saltelli", "morris")
 #: How a dependent range relates to its base: value = base + offset (above) or base - offset (below).
 RELATIONS = ("above", "below")
 _SWEEP_KEYS = {
@@ -82,6 +88,10 @@ _SWEEP_KEYS = {
     "outputs": list,
     "lam": float,
     "derivatives": list,
+    "n_base": int,
+    "second_order": bool,
+    "n_trajectories": int,
+    "levels": int,
 }
 _CLUSTER_KEYS = {"kind": str, "n_workers": int, "threads_per_worker": int, "scheduler": str, "jobqueue": dict}
 
@@ -123,6 +133,12 @@ class SweepSpec:
     #: being base + offset (``above``) or base - offset (``below``) with the offset sampled from
     #: ``kind`` on [lo, hi] as a factor of its own.
     dependents: tuple[tuple[str, str, str, str, float, float], ...] = ()
+    #: Saltelli design: base points and whether second-order indices are computable.
+    n_base: int | None = None
+    second_order: bool = True
+    #: Morris design: trajectories and grid levels.
+    n_trajectories: int | None = None
+    levels: int = 4
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -171,13 +187,33 @@ class SweepSpec:
             if must not in outputs:
                 outputs = (must, *outputs)
         n_points = sweep.get("n_points")
-        if design in SAMPLED_DESIGNS:
+        own = {"saltelli": ("n_base", "second_order"), "morris": ("n_trajectories", "levels")}
+        for key in ("n_base", "second_order", "n_trajectories", "levels"):
+            if key in sweep and key not in own.get(design, ()):
+                owner = next(d for d, keys in own.items() if key in keys)
+                raise fail(f"sweep.{key}", f"only for the {owner} design, not {design!r}")
+        if design in ("lhs", "sobol"):
             if n_points is None:
                 raise fail("sweep.n_points", f"required for design {design!r}")
             if n_points < 1:
                 raise fail("sweep.n_points", f"must be >= 1, got {n_points}")
         elif n_points is not None:
-            raise fail("sweep.n_points", f"only for lhs / sobol designs, not {design!r}")
+            hint = {"saltelli": " (give sweep.n_base)", "morris": " (give sweep.n_trajectories)"}.get(design, "")
+            raise fail("sweep.n_points", f"only for lhs / sobol designs, not {design!r}{hint}")
+        if design == "saltelli":
+            n_base = sweep.get("n_base")
+            if n_base is None or n_base < 2 or n_base & (n_base - 1):
+                raise fail(
+                    "sweep.n_base",
+                    f"the saltelli design needs a power of two >= 2 (its Sobol sequence is balanced only then), "
+                    f"got {n_base!r}",
+                )
+        if design == "morris":
+            if sweep.get("n_trajectories") is None or sweep["n_trajectories"] < 2:
+                raise fail("sweep.n_trajectories", f"the morris design needs >= 2, got {sweep.get('n_trajectories')!r}")
+            levels = sweep.get("levels", 4)
+            if levels < 2 or levels % 2:
+                raise fail("sweep.levels", f"an even number >= 2 (Morris' grid), got {levels}")
         if design == "sobol" and n_points & (n_points - 1):
             warnings.warn(
                 f"{source}: sweep.n_points = {n_points} is not a power of two: a Sobol design is balanced only "
@@ -314,6 +350,10 @@ class SweepSpec:
             cost_c_given=cost_c_given,
             derivatives=derivatives,
             dependents=tuple(dependents),
+            n_base=sweep.get("n_base"),
+            second_order=sweep.get("second_order", True),
+            n_trajectories=sweep.get("n_trajectories"),
+            levels=sweep.get("levels", 4),
         )
         if derivatives:
             if method not in native.ENGINE_METHODS:
@@ -365,6 +405,11 @@ class SweepSpec:
             return tuple(len(v) for _, v in self.axes)
         if self.design == "list":
             return (len(self.points[0][1]),)
+        d = len(self.factors)
+        if self.design == "saltelli":
+            return (int(self.n_base or 0) * (2 * d + 2 if self.second_order else d + 2),)
+        if self.design == "morris":
+            return (int(self.n_trajectories or 0) * (d + 1),)
         return (int(self.n_points or 0),)
 
     @property
@@ -400,6 +445,10 @@ class SweepSpec:
         }
         if self.n_points is not None:
             sweep["n_points"] = self.n_points
+        if self.design == "saltelli":
+            sweep.update(n_base=self.n_base, second_order=self.second_order)
+        if self.design == "morris":
+            sweep.update(n_trajectories=self.n_trajectories, levels=self.levels)
         if self.lam is not None:
             sweep["lam"] = self.lam
         if self.derivatives:
