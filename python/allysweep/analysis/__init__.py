@@ -11,6 +11,7 @@ scenario discovery (PRIM), on cubes and solved datasets. docs/analysis.md explai
 
 from .calibration import VERDICTS, calibrate, nroy_table, resample, solve_points
 from .data import DERIVED, output, parameters, per_point
+from .discovery import prim, prim_table
 from .sensitivity import delta, main_effects, morris, pawn, sobol
 
 __all__ = [
@@ -24,6 +25,8 @@ __all__ = [
     "pawn",
     "delta",
     "main_effects",
+    "prim",
+    "prim_table",
     "DERIVED",
     "output",
     "parameters",

@@ -120,7 +120,13 @@ def prim_boxes(result: xr.Dataset, x: str, y: str, *, width: int = 520, height: 
     from .plot import KIND_COLORS
 
     layers = []
-    kd = [_dim(result, x), _dim(result, y)]
+
+    def dim(name: str) -> Any:
+        row = result.sel(parameter=name)
+        long_name, units = str(row.parameter_long_name.values), str(row.parameter_units.values)
+        return hv.Dimension(name, label=f"{name}: {long_name}", unit=None if units in ("", "1") else units)
+
+    kd = [dim(x), dim(y)]
     for label in result.label.values:
         row = result.sel(label=label)
         i = int(row.chosen)
