@@ -175,20 +175,21 @@ def output(pp: xr.Dataset, name: Any, dims: tuple[str, ...] | None = None) -> xr
         raise AnalysisError(repr(name), "expected an output name or a DataArray", output_names(pp), "output")
     hit = _indicator(pp, name, "output")
     if hit is not None:
-        return hit.astype(float).assign_attrs(long_name=f"indicator: {name.strip()}", units="1").rename(name.strip())
+        out = hit.astype(float).assign_attrs(long_name=f"indicator: {name.strip()}", units="1").rename(name.strip())
+        return out.transpose(*dims)
     if name in DERIVED:
         derived = DERIVED[name]
         missing = [i for i in derived.inputs if i not in pp.data_vars]
         if missing:
             raise AnalysisError(name, f"needs {', '.join(missing)}, which the cube does not store", output_names(pp))
         da = derived.compute(*(pp[i].astype(float) for i in derived.inputs))
-        return da.assign_attrs(dict(derived.attrs)).rename(name)
+        return da.assign_attrs(dict(derived.attrs)).rename(name).transpose(*dims)
     if name == "kind":
         raise AnalysisError(name, "is categorical: use an indicator such as 'kind == cutpoint_bluff'", output_names(pp))
     if name not in pp.data_vars or pp[name].dtype.kind not in "biuf":
         raise AnalysisError(name, "not an output of the cube", output_names(pp))
     da = pp[name]
-    return da.astype(float).assign_attrs(dict(da.attrs)).rename(name)
+    return da.astype(float).assign_attrs(dict(da.attrs)).rename(name).transpose(*dims)
 
 
 def condition(pp: xr.Dataset, where: Any, dims: tuple[str, ...] | None = None) -> xr.DataArray | None:
