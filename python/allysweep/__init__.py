@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import warnings
 
+from . import analysis  # noqa: E402  (after the sweeps it reads)
 from ._version import __version__
 from .branches import branches
 from .engine import BUILD_PROFILE, KIND_NAMES, METHODS, solve_flat
@@ -43,6 +44,7 @@ __all__ = [
     "solve_flat",
     "qre_path",
     "sweep",
+    "analysis",
     "open_cube",
     "cube_info",
     "load_spec",

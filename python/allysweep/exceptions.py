@@ -16,6 +16,7 @@ __all__ = [
     "StoreError",
     "EngineError",
     "PlotError",
+    "AnalysisError",
     "AllysweepWarning",
     "IncompleteCubeWarning",
 ]
@@ -126,6 +127,33 @@ class PlotError(AllysweepError, ValueError):
 
     def __reduce__(self):
         return (type(self), (self.name, self.available, self.what, self.message))
+
+
+class AnalysisError(AllysweepError, ValueError):
+    """An analysis (:mod:`allysweep.analysis`) asked for something the cube does not have or a
+    method cannot do: an unknown output, parameter, dimension, label or target, a condition on
+    the wrong dimensions, or a method that is invalid there (Sobol indices on a filtered sample).
+
+    Attributes
+    ----------
+    name : str
+        The offending output, parameter, dimension, condition or method.
+    available : tuple of str
+        What the cube or method offers instead (may be empty).
+    what : str
+        ``"output"``, ``"parameter"``, ``"dimension"``, ``"condition"``, ``"target"``, ...
+    """
+
+    def __init__(self, name: str, message: str, available: tuple[str, ...] | list[str] = (), what: str = "output"):
+        self.name = name
+        self.available = tuple(available)
+        self.what = what
+        self.message = message
+        shown = f"; available: {', '.join(self.available)}" if self.available else ""
+        super().__init__(f"{what} `{name}`: {message}{shown}")
+
+    def __reduce__(self):
+        return (type(self), (self.name, self.message, self.available, self.what))
 
 
 class AllysweepWarning(UserWarning):

@@ -379,10 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_sweep_commands(sub: Any) -> None:
     """Subcommands that live in their own modules (sweeps; exploring cubes)."""
-    from . import plot, sweep
+    from . import analyze, plot, sweep
 
     sweep.add_commands(sub)
     plot.add_commands(sub)
+    analyze.add_commands(sub)
 
 
 def _version() -> str:

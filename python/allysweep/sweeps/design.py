@@ -4,13 +4,23 @@ and the parameter values of each block's points (grid axes, or a sampled / liste
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from .spec import SweepSpec
 
-__all__ = ["block_grid", "block_count", "block_slices", "sampled_design", "block_params"]
+__all__ = [
+    "block_grid",
+    "block_count",
+    "block_slices",
+    "sampled_design",
+    "unit_design",
+    "from_unit",
+    "factor_values",
+    "block_params",
+]
 
 
 def block_grid(spec: SweepSpec) -> tuple[int, ...]:
@@ -31,29 +41,72 @@ def block_slices(spec: SweepSpec, index: int) -> tuple[slice, ...]:
     )
 
 
-def sampled_design(spec: SweepSpec) -> dict[str, np.ndarray]:
-    """Parameter values of every point of an lhs / sobol / list design (written in the template)."""
-    if spec.design == "list":
-        return {name: np.asarray(v, dtype=float) for name, v in spec.points}
-    n, d = int(spec.n_points or 0), len(spec.ranges)
+def unit_design(spec: SweepSpec) -> np.ndarray:
+    """The design in the unit hypercube, shape (points, factors), factors in the order of
+    :attr:`SweepSpec.factors` (ranges, then the offsets of dependent ranges)."""
+    n, d = int(spec.n_points or 0), len(spec.factors)
+    if spec.design in ("saltelli", "morris"):
+        problem = {"num_vars": d, "names": [f"x{j}" for j in range(d)], "bounds": [[0.0, 1.0]] * d}
+        if spec.design == "saltelli":
+            from SALib.sample import sobol as saltelli
+
+            return saltelli.sample(
+                problem, int(spec.n_base or 0), calc_second_order=spec.second_order, scramble=True, seed=spec.seed
+            )
+        from SALib.sample import morris
+
+        return morris.sample(problem, int(spec.n_trajectories or 0), num_levels=spec.levels, seed=spec.seed)
     rng = np.random.default_rng(spec.seed)
     if spec.design == "lhs":
         unit = np.empty((n, d))
         for j in range(d):
             unit[:, j] = (rng.permutation(n) + rng.random(n)) / n
-    else:
-        from scipy.stats import qmc
+        return unit
+    from scipy.stats import qmc
 
-        with warnings.catch_warnings():  # said once, in our words, when the spec was read
-            warnings.filterwarnings("ignore", message=".*balance properties of Sobol", category=UserWarning)
-            unit = qmc.Sobol(d, scramble=True, seed=spec.seed).random(n)
-    out = {}
-    for j, (name, kind, lo, hi) in enumerate(spec.ranges):
+    with warnings.catch_warnings():  # said once, in our words, when the spec was read
+        warnings.filterwarnings("ignore", message=".*balance properties of Sobol", category=UserWarning)
+        return qmc.Sobol(d, scramble=True, seed=spec.seed).random(n)
+
+
+def from_unit(spec: SweepSpec, unit: np.ndarray) -> dict[str, np.ndarray]:
+    """Parameter values of the points of a unit-hypercube design (one column per factor):
+    each range mapped onto [lo, hi] (uniformly or log-uniformly, clipped so rounding never
+    leaves it), then each dependent range as its base plus or minus its mapped offset."""
+    unit = np.asarray(unit, dtype=float)
+    values = []
+    for j, (_, kind, lo, hi) in enumerate(spec.factors):
         if kind == "uniform":
-            out[name] = lo + unit[:, j] * (hi - lo)
+            x = lo + unit[:, j] * (hi - lo)
         else:
-            out[name] = np.exp(np.log(lo) + unit[:, j] * (np.log(hi) - np.log(lo)))
+            x = np.exp(np.log(lo) + unit[:, j] * (np.log(hi) - np.log(lo)))
+        values.append(np.clip(x, lo, hi))
+    n_ranges = len(spec.ranges)
+    out = {name: values[j] for j, (name, *_) in enumerate(spec.ranges)}
+    if spec.dependents:
+        offsets = {name: values[n_ranges + j] for j, (name, *_) in enumerate(spec.dependents)}
+        out = spec.with_dependents(out, offsets, unit.shape[0])
     return out
+
+
+def factor_values(spec: SweepSpec, values: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The independent factors (:attr:`SweepSpec.factors`) of points given by their parameter
+    values: a range is its value, a dependent range its offset from the base. Shape (points,
+    factors); the inverse of :func:`from_unit` before the mapping onto the unit cube."""
+    n = len(next(iter(values.values())))
+    named = spec.named_values({k: np.asarray(v, dtype=float) for k, v in values.items()}, n)
+    columns = [np.asarray(values[name], dtype=float) for name, *_ in spec.ranges]
+    for name, rel, base, *_ in spec.dependents:
+        diff = named[name] - named[base]
+        columns.append(diff if rel == "above" else -diff)
+    return np.stack(columns, axis=1) if columns else np.empty((n, 0))
+
+
+def sampled_design(spec: SweepSpec) -> dict[str, np.ndarray]:
+    """Parameter values of every point of a sampled or list design (written in the template)."""
+    if spec.design == "list":
+        return {name: np.asarray(v, dtype=float) for name, v in spec.points}
+    return from_unit(spec, unit_design(spec))
 
 
 def block_params(spec: SweepSpec, region: tuple[slice, ...], group: Any) -> tuple[dict[str, np.ndarray], int]:

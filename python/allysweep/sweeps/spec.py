@@ -21,8 +21,11 @@ A specification is a TOML file (or the same dictionary built in Python)::
     cost_c_hi = { linspace = [0.5, 1.5, 11] }  # one field of a distribution, swept
 
 Sampled designs (``lhs``, ``sobol``) draw ``n_points`` points; their swept parameters are
-ranges ``{ uniform = [lo, hi] }`` or ``{ loguniform = [lo, hi] }``. A ``list`` design takes
-explicit points: ``[points]`` with one equal-length list per parameter.
+ranges ``{ uniform = [lo, hi] }`` or ``{ loguniform = [lo, hi] }``, or ranges that depend on
+another parameter: ``p_alliance = { above = "p", uniform = [0.05, 0.4] }`` is p_alliance = p +
+U(0.05, 0.4) at every point, ``below`` subtracts the offset (the design samples the offset as a
+factor of its own, so the factors stay independent). A ``list`` design takes explicit points:
+``[points]`` with one equal-length list per parameter.
 
 Everything is checked before any work starts; a problem raises :class:`SpecError` naming the
 file, the key and the reason.
@@ -62,7 +65,17 @@ HASH_ATTR = "allysweep_spec_sha256"
 #: Cube attribute: the specification with every parameter value used, defaults made explicit.
 RESOLVED_ATTR = "allysweep_spec_resolved"
 
-DESIGNS = ("grid", "lhs", "sobol", "list")
+DESIGNS = ("grid", "lhs", "sobol", "list", "saltelli", "morris")
+#: Designs that sample ranges (``{ uniform = [lo, hi] }``, dependent ranges). ``saltelli`` is
+#: Saltelli's scheme for Sobol indices (SALib's ``sample.sobol``: ``n_base`` base points give
+#: n_base (2 D + 2) points, or n_base (D + 2) without second-order indices); ``morris`` is
+#: Morris' elementary-effects design (``n_trajectories`` trajectories of D + 1 points on a
+#: ``levels``-level grid).
+SAMPLED_DESIGNS = ("lhs", "sobol", "saltelli", "morris")
+#: Designs whose points must all be present, in order, for their method (sensitivity analysis).
+SENSITIVITY_DESIGNS = ("saltelli", "morris")
+#: How a dependent range relates to its base: value = base + offset (above) or base - offset (below).
+RELATIONS = ("above", "below")
 _SWEEP_KEYS = {
     "name": str,
     "design": str,
@@ -75,6 +88,10 @@ _SWEEP_KEYS = {
     "outputs": list,
     "lam": float,
     "derivatives": list,
+    "n_base": int,
+    "second_order": bool,
+    "n_trajectories": int,
+    "levels": int,
 }
 _CLUSTER_KEYS = {"kind": str, "n_workers": int, "threads_per_worker": int, "scheduler": str, "jobqueue": dict}
 
@@ -112,6 +129,16 @@ class SweepSpec:
     cost_c_given: bool = field(default=True, compare=False)
     #: Parameters whose derivatives the cube stores (``d_<output>`` along ``wrt``).
     derivatives: tuple[str, ...] = ()
+    #: Ranges that depend on another parameter: (name, relation, base, kind, lo, hi), the value
+    #: being base + offset (``above``) or base - offset (``below``) with the offset sampled from
+    #: ``kind`` on [lo, hi] as a factor of its own.
+    dependents: tuple[tuple[str, str, str, str, float, float], ...] = ()
+    #: Saltelli design: base points and whether second-order indices are computable.
+    n_base: int | None = None
+    second_order: bool = True
+    #: Morris design: trajectories and grid levels.
+    n_trajectories: int | None = None
+    levels: int = 4
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -160,13 +187,33 @@ class SweepSpec:
             if must not in outputs:
                 outputs = (must, *outputs)
         n_points = sweep.get("n_points")
+        own = {"saltelli": ("n_base", "second_order"), "morris": ("n_trajectories", "levels")}
+        for key in ("n_base", "second_order", "n_trajectories", "levels"):
+            if key in sweep and key not in own.get(design, ()):
+                owner = next(d for d, keys in own.items() if key in keys)
+                raise fail(f"sweep.{key}", f"only for the {owner} design, not {design!r}")
         if design in ("lhs", "sobol"):
             if n_points is None:
                 raise fail("sweep.n_points", f"required for design {design!r}")
             if n_points < 1:
                 raise fail("sweep.n_points", f"must be >= 1, got {n_points}")
         elif n_points is not None:
-            raise fail("sweep.n_points", f"only for lhs / sobol designs, not {design!r}")
+            hint = {"saltelli": " (give sweep.n_base)", "morris": " (give sweep.n_trajectories)"}.get(design, "")
+            raise fail("sweep.n_points", f"only for lhs / sobol designs, not {design!r}{hint}")
+        if design == "saltelli":
+            n_base = sweep.get("n_base")
+            if n_base is None or n_base < 2 or n_base & (n_base - 1):
+                raise fail(
+                    "sweep.n_base",
+                    f"the saltelli design needs a power of two >= 2 (its Sobol sequence is balanced only then), "
+                    f"got {n_base!r}",
+                )
+        if design == "morris":
+            if sweep.get("n_trajectories") is None or sweep["n_trajectories"] < 2:
+                raise fail("sweep.n_trajectories", f"the morris design needs >= 2, got {sweep.get('n_trajectories')!r}")
+            levels = sweep.get("levels", 4)
+            if levels < 2 or levels % 2:
+                raise fail("sweep.levels", f"an even number >= 2 (Morris' grid), got {levels}")
         if design == "sobol" and n_points & (n_points - 1):
             warnings.warn(
                 f"{source}: sweep.n_points = {n_points} is not a power of two: a Sobol design is balanced only "
@@ -195,6 +242,7 @@ class SweepSpec:
         follows: dict[str, str] = {}
         axes: list[tuple[str, tuple[float, ...]]] = []
         ranges: list[tuple[str, str, float, float]] = []
+        dependent_raw: list[tuple[str, Mapping[str, Any]]] = []
         for key, value in params.items():
             where = f"params.{key}"
             if key not in allowed:
@@ -217,6 +265,8 @@ class SweepSpec:
                 if len(set(vals)) != len(vals):
                     raise fail(where, "values repeat: a grid axis needs distinct values")
                 axes.append((key, vals))
+            elif isinstance(value, Mapping) and any(r in value for r in RELATIONS):
+                dependent_raw.append((key, value))  # resolved once every parameter is read
             elif isinstance(value, Mapping):
                 if len(value) != 1:
                     raise fail(
@@ -230,7 +280,7 @@ class SweepSpec:
                         raise fail(where, f"{kind} makes a grid axis; design is {design!r} (use uniform/loguniform)")
                     axes.append((key, _spaced(fail, where, kind, args)))
                 elif kind in ("uniform", "loguniform"):
-                    if design not in ("lhs", "sobol"):
+                    if design not in SAMPLED_DESIGNS:
                         raise fail(where, f"{kind} ranges are sampled; design {design!r} needs fixed values or axes")
                     lo, hi = _pair(fail, where, kind, args)
                     ranges.append((key, kind, lo, hi))
@@ -238,6 +288,8 @@ class SweepSpec:
                     raise fail(where, f"unknown range kind {kind!r}; use linspace, geomspace, uniform or loguniform")
             else:
                 raise fail(where, f"expected a number, a list, or a range table; got {type(value).__name__} {value!r}")
+
+        dependents = _dependents(fail, design, dependent_raw, allowed, fixed, follows, {n for n, *_ in ranges})
 
         points: list[tuple[str, tuple[float, ...]]] = []
         raw_points = data.get("points")
@@ -260,7 +312,7 @@ class SweepSpec:
             raise fail("points", f"only for design 'list', not {design!r}")
         if design == "grid" and not axes:
             raise fail("params", "a grid design needs at least one swept parameter (a list or linspace/geomspace)")
-        if design in ("lhs", "sobol") and not ranges:
+        if design in SAMPLED_DESIGNS and not ranges and not dependents:
             raise fail("params", f"design {design!r} needs at least one range {{uniform=[lo,hi]}}")
 
         cluster = dict(data.get("cluster", {}))
@@ -297,6 +349,11 @@ class SweepSpec:
             theta_given=theta_given,
             cost_c_given=cost_c_given,
             derivatives=derivatives,
+            dependents=tuple(dependents),
+            n_base=sweep.get("n_base"),
+            second_order=sweep.get("second_order", True),
+            n_trajectories=sweep.get("n_trajectories"),
+            levels=sweep.get("levels", 4),
         )
         if derivatives:
             if method not in native.ENGINE_METHODS:
@@ -320,7 +377,21 @@ class SweepSpec:
     @property
     def swept(self) -> tuple[str, ...]:
         """Names of the parameters that vary across the sweep."""
-        return tuple(n for n, _ in self.axes) + tuple(n for n, *_ in self.ranges) + tuple(n for n, _ in self.points)
+        return (
+            tuple(n for n, _ in self.axes)
+            + tuple(n for n, *_ in self.ranges)
+            + tuple(n for n, *_ in self.dependents)
+            + tuple(n for n, _ in self.points)
+        )
+
+    @property
+    def factors(self) -> tuple[tuple[str, str, float, float], ...]:
+        """The independent factors a sampled design draws, in order: (name, kind, lo, hi). A
+        range is its parameter; a dependent range is its offset, named ``"p_alliance - p"``
+        (above) or ``"c_d - c_d_joint"`` (below)."""
+        return tuple(self.ranges) + tuple(
+            (_factor_name(n, rel, base), kind, lo, hi) for n, rel, base, kind, lo, hi in self.dependents
+        )
 
     @property
     def dims(self) -> tuple[str, ...]:
@@ -334,6 +405,11 @@ class SweepSpec:
             return tuple(len(v) for _, v in self.axes)
         if self.design == "list":
             return (len(self.points[0][1]),)
+        d = len(self.factors)
+        if self.design == "saltelli":
+            return (int(self.n_base or 0) * (2 * d + 2 if self.second_order else d + 2),)
+        if self.design == "morris":
+            return (int(self.n_trajectories or 0) * (d + 1),)
         return (int(self.n_points or 0),)
 
     @property
@@ -369,6 +445,10 @@ class SweepSpec:
         }
         if self.n_points is not None:
             sweep["n_points"] = self.n_points
+        if self.design == "saltelli":
+            sweep.update(n_base=self.n_base, second_order=self.second_order)
+        if self.design == "morris":
+            sweep.update(n_trajectories=self.n_trajectories, levels=self.levels)
         if self.lam is not None:
             sweep["lam"] = self.lam
         if self.derivatives:
@@ -376,6 +456,7 @@ class SweepSpec:
         params: dict[str, Any] = {"theta": self.theta, "cost_c": self.cost_c, **dict(self.fixed), **dict(self.follows)}
         params.update({n: list(v) for n, v in self.axes})
         params.update({n: {kind: [lo, hi]} for n, kind, lo, hi in self.ranges})
+        params.update({n: {rel: base, kind: [lo, hi]} for n, rel, base, kind, lo, hi in self.dependents})
         out = {"sweep": sweep, "params": params}
         if self.points:
             out["points"] = {n: list(v) for n, v in self.points}
@@ -396,15 +477,21 @@ class SweepSpec:
     # ---------------------------------------------------------------- validation
     def _validate_model_values(self, fail) -> None:
         """Check the model's domains on every corner of the swept box (all domain constraints
-        are linear inequalities between parameters, so the corners decide), or on every point
-        of a list design."""
-        names = [n for n, _ in self.axes] + [n for n, *_ in self.ranges]
+        are linear inequalities between parameters, and a dependent range is its base plus or
+        minus an offset, so the corners of the box of independent factors decide for every point
+        inside it), then on every point of a sampled design of at most
+        :data:`POINTWISE_LIMIT` points (the design itself), or of a list design."""
+        names = [n for n, _ in self.axes] + [n for n, *_ in self.ranges] + [n for n, *_ in self.dependents]
         extremes = [(min(v), max(v)) for _, v in self.axes] + [(lo, hi) for _, _, lo, hi in self.ranges]
+        extremes += [(lo, hi) for *_, lo, hi in self.dependents]
         corners = list(itertools.product(*extremes)) if names else [()]
         columns_per_name: dict[str, np.ndarray] = {}
         n = len(corners)
         for j, name in enumerate(names):
             columns_per_name[name] = np.array([c[j] for c in corners], dtype=float)
+        if self.dependents:
+            offsets = {name: columns_per_name.pop(name) for name, *_ in self.dependents}
+            columns_per_name = self.with_dependents(columns_per_name, offsets, n)
         if self.points:
             n = len(self.points[0][1])
             columns_per_name = {name: np.array(v, dtype=float) for name, v in self.points}
@@ -413,6 +500,32 @@ class SweepSpec:
             native.validate_batch(flat)
         except ParameterError as err:
             raise fail(*self._domain_failure(err, names, corners)) from None
+        if self.design in SAMPLED_DESIGNS and self.n_total <= POINTWISE_LIMIT:
+            from .design import sampled_design
+
+            design = sampled_design(self)
+            try:
+                native.validate_batch(self.columns(design, self.n_total))
+            except ParameterError as err:
+                index = int(err.index or 0)
+                row = ", ".join(f"{name} = {v[index]:g}" for name, v in design.items())
+                raise fail(
+                    f"params.{err.name.replace('.', '_')}",
+                    f"value {err.value} outside the model's domain at point {index} of the design ({row}): "
+                    f"allowed domain is {err.domain}",
+                ) from None
+
+    def with_dependents(
+        self, swept: Mapping[str, np.ndarray], offsets: Mapping[str, np.ndarray], n: int
+    ) -> dict[str, np.ndarray]:
+        """``swept`` plus the value of every dependent range, base plus (above) or minus (below)
+        its offset in ``offsets``; a base that is not swept takes its fixed or default value."""
+        out = {k: np.asarray(v, dtype=float) for k, v in swept.items()}
+        named = self.named_values(out, n)
+        for name, rel, base, *_ in self.dependents:
+            offset = np.asarray(offsets[name], dtype=float)
+            out[name] = named[base] + offset if rel == "above" else named[base] - offset
+        return out
 
     def _domain_failure(self, err: ParameterError, names: list[str], corners: list[tuple]) -> tuple[str, str]:
         """(key, reason) of a model value outside its domain: the key the user wrote, or, for a
@@ -431,7 +544,13 @@ class SweepSpec:
             row = ", ".join(f"{n} = {v[err.index]:g}" for n, v in self.points)
             at = f" at point {err.index} of [points] ({row})"
         elif err.index is not None and names and err.index < len(corners):
-            corner = ", ".join(f"{n} = {v:g}" for n, v in zip(names, corners[err.index], strict=True))
+            relation = {n: (rel, base) for n, rel, base, *_ in self.dependents}
+            corner = ", ".join(
+                f"{n} = {relation[n][1]} {'+' if relation[n][0] == 'above' else '-'} {v:g}"
+                if n in relation
+                else f"{n} = {v:g}"
+                for n, v in zip(names, corners[err.index], strict=True)
+            )
             at = f" at {corner}" + (" (a corner of the swept box)" if len(corners) > 1 else "")
         domain = err.domain + (" and finite" if _non_finite(err.value) and "finite" not in err.domain else "")
         if key in written or base in written:
@@ -448,6 +567,13 @@ class SweepSpec:
     # ---------------------------------------------------------------- columns
     def columns(self, swept: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
         """Flat engine columns for ``n`` points whose swept values are given in ``swept``."""
+        theta = parse_distribution("theta", self.theta)
+        cost_c = parse_distribution("cost_c", self.cost_c)
+        return to_columns(theta, cost_c, self.named_values(swept, n), n)
+
+    def named_values(self, swept: Mapping[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+        """Every parameter's values at ``n`` points by its public name (``p``, ``theta_lo``,
+        ...): the swept ones from ``swept``, the others fixed, followed or defaulted."""
         theta = parse_distribution("theta", self.theta)
         cost_c = parse_distribution("cost_c", self.cost_c)
         fixed = dict(self.fixed)
@@ -472,7 +598,7 @@ class SweepSpec:
                 values[f"{prefix}_{fname}"] = get(f"{prefix}_{fname}", float(fval))
         if "range_cost" in swept or "range_cost" in fixed:
             values["range_cost"] = get("range_cost", math.nan)
-        return to_columns(theta, cost_c, values, n)
+        return values
 
     def parameter_record(self) -> dict[str, dict[str, Any]]:
         """Every parameter value the sweep uses, defaults included: name -> ``value`` (a number;
@@ -543,8 +669,78 @@ class SweepSpec:
         rows += [(n, f"{v:g}") for n, v in self.fixed]
         rows += [(n, f"{len(v)} values in [{min(v):g}, {max(v):g}]") for n, v in self.axes]
         rows += [(n, f"{kind} on [{lo:g}, {hi:g}]") for n, kind, lo, hi in self.ranges]
+        rows += [
+            (n, f"{base} {'+' if rel == 'above' else '-'} {kind} on [{lo:g}, {hi:g}]")
+            for n, rel, base, kind, lo, hi in self.dependents
+        ]
         rows += [(n, f"{len(v)} listed values") for n, v in self.points]
         return rows
+
+
+#: Sampled designs up to this many points are also validated point by point when read.
+POINTWISE_LIMIT = 1_000_000
+
+
+def _factor_name(name: str, relation: str, base: str) -> str:
+    """The factor a dependent range samples: its offset from the base."""
+    return f"{name} - {base}" if relation == "above" else f"{base} - {name}"
+
+
+def _dependents(
+    fail,
+    design: str,
+    raw: list[tuple[str, Mapping[str, Any]]],
+    allowed: set[str],
+    fixed: Mapping[str, float],
+    follows: Mapping[str, str],
+    ranged: set[str],
+) -> list[tuple[str, str, str, str, float, float]]:
+    """Validate the dependent ranges ``{above = NAME, uniform = [lo, hi]}`` / ``below``."""
+    out = []
+    names = {key for key, _ in raw}
+    for key, value in raw:
+        where = f"params.{key}"
+        if design not in SAMPLED_DESIGNS:
+            raise fail(
+                where,
+                f"a dependent range ({{above = NAME, uniform = [lo, hi]}}) is sampled; design {design!r} is not "
+                f"(use one of {', '.join(SAMPLED_DESIGNS)})",
+            )
+        relations = [r for r in RELATIONS if r in value]
+        if len(relations) != 1 or len(value) != 2:
+            raise fail(
+                where,
+                "expected one relation and one range: {above = NAME, uniform = [lo, hi]} or "
+                f"{{below = NAME, loguniform = [lo, hi]}}; got keys {', '.join(sorted(value))}",
+            )
+        (relation,) = relations
+        base = value[relation]
+        if not isinstance(base, str):
+            raise fail(where, f"{relation} names another parameter, got {base!r}")
+        if base == key:
+            raise fail(where, f"{relation} = {base!r}: a parameter cannot depend on itself")
+        if base not in allowed:
+            raise fail(where, f"{relation} = {base!r} is not a parameter; allowed: {', '.join(sorted(allowed))}")
+        if base in names:
+            raise fail(where, f"{relation} = {base!r}, which itself depends on another parameter: chains are refused")
+        if base in follows or (base in FOLLOWABLE and base not in fixed and base not in ranged):
+            raise fail(
+                where,
+                f"{relation} = {base!r}, which follows {FOLLOWABLE[base]} here: name {FOLLOWABLE[base]!r} "
+                f"or set params.{base}",
+            )
+        ((kind, args),) = [(k, v) for k, v in value.items() if k != relation]
+        if kind not in ("uniform", "loguniform"):
+            raise fail(where, f"unknown range kind {kind!r} for a dependent range; use uniform or loguniform")
+        lo, hi = _pair(fail, where, kind, args)
+        if lo < 0:
+            raise fail(
+                where,
+                f"the offset {relation} {base} must be >= 0, got {kind} [{lo:g}, {hi:g}] "
+                f"(use {'below' if relation == 'above' else 'above'} for the other side)",
+            )
+        out.append((key, relation, base, kind, lo, hi))
+    return out
 
 
 def _non_finite(x: Any) -> bool:

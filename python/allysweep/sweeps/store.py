@@ -151,8 +151,17 @@ def _template(spec: SweepSpec) -> xr.Dataset:
             coords[name] = (name, np.asarray(values), attrs(name))
     else:
         coords["point"] = ("point", np.arange(spec.n_total), {"long_name": "design point"})
+        relations = {n: (rel, base, kind, lo, hi) for n, rel, base, kind, lo, hi in spec.dependents}
         for name, values in sampled_design(spec).items():
-            coords[name] = ("point", values, attrs(name))
+            extra = {}
+            if name in relations:
+                rel, base, kind, lo, hi = relations[name]
+                sign = "+" if rel == "above" else "-"
+                extra = {
+                    "depends_on": base,
+                    "dependence": f"{name} = {base} {sign} {kind}[{lo:g}, {hi:g}] at every point",
+                }
+            coords[name] = ("point", values, {**attrs(name), **extra})
     # Every other parameter value used, defaults included, with its units: a scalar, or, for one
     # set equal to a swept parameter, that parameter's values along its dimension.
     for name, entry in record.items():
