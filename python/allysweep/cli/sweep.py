@@ -8,6 +8,11 @@ import signal
 import sys
 from typing import Any
 
+from ..exceptions import StoreWriteError
+
+#: Exit status of a run stopped by a write error (a full disk): not a usage error (2).
+EXIT_WRITE_FAILED = 1
+
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM (a batch system ending the job, ``kill``): stops a sweep the way Ctrl-C does."""
@@ -46,6 +51,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             cluster=args.cluster,
             progress=not args.quiet,
         )
+    except StoreWriteError as err:
+        # A full disk or another write error: the run stopped, finished blocks are valid.
+        print(f"allysweep: error: {err}", file=sys.stderr)
+        return EXIT_WRITE_FAILED
     except KeyboardInterrupt as err:
         what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
         print(

@@ -1,0 +1,185 @@
+"""Stores that survive people (issue 16): one writer per store (the lock, its owner record and
+stale-lock takeover), `allysweep verify` and the repairs `--resume` makes, write errors (a full
+disk) mid-sweep, and resource bounds checked before anything is written."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import allysweep as asw
+from allysweep.sweeps import completed_blocks, design, store, worker
+from allysweep.sweeps.lock import StoreLock, StoreLockedError, lock_path, read_owner
+from test_sweep import assert_same_cube, run_cli, write_spec
+
+pytestmark = pytest.mark.slow
+
+
+def clean_cube(tmp: Path, name: str = "clean.zarr", cost: str = "uniform:0,1"):
+    """The reference: every block of tests/test_sweep.py's SPEC written in this process by the
+    workers' own code, in order, into a fresh store (no cluster, no interruption)."""
+    spec = asw.load_spec(write_spec(tmp, f"{name}.toml", cost=cost)).with_store(str(tmp / name))
+    store._create_store(spec)
+    for i in range(design.block_count(spec)):
+        worker.compute_block(spec, i)
+    return asw.open_cube(spec.store).load()
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    return clean_cube(tmp_path_factory.mktemp("safety-ref"))
+
+
+def start_run(spec: Path, store_path: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "allysweep.cli", "run", str(spec), "--store", str(store_path), "--quiet", *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+    )
+
+
+def wait_for(condition, run: subprocess.Popen | None, what: str, timeout: float = 120) -> None:
+    deadline = time.time() + timeout
+    while not condition():
+        if run is not None and run.poll() is not None:
+            raise AssertionError(f"{what}: the run ended first ({run.returncode}): {run.communicate()[1]}")
+        assert time.time() < deadline, f"{what}: not reached within {timeout} s"
+        time.sleep(0.05)
+
+
+def progress_sum(store_path: Path, name: str) -> int:
+    import zarr
+
+    try:
+        return int(np.asarray(zarr.open_group(str(store_path), mode="r")["_progress"][name][:]).sum())
+    except Exception:
+        return 0
+
+
+# --------------------------------------------------------------------------- the lock itself
+def test_lock_refuses_a_second_holder_naming_the_owner_and_is_removed_on_release(tmp_path):
+    target = tmp_path / "cube.zarr"
+    first = StoreLock(target, command="allysweep run first.toml").acquire()
+    owner = read_owner(target)
+    assert owner["pid"] == os.getpid() and owner["host"] == socket.gethostname()
+    assert owner["command"] == "allysweep run first.toml" and owner["started"]
+    with pytest.raises(StoreLockedError) as info:
+        StoreLock(target).acquire()  # another open file description: flock refuses it
+    message = str(info.value)
+    assert "\n" not in message
+    assert f"pid {os.getpid()} on host {socket.gethostname()}" in message
+    assert "allysweep run first.toml" in message and "nothing was changed" in message
+    assert info.value.owner["pid"] == os.getpid()
+    first.release()
+    assert not lock_path(target).exists()  # a run that ends leaves nothing behind
+    with StoreLock(target) as again:
+        assert again.held and again.took_over is None
+
+
+def plant_owner(target: Path, **record) -> Path:
+    path = lock_path(target)
+    path.write_text(json.dumps({"started": "2026-01-01T00:00:00+0000", "command": "allysweep run old.toml", **record}))
+    return path
+
+
+def test_stale_locks_are_taken_over_saying_so_and_live_foreign_ones_refused(tmp_path):
+    target = tmp_path / "cube.zarr"
+    said: list[str] = []
+    # A run killed on this host: its pid is gone.
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    plant_owner(target, host=socket.gethostname(), pid=dead.pid)
+    with StoreLock(target, say=said.append) as lock:
+        assert lock.took_over["pid"] == dead.pid and "no longer running" in lock.took_over["reason"]
+    assert len(said) == 1 and f"pid {dead.pid}" in said[0] and "taking over the stale lock" in said[0]
+
+    # An owner on another host (a cluster filesystem) with a fresh heartbeat counts as alive.
+    path = plant_owner(target, host="node-17.cluster", pid=4242)
+    with pytest.raises(StoreLockedError, match=r"pid 4242 on host node-17\.cluster .*heartbeat 0 s ago"):
+        StoreLock(target, say=said.append).acquire()
+    # ... until its heartbeat is older than the threshold.
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+    with StoreLock(target, say=said.append) as lock:
+        assert "heartbeat is 3600 s old" in lock.took_over["reason"]
+    # A live process on this host that is not the recorded one (a reused pid) is not the owner.
+    plant_owner(target, host=socket.gethostname(), pid=os.getpid(), process_start="1")
+    with StoreLock(target, say=said.append) as lock:
+        assert "another process" in lock.took_over["reason"]
+
+
+def test_heartbeat_refreshes_the_lock_file(tmp_path, monkeypatch):
+    from allysweep.sweeps import lock as lock_module
+
+    monkeypatch.setattr(lock_module, "HEARTBEAT_SECONDS", 0.05)
+    target = tmp_path / "cube.zarr"
+    with StoreLock(target):
+        path = lock_path(target)
+        old = time.time() - 1000
+        os.utime(path, (old, old))
+        wait_for(lambda: time.time() - path.stat().st_mtime < 10, None, "a heartbeat", timeout=10)
+
+
+# --------------------------------------------------------------------------- two writers
+def test_second_writer_is_refused_naming_the_owner_and_the_first_completes(tmp_path, reference):
+    """It must show 1: while a sweep runs (its blocks held, unfinished, by the testing hook), a
+    second `allysweep run` on the same store is refused with one line naming the owner and exit
+    2, with the same spec, with --resume, and with another spec and --overwrite; readers need no
+    lock; the first run then completes to a cube identical to a clean run."""
+    release = tmp_path / "release"
+    spec = write_spec(tmp_path)
+    other = write_spec(tmp_path, "other.toml", cost="logistic:0.5,0.1")
+    target = tmp_path / "shared.zarr"
+    first = start_run(spec, target, env={"ALLYSWEEP_TEST_BLOCK_HOLD": str(release)})
+    try:
+        wait_for(lambda: progress_sum(target, "started") >= 1, first, "the first run started a block")
+        for argv in ([str(spec)], [str(spec), "--resume"], [str(other), "--overwrite"], [str(target), "--resume"]):
+            refused = run_cli("run", *argv, "--store", str(target), "--quiet")
+            assert refused.returncode == 2, (argv, refused.stderr)
+            lines = refused.stderr.strip().splitlines()
+            assert len(lines) == 1 and "Traceback" not in refused.stderr, (argv, refused.stderr)
+            assert f"is being written by another run: pid {first.pid} on host {socket.gethostname()}" in lines[0]
+            assert "allysweep run" in lines[0] and "nothing was changed" in lines[0], lines[0]
+        # Readers never need the lock.
+        info = run_cli("info", str(target))
+        assert info.returncode == 0 and "blocks done" in info.stdout, info.stderr
+        assert not asw.open_cube(target, warn=False).attrs["complete"]
+        release.touch()
+        out, err = first.communicate(timeout=300)
+        assert first.returncode == 0, err
+    finally:
+        release.touch()
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+    assert "computed 9 of 9 blocks" in out, out
+    assert not lock_path(target).exists()
+    assert_same_cube(asw.open_cube(target).load(), reference)
+
+
+def test_sigkilled_runs_stale_lock_is_taken_over_by_resume(tmp_path, reference):
+    spec = write_spec(tmp_path)
+    target = tmp_path / "killed.zarr"
+    run = start_run(spec, target, env={"ALLYSWEEP_TEST_BLOCK_DELAY": "0.8"})
+    wait_for(lambda: (target / "_progress").exists() and completed_blocks(target).sum() >= 2, run, "two blocks")
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait(timeout=30)
+    owner = read_owner(target)
+    assert owner is not None and owner["pid"] == run.pid  # the killed run's record stays
+    resumed = run_cli("run", str(spec), "--store", str(target), "--resume", "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"taking over the stale lock of {target}: its owner, pid {run.pid} on host" in resumed.stderr
+    assert "is no longer running" in resumed.stderr
+    assert not lock_path(target).exists()
+    assert_same_cube(asw.open_cube(target).load(), reference)
