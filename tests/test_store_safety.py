@@ -177,9 +177,87 @@ def test_sigkilled_runs_stale_lock_is_taken_over_by_resume(tmp_path, reference):
     run.wait(timeout=30)
     owner = read_owner(target)
     assert owner is not None and owner["pid"] == run.pid  # the killed run's record stays
+    done = int(completed_blocks(target).sum())
+    checked = run_cli("verify", str(target))  # a reader: needs no lock, stale or not
+    assert checked.returncode == 0 and f"blocks: {done} of 9 flagged done" in checked.stdout, checked.stdout
     resumed = run_cli("run", str(spec), "--store", str(target), "--resume", "--quiet")
     assert resumed.returncode == 0, resumed.stderr
     assert f"taking over the stale lock of {target}: its owner, pid {run.pid} on host" in resumed.stderr
     assert "is no longer running" in resumed.stderr
     assert not lock_path(target).exists()
     assert_same_cube(asw.open_cube(target).load(), reference)
+
+
+# --------------------------------------------------------------------------- verify and repair
+def plant_damage(target: Path) -> dict[int, str]:
+    """Damage a complete cube four ways; returns what verify must say, by block index."""
+    import zarr
+
+    cut = target / "cutpoint" / "c.2.0.0.0"
+    data = cut.read_bytes()
+    cut.write_bytes(data[: len(data) // 2])  # a copy cut short / a full disk
+    (target / "prob_war" / "c.5.0.0.0").unlink()  # a lost chunk
+    stats = zarr.open_group(str(target), mode="r+")["_progress/stats"]
+    row = stats[7]
+    row[1] += 3  # three equilibria more than the block holds
+    stats[7] = row
+    (target / "_progress" / "done" / "c.1").write_bytes(b"\x02\x01garbage")  # not a blosc chunk
+    return {
+        1: "_progress/done entry: _progress/done: chunk c.1 is truncated",
+        2: f"cutpoint: chunk c.2.0.0.0 is truncated ({len(data) // 2} bytes on disk, header says {len(data)})",
+        5: "prob_war: chunk c.5.0.0.0 is missing",
+        7: "_progress/stats disagrees with the stored data: equilibria",
+    }
+
+
+def test_verify_finds_planted_damage_by_block_and_resume_repairs_it(tmp_path, reference):
+    """It must show 2: a truncated chunk, a deleted chunk and corrupted `_progress` entries are
+    each found by block index (the CLI exits 1 and lists them); `--resume` recomputes exactly
+    those blocks, says how many, and gives a cube identical to a clean run, which then verifies."""
+    from allysweep.sweeps.verify import verify_cube
+
+    target = tmp_path / "damaged.zarr"
+    clean_cube(tmp_path, "damaged.zarr")
+    assert verify_cube(target).ok
+    expected = plant_damage(target)
+    report = verify_cube(target)
+    assert report.bad_blocks == sorted(expected) and not report.template, report.lines()
+    for block, text in expected.items():
+        assert any(text in p for p in report.bad[block]), (block, report.bad[block])
+    assert verify_cube(target, deep=False).bad_blocks == sorted(expected)
+    cli = run_cli("verify", str(target))
+    assert cli.returncode == 1, cli.stderr
+    for block in expected:
+        assert f"\nblock {block}: " in cli.stdout, cli.stdout
+    assert "found 0 template problem(s) and 4 bad block(s) (1, 2, 5, 7)" in cli.stdout
+
+    resumed = run_cli("run", str(target), "--resume", "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"verify found 4 bad finished block(s) in {target} (1, 2, 5, 7): recomputing them" in resumed.stderr
+    assert "computed 4 of 9 blocks (5 were already done)" in resumed.stdout, resumed.stdout
+    assert "repaired: 4 finished blocks were found bad" in resumed.stdout
+    again = run_cli("verify", str(target))
+    assert again.returncode == 0 and "ok: the template matches" in again.stdout, again.stdout
+    assert_same_cube(asw.open_cube(target).load(), reference)
+
+
+def test_verify_reports_a_template_that_differs_and_resume_refuses_it(tmp_path):
+    import zarr
+
+    from allysweep.exceptions import StoreError
+    from allysweep.sweeps.verify import verify_cube
+
+    target = tmp_path / "template.zarr"
+    clean_cube(tmp_path, "template.zarr")
+    group = zarr.open_group(str(target), mode="r+")
+    k = group["k"][:]
+    k[3] += 1e-9
+    group["k"][:] = k
+    report = verify_cube(target)
+    assert report.template == ["coordinate k: its values differ from the specification's"], report.lines()
+    assert "cannot be repaired: replace the cube with --overwrite" in report.lines()[-1]
+    spec = asw.load_spec(target)
+    with pytest.raises(StoreError, match="template does not match its specification .*coordinate k"):
+        asw.sweep(spec, resume=True, progress=False)
+    missing = run_cli("verify", str(tmp_path / "nothing.zarr"))
+    assert missing.returncode == 2 and "no allysweep cube" in missing.stderr

@@ -14,12 +14,13 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..exceptions import StoreWriteError
+from ..exceptions import StoreError, StoreWriteError
 from .cluster import check_cluster_available, client_for
 from .design import block_count
 from .lock import StoreLock
 from .spec import SweepSpec
 from .store import append_history, apply_store_plan, completed_blocks, finished_stats, open_cube, plan_store
+from .verify import reset_blocks, verify_cube
 from .worker import compute_block, store_identity
 
 __all__ = ["sweep", "SweepSummary"]
@@ -42,6 +43,9 @@ class SweepSummary:
     #: Seconds of worker time, summed over blocks: solving, encoding and writing the outputs,
     #: and the rest of each task (inputs, counts, progress entries).
     worker_seconds: dict[str, float] | None = None
+    #: Finished blocks that the resume's check found bad (missing, truncated or miscounted
+    #: chunks) and recomputed; they are among ``blocks_computed``.
+    blocks_repaired: int = 0
 
     @property
     def throughput(self) -> float:
@@ -61,6 +65,11 @@ class SweepSummary:
             f"throughput: {self.throughput:,.0f} points/s end to end, "
             f"{self.points_computed / self.compute_seconds if self.compute_seconds > 0 else 0:,.0f} while computing",
             *self._worker_line(),
+            *(
+                [f"repaired: {self.blocks_repaired} finished blocks were found bad (allysweep verify) and recomputed"]
+                if self.blocks_repaired
+                else []
+            ),
         ]
 
     def _worker_line(self) -> list[str]:
@@ -147,7 +156,10 @@ def _sweep_locked(
 ) -> xr.Dataset:
     state = plan_store(spec, resume, overwrite)  # refusals happen here, before anything is written
     n_blocks = block_count(spec)
-    done = completed_blocks(spec.store) if state == "resumed" else np.zeros(n_blocks, dtype=bool)
+    done = np.zeros(n_blocks, dtype=bool)
+    repaired: list[int] = []
+    if state == "resumed":
+        done, repaired = _verified_done(spec)
     pending = [int(i) for i in np.flatnonzero(~done)]
     computed = points_computed = 0
     compute_seconds = 0.0
@@ -169,6 +181,7 @@ def _sweep_locked(
     summary = _summarise(spec, n_blocks, computed, n_blocks - len(pending), seconds, points_computed)
     summary.compute_seconds = compute_seconds
     summary.worker_seconds = worker_seconds or None
+    summary.blocks_repaired = len(repaired)
     took_over = (
         f"; took over the stale lock of pid {lock.took_over.get('pid')} on {lock.took_over.get('host')}"
         if lock.took_over
@@ -177,7 +190,9 @@ def _sweep_locked(
     try:
         append_history(
             spec.store,
-            f"{state}; computed {computed} blocks in {seconds:.1f} s{took_over}",
+            f"{state}; computed {computed} blocks in {seconds:.1f} s"
+            + (f" ({len(repaired)} of them found bad by verify)" if repaired else "")
+            + took_over,
             last_run=json.dumps(summary.__dict__),
             **dict.fromkeys(("complete", "allysweep_complete"), bool(completed_blocks(spec.store).all())),
         )
@@ -190,6 +205,32 @@ def _sweep_locked(
         ) from None
     ds = open_cube(spec.store)
     return ds
+
+
+def _verified_done(spec: SweepSpec) -> tuple[np.ndarray, list[int]]:
+    """The blocks of a store being resumed that are finished *and intact* (every check of
+    :func:`~allysweep.sweeps.verify.verify_cube`, which is what ``allysweep verify`` runs), and
+    the finished blocks found bad, which are marked unfinished here so that the run recomputes
+    them (saying how many)."""
+    report = verify_cube(spec.store, deep=True, spec=spec)
+    if report.template:
+        raise StoreError(
+            f"cannot resume {spec.store}: its template does not match its specification ("
+            + "; ".join(report.template)
+            + "): replace it with --overwrite (nothing was changed)"
+        )
+    bad = report.bad_blocks
+    if bad:
+        shown = ", ".join(map(str, bad[:20])) + (", ..." if len(bad) > 20 else "")
+        print(
+            f"allysweep: verify found {len(bad)} bad finished block(s) in {spec.store} ({shown}): recomputing "
+            f"{'it' if len(bad) == 1 else 'them'} (details: allysweep verify {spec.store})",
+            file=sys.stderr,
+        )
+        reset_blocks(spec.store, bad)
+    done = report.done.copy()
+    done[bad] = False
+    return done, bad
 
 
 def _run_blocks(
