@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import allysweep as asw
-from allysweep.sweeps import completed_blocks, design, store, worker
+from allysweep.sweeps import SweepSummary, completed_blocks, design, store, worker
 from allysweep.sweeps.lock import StoreLock, StoreLockedError, lock_path, read_owner
 from test_sweep import assert_same_cube, run_cli, write_spec
 
@@ -261,3 +261,120 @@ def test_verify_reports_a_template_that_differs_and_resume_refuses_it(tmp_path):
         asw.sweep(spec, resume=True, progress=False)
     missing = run_cli("verify", str(tmp_path / "nothing.zarr"))
     assert missing.returncode == 2 and "no allysweep cube" in missing.stderr
+
+
+# --------------------------------------------------------------------------- a full disk
+def stray_files(target: Path) -> list[Path]:
+    return [p for p in target.rglob(".*") if p.is_file()]
+
+
+def test_write_error_mid_sweep_fails_its_block_cleanly_and_resume_completes(tmp_path, reference, monkeypatch):
+    """A write hook raises ENOSPC from the fourth block on (in-process workers, one thread):
+    the sweep stops with StoreWriteError saying what failed and how to resume; the blocks
+    finished before are flagged done and verify intact; no partial chunk file is left; resume
+    (space "freed": the hook removed) completes a cube identical to a clean run."""
+    import errno
+
+    from distributed import Client, LocalCluster
+
+    from allysweep.exceptions import StoreWriteError
+    from allysweep.sweeps import chunks
+    from allysweep.sweeps.verify import verify_cube
+
+    spec = asw.load_spec(write_spec(tmp_path)).with_store(str(tmp_path / "full.zarr"))
+    n_outputs = len(spec.outputs) + 3  # and the block's stats, computed and done entries
+    writes = {"n": 0}
+
+    def disk_fills_up() -> None:
+        writes["n"] += 1
+        if writes["n"] > 3 * n_outputs + 5:  # a few chunks into the fourth block
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(chunks, "_test_write_failure", disk_fills_up)
+    with (
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as lc,
+        Client(lc) as client,
+    ):
+        with pytest.raises(StoreWriteError) as info:
+            asw.sweep(spec, client=client, progress=False)
+        err = info.value
+        assert err.errno == errno.ENOSPC and err.block == 3, (err.errno, err.block)
+        message = str(err)
+        assert "the sweep stopped: block 3: cannot write" in message and "No space left on device" in message
+        assert "The 3 finished blocks of 9 are kept and valid" in message
+        assert f"continue with: allysweep run {spec.store} --resume" in message
+        np.testing.assert_array_equal(completed_blocks(spec.store), np.arange(9) < 3)
+        assert verify_cube(spec.store).ok and not stray_files(Path(spec.store))
+        assert not lock_path(spec.store).exists()  # the failed run released its lock
+        monkeypatch.undo()  # space freed
+        ds = asw.sweep(spec, client=client, resume=True, progress=False)
+    assert ds.attrs["last_run"] and "computed 6 of 9 blocks" in "\n".join(
+        SweepSummary(**json.loads(ds.attrs["last_run"])).lines()
+    )
+    assert_same_cube(asw.open_cube(spec.store).load(), reference)
+
+
+@pytest.fixture
+def small_filesystem(tmp_path):
+    """A tmpfs mounted on a directory of tmp_path (needs root: skipped, saying so, elsewhere);
+    yields (mount point, resize(bytes)), unmounted afterwards."""
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+
+    def run(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run(argv, capture_output=True, text=True)
+
+    tried = run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount))
+    if tried.returncode != 0:
+        pytest.skip(f"cannot mount a size-limited tmpfs here (needs root): {tried.stderr.strip()}")
+
+    def resize(nbytes: int) -> None:
+        got = run("mount", "-o", f"remount,size={nbytes}", str(mount))
+        assert got.returncode == 0, got.stderr
+
+    try:
+        yield mount, resize
+    finally:
+        run("umount", "-l", str(mount))
+
+
+def used(path: Path) -> int:
+    st = os.statvfs(path)
+    return (st.f_blocks - st.f_bfree) * st.f_frsize
+
+
+def test_a_full_filesystem_mid_sweep_stops_cleanly_and_resume_completes(tmp_path, reference, small_filesystem):
+    """It must show 3, on a real full disk: a tmpfs sized for the template and about four of
+    the nine blocks. `allysweep run` stops with one clear line (ENOSPC, how many blocks are
+    kept, how to resume) and exit 1; every finished block verifies; after the filesystem is
+    enlarged ("space freed"), `--resume` completes a cube identical to a clean run."""
+    mount, resize = small_filesystem
+    base = used(mount)
+    spec = asw.load_spec(write_spec(tmp_path)).with_store(str(mount / "measure.zarr"))
+    store._create_store(spec)
+    template = used(mount) - base
+    for i in range(design.block_count(spec)):
+        worker.compute_block(spec, i)
+    per_block = (used(mount) - base - template) / 9
+    subprocess.run(["rm", "-rf", spec.store], check=True)
+    resize(int(base + template + 4.5 * per_block) // 4096 * 4096 + 8192)  # room for the lock file too
+
+    target = mount / "cube.zarr"
+    proc = run_cli("run", str(write_spec(tmp_path)), "--store", str(target), "--quiet")
+    assert proc.returncode == 1, (proc.returncode, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert lines[0].startswith("allysweep: error: the sweep stopped: block ") and "No space left on device" in lines[0]
+    done = int(completed_blocks(target).sum())
+    assert 1 <= done < 9, done
+    assert f"The {done} finished blocks of 9 are kept and valid" in lines[0], lines[0]
+    assert f"continue with: allysweep run {target} --resume" in lines[0]
+    checked = run_cli("verify", str(target))
+    assert checked.returncode == 0, checked.stdout
+    assert not stray_files(target)
+
+    resize(64 << 20)  # space freed
+    resumed = run_cli("run", str(target), "--resume", "--quiet")
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"computed {9 - done} of 9 blocks ({done} were already done)" in resumed.stdout, resumed.stdout
+    assert_same_cube(asw.open_cube(target).load(), reference)
