@@ -136,6 +136,8 @@ def test_template_appears_whole_or_not_at_all(tmp_path, monkeypatch):
     stays intact until the new template is complete."""
     import pytest
 
+    from allysweep.exceptions import StoreWriteError
+
     spec = make(tmp_path, "atomic.zarr")
     real_create = store._create_store
 
@@ -144,7 +146,7 @@ def test_template_appears_whole_or_not_at_all(tmp_path, monkeypatch):
         raise OSError("disk full (simulated)")  # ...but the run fails before the rename
 
     monkeypatch.setattr(store, "_create_store", broken)
-    with pytest.raises(OSError, match="simulated"):
+    with pytest.raises(StoreWriteError, match="simulated"):
         store.prepare_store(spec, resume=False, overwrite=False)
     assert list(tmp_path.iterdir()) == []
 
@@ -152,7 +154,7 @@ def test_template_appears_whole_or_not_at_all(tmp_path, monkeypatch):
     store.prepare_store(spec, resume=False, overwrite=False)
     before = sorted((p.relative_to(tmp_path), p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file())
     monkeypatch.setattr(store, "_create_store", broken)
-    with pytest.raises(OSError, match="simulated"):
+    with pytest.raises(StoreWriteError, match="simulated"):
         store.prepare_store(spec, resume=False, overwrite=True)
     after = sorted((p.relative_to(tmp_path), p.read_bytes()) for p in tmp_path.rglob("*") if p.is_file())
     assert after == before

@@ -14,6 +14,7 @@ __all__ = [
     "ParameterError",
     "SpecError",
     "StoreError",
+    "StoreWriteError",
     "EngineError",
     "PlotError",
     "AnalysisError",
@@ -96,6 +97,32 @@ class SpecError(AllysweepError, ValueError):
 class StoreError(AllysweepError):
     """A Zarr store that cannot be written or resumed (exists already, belongs to another
     specification, incomplete, ...)."""
+
+
+class StoreWriteError(StoreError):
+    """A write into a store failed (``ENOSPC``: the disk is full; a quota; an I/O error).
+
+    A worker raises it for the block it could not write (that block stays unfinished; every
+    block finished before stays valid); the run then stops and says how to resume.
+
+    Attributes
+    ----------
+    errno : int or None
+        The operating system's error number (``errno.ENOSPC`` for a full disk).
+    path : str or None
+        The file that could not be written.
+    block : int or None
+        The block being written, when a worker raised it.
+    """
+
+    def __init__(self, message: str, errno: int | None = None, path: str | None = None, block: int | None = None):
+        super().__init__(message)
+        self.errno = errno
+        self.path = path
+        self.block = block
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.errno, self.path, self.block))
 
 
 class EngineError(AllysweepError, RuntimeError):

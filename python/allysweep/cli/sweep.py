@@ -1,4 +1,4 @@
-"""``allysweep run`` and ``allysweep info``: the sweep commands of the CLI."""
+"""``allysweep run``, ``allysweep info`` and ``allysweep verify``: the sweep commands of the CLI."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ import os
 import signal
 import sys
 from typing import Any
+
+from ..exceptions import StoreWriteError
+
+#: Exit status of a run stopped by a write error (a full disk): not a usage error (2).
+EXIT_WRITE_FAILED = 1
 
 
 class Terminated(KeyboardInterrupt):
@@ -46,6 +51,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             cluster=args.cluster,
             progress=not args.quiet,
         )
+    except StoreWriteError as err:
+        # A full disk or another write error: the run stopped, finished blocks are valid.
+        print(f"allysweep: error: {err}", file=sys.stderr)
+        return EXIT_WRITE_FAILED
     except KeyboardInterrupt as err:
         what = "terminated (SIGTERM)" if isinstance(err, Terminated) else "interrupted"
         print(
@@ -81,6 +90,16 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """``allysweep verify STORE``: check a cube; exit 0 when intact, 1 when problems are found."""
+    from ..sweeps.verify import verify_cube
+
+    report = verify_cube(args.store, deep=not args.quick)
+    for line in report.lines():
+        print(line)
+    return 0 if report.ok else 1
+
+
 def add_commands(sub: Any) -> None:
     """Register ``run`` and ``info`` on the CLI's subcommand parser."""
     p_run = sub.add_parser(
@@ -105,3 +124,19 @@ def add_commands(sub: Any) -> None:
     p_info = sub.add_parser("info", help="describe a cube: specification, dimensions, completeness, summary")
     p_info.add_argument("store", help="a Zarr store written by allysweep run")
     p_info.set_defaults(func=cmd_info)
+
+    p_verify = sub.add_parser(
+        "verify",
+        help="check a cube: template vs its specification, every finished block's chunks and counts",
+        description="Check a cube written by allysweep run: the template against the recorded specification; "
+        "that every block flagged done has every chunk present, of the size its header says and decodable "
+        "to the expected shape; and the _progress counts against the data. Bad blocks are reported by "
+        "index; `allysweep run STORE --resume` recomputes them. Exit status 0: intact; 1: problems found; "
+        "2: no cube there. Needs no lock: it may run while a sweep writes the cube (blocks still being "
+        "written are not flagged done yet and are not checked).",
+    )
+    p_verify.add_argument("store", help="a Zarr store written by allysweep run")
+    p_verify.add_argument(
+        "--quick", action="store_true", help="headers, sizes and counts only: no full decode of every chunk"
+    )
+    p_verify.set_defaults(func=cmd_verify)

@@ -7,6 +7,8 @@ block, so workers encode chunks here; ``tests/test_chunks.py`` checks the files 
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import json
 import os
@@ -169,8 +171,12 @@ def write_chunk(
     if layout is None:
         import zarr
 
-        with zarr.config.set({"array.write_empty_chunks": True}):
-            array[region] = values
+        try:
+            _test_write_failure()
+            with zarr.config.set({"array.write_empty_chunks": True}):
+                array[region] = values
+        except OSError as err:
+            raise _write_error(err, os.path.join(store, name)) from None
         return
     chunk_shape = tuple(array.chunks)
     if values.shape != chunk_shape:
@@ -182,13 +188,36 @@ def write_chunk(
     # Hidden, and not a chunk key, should a killed worker leave it behind.
     tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.{os.getpid()}-{threading.get_ident()}.tmp")
     try:
-        f = open(tmp, "wb")
-    except FileNotFoundError:  # first chunk in this directory
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        f = open(tmp, "wb")
-    with f:
-        f.write(encoded)
-    os.replace(tmp, path)
+        try:
+            f = open(tmp, "wb")
+        except FileNotFoundError:  # first chunk in this directory
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            f = open(tmp, "wb")
+        with f:
+            _test_write_failure()
+            f.write(encoded)
+        os.replace(tmp, path)
+    except OSError as err:
+        # A full disk (or any write error): no partial file is left behind, the chunk keeps what
+        # it had, and the caller learns which file and why.
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _write_error(err, path) from None
+
+
+def _write_error(err: OSError, path: str) -> Any:
+    from ..exceptions import StoreWriteError
+
+    reason = err.strerror or str(err)
+    return StoreWriteError(f"cannot write {path}: {reason} (errno {err.errno})", err.errno, path)
+
+
+def _test_write_failure() -> None:
+    """Testing hook: with ``ALLYSWEEP_TEST_ENOSPC=PATH``, every chunk write fails with ENOSPC
+    ("No space left on device") while the file PATH exists, as on a full disk."""
+    flag = os.environ.get("ALLYSWEEP_TEST_ENOSPC")
+    if flag and os.path.exists(flag):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 def read_chunk(

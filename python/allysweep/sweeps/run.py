@@ -14,11 +14,14 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..exceptions import StoreError, StoreWriteError
 from .cluster import check_cluster_available, client_for
 from .design import block_count
+from .lock import StoreLock
 from .spec import SweepSpec
 from .store import append_history, apply_store_plan, completed_blocks, finished_stats, open_cube, plan_store
-from .worker import compute_block
+from .verify import reset_blocks, verify_cube
+from .worker import compute_block, store_identity
 
 __all__ = ["sweep", "SweepSummary"]
 
@@ -40,6 +43,9 @@ class SweepSummary:
     #: Seconds of worker time, summed over blocks: solving, encoding and writing the outputs,
     #: and the rest of each task (inputs, counts, progress entries).
     worker_seconds: dict[str, float] | None = None
+    #: Finished blocks that the resume's check found bad (missing, truncated or miscounted
+    #: chunks) and recomputed; they are among ``blocks_computed``.
+    blocks_repaired: int = 0
 
     @property
     def throughput(self) -> float:
@@ -59,6 +65,11 @@ class SweepSummary:
             f"throughput: {self.throughput:,.0f} points/s end to end, "
             f"{self.points_computed / self.compute_seconds if self.compute_seconds > 0 else 0:,.0f} while computing",
             *self._worker_line(),
+            *(
+                [f"repaired: {self.blocks_repaired} finished blocks were found bad (allysweep verify) and recomputed"]
+                if self.blocks_repaired
+                else []
+            ),
         ]
 
     def _worker_line(self) -> list[str]:
@@ -112,8 +123,13 @@ def sweep(
 
     Raises
     ------
+    StoreLockedError
+        Another run is writing the store (the message names it: host, pid, start, command).
     StoreError
         The store exists (without ``resume``/``overwrite``) or belongs to another specification.
+    StoreWriteError
+        A block could not be written (a full disk, ...): the sweep stopped; finished blocks are
+        kept and ``resume=True`` completes the cube once the cause is fixed.
     """
     if store is not None:
         spec = spec.with_store(Path(store).resolve())
@@ -121,9 +137,29 @@ def sweep(
         spec = spec.with_store(Path(spec.store).resolve())
     check_cluster_available(spec, client, scheduler, cluster)
     start = time.perf_counter()
+    # One writer per store: the lock is taken before the store is even looked at, so a second
+    # run is refused naming the first, whatever its flags (docs/conventions.md, "Store safety").
+    with StoreLock(spec.store) as lock:
+        return _sweep_locked(spec, lock, start, client, resume, overwrite, scheduler, cluster, progress)
+
+
+def _sweep_locked(
+    spec: SweepSpec,
+    lock: StoreLock,
+    start: float,
+    client: Any,
+    resume: bool,
+    overwrite: bool,
+    scheduler: str | None,
+    cluster: str | None,
+    progress: bool,
+) -> xr.Dataset:
     state = plan_store(spec, resume, overwrite)  # refusals happen here, before anything is written
     n_blocks = block_count(spec)
-    done = completed_blocks(spec.store) if state == "resumed" else np.zeros(n_blocks, dtype=bool)
+    done = np.zeros(n_blocks, dtype=bool)
+    repaired: list[int] = []
+    if state == "resumed":
+        done, repaired = _verified_done(spec)
     pending = [int(i) for i in np.flatnonzero(~done)]
     computed = points_computed = 0
     compute_seconds = 0.0
@@ -134,30 +170,82 @@ def sweep(
         if pending:
             with client_for(spec, client, scheduler, cluster) as c:
                 template.result()
+                identity = store_identity(spec.store)
                 t0 = time.perf_counter()
-                computed, points_computed, worker_seconds = _run_blocks(c, spec, pending, progress)
+                computed, points_computed, worker_seconds = _run_blocks(
+                    c, spec, pending, progress, identity, n_blocks - len(pending)
+                )
                 compute_seconds = time.perf_counter() - t0
         template.result()
     seconds = time.perf_counter() - start
     summary = _summarise(spec, n_blocks, computed, n_blocks - len(pending), seconds, points_computed)
     summary.compute_seconds = compute_seconds
     summary.worker_seconds = worker_seconds or None
-    append_history(
-        spec.store,
-        f"{state}; computed {computed} blocks in {seconds:.1f} s",
-        last_run=json.dumps(summary.__dict__),
-        **dict.fromkeys(("complete", "allysweep_complete"), bool(completed_blocks(spec.store).all())),
+    summary.blocks_repaired = len(repaired)
+    took_over = (
+        f"; took over the stale lock of pid {lock.took_over.get('pid')} on {lock.took_over.get('host')}"
+        if lock.took_over
+        else ""
     )
+    try:
+        append_history(
+            spec.store,
+            f"{state}; computed {computed} blocks in {seconds:.1f} s"
+            + (f" ({len(repaired)} of them found bad by verify)" if repaired else "")
+            + took_over,
+            last_run=json.dumps(summary.__dict__),
+            **dict.fromkeys(("complete", "allysweep_complete"), bool(completed_blocks(spec.store).all())),
+        )
+    except OSError as err:
+        raise StoreWriteError(
+            f"every block of {spec.store} is written, but its attributes could not be updated: {err.strerror}; "
+            f"free space, then run: allysweep run {spec.store} --resume",
+            err.errno,
+            str(spec.store),
+        ) from None
     ds = open_cube(spec.store)
     return ds
 
 
-def _run_blocks(client: Any, spec: SweepSpec, pending: list[int], progress: bool) -> tuple[int, int, dict[str, float]]:
+def _verified_done(spec: SweepSpec) -> tuple[np.ndarray, list[int]]:
+    """The blocks of a store being resumed that are finished *and intact* (every check of
+    :func:`~allysweep.sweeps.verify.verify_cube`, which is what ``allysweep verify`` runs), and
+    the finished blocks found bad, which are marked unfinished here so that the run recomputes
+    them (saying how many)."""
+    report = verify_cube(spec.store, deep=True, spec=spec)
+    if report.template:
+        raise StoreError(
+            f"cannot resume {spec.store}: its template does not match its specification ("
+            + "; ".join(report.template)
+            + "): replace it with --overwrite (nothing was changed)"
+        )
+    bad = report.bad_blocks
+    if bad:
+        shown = ", ".join(map(str, bad[:20])) + (", ..." if len(bad) > 20 else "")
+        print(
+            f"allysweep: verify found {len(bad)} bad finished block(s) in {spec.store} ({shown}): recomputing "
+            f"{'it' if len(bad) == 1 else 'them'} (details: allysweep verify {spec.store})",
+            file=sys.stderr,
+        )
+        reset_blocks(spec.store, bad)
+    done = report.done.copy()
+    done[bad] = False
+    return done, bad
+
+
+def _run_blocks(
+    client: Any, spec: SweepSpec, pending: list[int], progress: bool, identity: tuple[int, int], already: int
+) -> tuple[int, int, dict[str, float]]:
     """Run the pending blocks; returns (blocks computed, points computed, worker seconds spent
-    solving, encoding and writing outputs, and on the rest of each task)."""
+    solving, encoding and writing outputs, and on the rest of each task).
+
+    A block that fails stops the sweep: the other blocks are cancelled, and a write error (a
+    full disk) is raised as :class:`StoreWriteError` saying how many blocks are kept and how to
+    resume."""
     from distributed import as_completed
 
-    futures = client.map(compute_block, [spec] * len(pending), pending, pure=False)
+    n = len(pending)
+    futures = client.map(compute_block, [spec] * n, pending, [identity] * n, pure=False)
     bar = _progress_bar(len(pending), spec.n_total, enabled=progress)
     computed = points = 0
     worker = {"solve": 0.0, "write": 0.0, "other": 0.0}
@@ -174,6 +262,19 @@ def _run_blocks(client: Any, spec: SweepSpec, pending: list[int], progress: bool
                 bar.set_postfix_str(f"{rate:,.0f} points/s", refresh=False)
                 bar.update(1)
     except KeyboardInterrupt:
+        client.cancel(futures)
+        raise
+    except StoreWriteError as err:
+        client.cancel(futures)
+        kept = int(completed_blocks(spec.store).sum()) if Path(spec.store).exists() else already + computed
+        raise StoreWriteError(
+            f"the sweep stopped: {err}. The {kept} finished blocks of {block_count(spec)} are kept and valid; "
+            f"free space, then continue with: allysweep run {spec.store} --resume",
+            err.errno,
+            err.path,
+            err.block,
+        ) from None
+    except BaseException:
         client.cancel(futures)
         raise
     finally:

@@ -16,7 +16,7 @@ import xarray as xr
 
 from ..engine import KIND_NAMES, OUTPUTS
 from ..engine.schema import DERIVATIVE_OUTPUTS, DIFFERENTIABLE_ATTRS, derivative_attrs
-from ..exceptions import IncompleteCubeWarning, StoreError
+from ..exceptions import IncompleteCubeWarning, StoreError, StoreWriteError
 from ..labelled import WRT_ATTRS
 from ..model.parameters import coordinate_attrs
 from ..provenance import append_history as _history_plus
@@ -316,7 +316,15 @@ def apply_store_plan(spec: SweepSpec, plan: str) -> None:
     tmp = final.with_name(f".{final.name}.creating-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
-        _create_store(spec.with_store(tmp))
+        try:
+            _create_store(spec.with_store(tmp))
+        except OSError as err:  # a full disk: nothing is left, and the message says why
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise StoreWriteError(
+                f"cannot write the template of {final}: {err.strerror or err} (nothing was changed)",
+                err.errno,
+                str(final),
+            ) from None
         if plan == "overwritten":
             old = final.with_name(f".{final.name}.replaced-{os.getpid()}")
             os.replace(final, old)

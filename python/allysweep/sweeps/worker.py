@@ -13,12 +13,13 @@ import numpy as np
 
 from ..engine import KIND_NAMES, empty_outputs, native, solve_flat
 from ..engine.schema import OUTPUTS
+from ..exceptions import StoreError, StoreWriteError
 from .chunks import read_chunk, reused, write_chunk
 from .design import block_params, block_slices
 from .spec import SweepSpec
 from .store import PROGRESS_GROUP, STATS
 
-__all__ = ["compute_block", "block_stats"]
+__all__ = ["compute_block", "block_stats", "store_identity"]
 
 
 @functools.lru_cache(maxsize=8)
@@ -34,13 +35,61 @@ def _open_arrays(store: str, fingerprint: str) -> dict[str, Any]:
     return arrays
 
 
-def compute_block(spec: SweepSpec, index: int) -> dict[str, Any]:
+def store_identity(store: str) -> tuple[int, int]:
+    """(device, inode) of the store's directory: changes when the store is replaced."""
+    st = os.stat(store)
+    return (st.st_dev, st.st_ino)
+
+
+def _check_store(spec: SweepSpec, identity: tuple[int, int] | None) -> None:
+    """Refuse to write into a store that is no longer the one the run prepared (replaced or
+    removed under it, e.g. by a writer that ignored the lock)."""
+    if identity is None:
+        return
+    try:
+        now = store_identity(spec.store)
+    except OSError:
+        now = None
+    if now != tuple(identity):
+        raise StoreError(
+            f"{spec.store} was replaced or removed while this sweep was running: this block is not written into it"
+        )
+
+
+def compute_block(spec: SweepSpec, index: int, identity: tuple[int, int] | None = None) -> dict[str, Any]:
     """Solve block ``index`` and write it into the store (runs on a Dask worker).
 
-    Returns the block's :data:`STATS` counts for the summary, its index, and ``seconds``: time
-    spent solving, encoding and writing the outputs, and on the rest (inputs, counts, progress).
-    """
+    Parameters
+    ----------
+    spec : SweepSpec
+        The sweep.
+    index : int
+        The block (C order over the block grid).
+    identity : (int, int), optional
+        :func:`store_identity` of the store when the run prepared it: a block whose store was
+        replaced since is not written (checked before the block's first and last writes).
 
+    Returns
+    -------
+    dict
+        The block's :data:`STATS` counts for the summary, its index, and ``seconds``: time
+        spent solving, encoding and writing the outputs, and on the rest (inputs, counts,
+        progress).
+
+    Raises
+    ------
+    StoreWriteError
+        A chunk could not be written (a full disk, ...): the block stays unfinished (its
+        ``done`` flag unset), and no partial chunk file is left.
+    """
+    try:
+        return _compute_block(spec, index, identity)
+    except StoreWriteError as err:
+        raise StoreWriteError(f"block {index}: {err}", err.errno, err.path, index) from None
+
+
+def _compute_block(spec: SweepSpec, index: int, identity: tuple[int, int] | None) -> dict[str, Any]:
+    _check_store(spec, identity)
     delay = float(os.environ.get("ALLYSWEEP_TEST_BLOCK_DELAY", "0") or 0)
     arrays = _open_arrays(spec.store, spec.fingerprint())
     region = block_slices(spec, index)
@@ -89,6 +138,7 @@ def compute_block(spec: SweepSpec, index: int) -> dict[str, Any]:
     stats = block_stats(result)
 
     # The block's last progress entries, "done" last: it is what resume trusts.
+    _check_store(spec, identity)
     progress("stats", np.array([[stats[k] for k in STATS]], dtype=np.int64))
     progress("computed", progress("computed") + 1)
     progress("done", np.ones(1, np.int8))
