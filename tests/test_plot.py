@@ -118,7 +118,7 @@ def test_regime_map_outlines_where_several_stable_d1_equilibria_coexist(cube3):
     assert 0 < multi.mean() < 1  # the fixture has a mixed region at c_c_extra = 0
     assert (frame.n_eq > 1).mean() > multi.mean()  # the raw count is larger
     outline = glyphs(fig0, "MultiLine")
-    assert outline and "several stable D1-surviving equilibria (outlined)" in legend_labels(fig0)
+    assert outline and "2+ stable D1 eq. (outlined)" in legend_labels(fig0)
     xs = np.concatenate([np.asarray(x) for x in outline[0].data_source.data["xs"]])
     # At Δ_C = 0 (b = 0.3) MODEL.md §9 puts them in a band of k, the same for every r: from where
     # pooling survives D1, k = b t_0 ((1 - p') + c_A) = 0.0675, to where the stable honest cut-point
@@ -191,7 +191,7 @@ def test_regime_map_sampled_design_draws_points_by_kind(sampled):
     total = 0
     for renderer in glyphs(fig, "Scatter"):
         label = next((i.label.value for lg in fig.legend for i in lg.items if renderer in i.renderers), None)
-        if label == "several stable D1-surviving equilibria (ringed)":
+        if label == "2+ stable D1 eq. (ringed)":
             ringed = robust_count(sampled.load()) > 1
             assert 0 < ringed.sum() < int((sampled.n_eq > 1).sum())
             np.testing.assert_array_equal(np.sort(renderer.data_source.data["k"]), np.sort(sampled.k.values[ringed]))
@@ -204,7 +204,7 @@ def test_regime_map_sampled_design_draws_points_by_kind(sampled):
     assert total == sampled.sizes["point"]
     robust = float((robust_count(sampled.load()) > 1).mean())
     assert f"several stable D1-surviving equilibria at {robust:.0%} of points" in fig.title.text
-    assert "several stable D1-surviving equilibria (ringed)" in legend_labels(fig)
+    assert "2+ stable D1 eq. (ringed)" in legend_labels(fig)
 
 
 # --------------------------------------------------------------------------- heatmap

@@ -347,6 +347,8 @@ def _share_multi(n_eq: np.ndarray) -> float:
 #: What an equilibrium needs to count towards meaningful multiplicity (:func:`n_stable_d1`).
 _ROBUST_VARS = ("kind", "stable", "d1_ok")
 _ROBUST = "several stable D1-surviving equilibria"
+#: Its legend key: short, so that the legend does not squeeze the map (the title spells it out).
+_ROBUST_KEY = "2+ stable D1 eq."
 
 
 def n_stable_d1(ds: xr.Dataset) -> xr.DataArray:
@@ -522,7 +524,7 @@ def regime_map(
         if 0 < multi.mean() < 1:
             mask = _raster(frame, x, y, [multi], ["several"])
             outline = hv.operation.contours(mask, levels=[0.5], filled=False)
-            what_multi = "several equilibria" if r2d is None else _ROBUST
+            what_multi = "several equilibria" if r2d is None else _ROBUST_KEY
             layers.append(outline.relabel(f"{what_multi} (outlined)").opts(color="black", line_width=2))
         what = "Regime map" if variable == "kind" else f"{label[:1].upper()}{label[1:]}"
         title = f"{what} ({_eq_note(eq)})\n{_multiplicity_title(n2d, r2d)}"
@@ -562,7 +564,7 @@ def _regime_points(
         layers.append(pts.opts(color=colors[name], size=6, tools=["hover"]))
     multi = (n_eq if n_robust is None else n_robust) > 1
     if multi.any():
-        what_multi = "several equilibria" if n_robust is None else _ROBUST
+        what_multi = "several equilibria" if n_robust is None else _ROBUST_KEY
         ring = hv.Points((xs[multi], ys[multi]), kdims=kdims, label=f"{what_multi} (ringed)")
         layers.append(ring.opts(fill_alpha=0, line_color="black", size=9))
     title = f"Regime map ({_eq_note(eq)})\n{_multiplicity_title(n_eq, n_robust)}"
