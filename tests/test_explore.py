@@ -155,12 +155,45 @@ def explore_server(grid_cube_store):
             proc.wait()
 
 
-def test_explore_slider_changes_the_plot(explore_server, browser, artifacts_dir):
+def multiplicity_line(cube, c_c_extra):
+    """The summary's multiplicity clause at one slice, computed here from the cube's flags: the
+    share of points with several stable D1-surviving equilibria, then with several of any kind."""
+    at = cube.sel(c_c_extra=c_c_extra).load()
+    robust = ((at.kind >= 0) & at.stable & at.d1_ok).sum("eq") > 1
+    raw = at.n_eq > 1
+    return (
+        f"several stable D1-surviving equilibria at {float(robust.mean()):.0%} of points "
+        f"(several of any kind at {float(raw.mean()):.0%})"
+    )
+
+
+def test_summary_reports_the_multiplicity_that_means_something(grid_cube_store):
+    import allysweep as asw
+    from allysweep.views import explore
+
+    cube = asw.open_cube(grid_cube_store)
+    for value in (0.0, 0.1, 0.2):
+        frame = cube.sel(c_c_extra=value).load()
+        line = explore._summary(frame, {"c_c_extra": value})
+        assert line.endswith(multiplicity_line(cube, value)), line
+    # The raw count alone would say "several" at (almost) every point; the flags say otherwise.
+    assert "several stable D1-surviving equilibria at 100%" not in explore._summary(cube.sel(c_c_extra=0.1).load(), {})
+    assert "of any kind at 100%" in explore._summary(cube.sel(c_c_extra=0.1).load(), {})
+    no_flags = cube.sel(c_c_extra=0.0).drop_vars(["stable", "d1_ok"]).load()
+    raw = float((no_flags.n_eq > 1).mean())
+    assert explore._summary(no_flags, {}).endswith(f"several equilibria at {raw:.0%} of points")
+
+
+def test_explore_slider_changes_the_plot(explore_server, browser, artifacts_dir, grid_cube_store):
     from selenium.webdriver.common.keys import Keys
 
+    import allysweep as asw
+
+    cube = asw.open_cube(grid_cube_store)
     browser.get(explore_server)
     before_text = wait_for(lambda: [t for t in browser.execute_script(_SUMMARY) if t], what="the summary")[0]
     assert before_text.startswith("c_c_extra = 0 ·") and "cutpoint_bluff" in before_text
+    assert multiplicity_line(cube, 0.0) in before_text
     before_png, a = painted(browser, what="the first map to be drawn")
     (artifacts_dir / "explore_before.png").write_bytes(before_png)
     # Every equilibrium of a cell is listed in the hover.
@@ -176,7 +209,7 @@ def test_explore_slider_changes_the_plot(explore_server, browser, artifacts_dir)
         lambda: [t for t in browser.execute_script(_SUMMARY) if t and t != before_text],
         what="the summary to change after the slider moved",
     )[0]
-    assert after_text.startswith("c_c_extra = 0.1 ·")
+    assert after_text.startswith("c_c_extra = 0.1 ·") and multiplicity_line(cube, 0.1) in after_text
 
     def changed(b):
         return b.shape == a.shape and np.mean(np.any(a != b, axis=-1)) > 0.02

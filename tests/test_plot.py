@@ -38,6 +38,17 @@ def selected_kind(ds):
     return out
 
 
+def robust_count(ds):
+    """Equilibria per point that are stable and survive D1 (written out here, not via plot)."""
+    flags = (ds.kind.values >= 0) & ds.stable.values.astype(bool) & ds.d1_ok.values.astype(bool)
+    return flags.sum(-1)
+
+
+#: MODEL.md §9: no-alliance pooling survives D1 iff k >= b t_0 ((1 - p') + c_A); at the base case
+#: (b = M / (c_hi - c_lo) = 0.4, t_0 = 0.15 / 0.3 = 0.5) that is k >= 0.09.
+K_POOL_D1 = 0.4 * 0.5 * (0.3 + 0.15)
+
+
 @pytest.fixture(scope="module")
 def cube1():
     return asw.solve(k=np.linspace(0.0, 0.12, 49))
@@ -73,20 +84,64 @@ def test_regime_map_two_dims_shows_selected_kinds_with_legend_and_labelled_axes(
     mapper = image.glyph.color_mapper
     assert list(mapper.palette) == plot._PALETTE
     assert (mapper.low, mapper.high) == (-1.5, len(asw.KIND_NAMES) - 0.5)
-    share = float((cube2.n_eq > 1).mean())
-    assert f"several equilibria at {share:.0%}" in fig.title.text
+    # The subtitle gives the multiplicity that means something, then the raw count.
+    robust = float((robust_count(cube2) > 1).mean())
+    raw = float((cube2.n_eq > 1).mean())
+    assert raw == 1.0 and 0.2 < robust < 0.3  # pooling with pessimistic beliefs exists everywhere
+    assert f"several stable D1-surviving equilibria at {robust:.0%} of points" in fig.title.text
+    assert f"several of any kind at {raw:.0%}" in fig.title.text
 
 
-def test_regime_map_outlines_where_several_equilibria_coexist(cube3):
+def test_n_stable_d1_counts_stable_d1_survivors_and_matches_model_9(cube2):
+    n = plot.n_stable_d1(cube2)
+    assert n.dims == ("k", "r") and n.dtype.kind == "i"
+    np.testing.assert_array_equal(n.values, robust_count(cube2))
+    # The raw count says "several" everywhere; the meaningful one exactly where MODEL.md §9 puts
+    # a D1-surviving pooling next to the stable honest cut-point (the knife-edge k = 0.09 aside).
+    k = cube2.k.broadcast_like(n).values
+    off_edge = abs(k - K_POOL_D1) > 1e-9
+    np.testing.assert_array_equal((n.values > 1)[off_edge], (k > K_POOL_D1)[off_edge])
+    assert bool((cube2.n_eq > 1).all())
+    # A point not computed yet is -1, not 0; a cube without the flags is an error naming them.
+    partial = cube2.copy()
+    partial["n_eq"] = partial.n_eq.where(partial.k != 0.0, -1)
+    assert bool((plot.n_stable_d1(partial).sel(k=0.0) == -1).all())
+    with pytest.raises(PlotError, match="d1_ok"):
+        plot.n_stable_d1(cube2.drop_vars("d1_ok"))
+
+
+def test_regime_map_outlines_where_several_stable_d1_equilibria_coexist(cube3):
     view = plot.regime_map(cube3, "k", "r")
     fig0 = render(view[0.0])
-    multi = (cube3.n_eq.sel(c_c_extra=0.0) > 1).values
+    frame = cube3.sel(c_c_extra=0.0).load()
+    multi = robust_count(frame) > 1
     assert 0 < multi.mean() < 1  # the fixture has a mixed region at c_c_extra = 0
+    assert (frame.n_eq > 1).mean() > multi.mean()  # the raw count is larger
     outline = glyphs(fig0, "MultiLine")
-    assert outline and "several equilibria (outlined)" in legend_labels(fig0)
+    assert outline and "2+ stable D1 eq. (outlined)" in legend_labels(fig0)
     xs = np.concatenate([np.asarray(x) for x in outline[0].data_source.data["xs"]])
-    # The outline runs between the single- and multi-equilibrium regions, inside the grid.
-    assert xs.min() >= 0.0 and xs.max() <= 0.12 and len(xs) > 2
+    # At Δ_C = 0 (b = 0.3) MODEL.md §9 puts them in a band of k, the same for every r: from where
+    # pooling survives D1, k = b t_0 ((1 - p') + c_A) = 0.0675, to where the stable honest cut-point
+    # reaches t_0 and vanishes, k = a (1 - p) t_0 - (a - b)((1 - p') t_0 + c_A) = 0.09.
+    lo, hi = 0.3 * 0.5 * 0.45, 0.6 * 0.6 * 0.5 - 0.3 * (0.3 * 0.5 + 0.15)
+    ks = np.broadcast_to(frame.k.values[:, None], multi.shape)
+    off_edge = (abs(ks - lo) > 1e-9) & (abs(ks - hi) > 1e-9)
+    np.testing.assert_array_equal(multi[off_edge], ((ks > lo) & (ks < hi))[off_edge])
+    # The outline runs around that band, inside the grid: between the last k without and the first
+    # k with several stable D1 survivors, at either end.
+    band = frame.k.values[multi.any(axis=1)]
+    step = float(np.diff(frame.k.values)[0])
+    inner = xs[(xs > 1e-9) & (xs < 0.12 - 1e-9)]
+    assert len(inner) > 2 and band.min() - step <= inner.min() and inner.max() <= band.max() + step
+    # The hover gives both counts.
+    (image,) = glyphs(fig0, "Image")
+    np.testing.assert_array_equal(np.asarray(image.data_source.data["n_stable_d1"][0]), robust_count(frame).T)
+
+
+def test_regime_map_falls_back_to_the_raw_count_without_the_flags(cube2):
+    fig = render(plot.regime_map(cube2.drop_vars(["stable", "d1_ok"]), "k", "r"))
+    assert f"several equilibria at {float((cube2.n_eq > 1).mean()):.0%} of points" in fig.title.text
+    assert "D1" not in fig.title.text
 
 
 def test_regime_map_three_dims_has_a_slider_and_frames_differ(cube3):
@@ -136,8 +191,10 @@ def test_regime_map_sampled_design_draws_points_by_kind(sampled):
     total = 0
     for renderer in glyphs(fig, "Scatter"):
         label = next((i.label.value for lg in fig.legend for i in lg.items if renderer in i.renderers), None)
-        if label == "several equilibria (ringed)":
-            assert len(renderer.data_source.data["k"]) == int((sampled.n_eq > 1).sum())
+        if label == "2+ stable D1 eq. (ringed)":
+            ringed = robust_count(sampled.load()) > 1
+            assert 0 < ringed.sum() < int((sampled.n_eq > 1).sum())
+            np.testing.assert_array_equal(np.sort(renderer.data_source.data["k"]), np.sort(sampled.k.values[ringed]))
             continue
         code = asw.KIND_NAMES.index(label) if label in asw.KIND_NAMES else -1
         xs = np.asarray(renderer.data_source.data["k"])
@@ -145,6 +202,9 @@ def test_regime_map_sampled_design_draws_points_by_kind(sampled):
         np.testing.assert_array_equal(np.sort(xs), np.sort(sampled.k.values[kind == code]))
         total += len(xs)
     assert total == sampled.sizes["point"]
+    robust = float((robust_count(sampled.load()) > 1).mean())
+    assert f"several stable D1-surviving equilibria at {robust:.0%} of points" in fig.title.text
+    assert "2+ stable D1 eq. (ringed)" in legend_labels(fig)
 
 
 # --------------------------------------------------------------------------- heatmap

@@ -41,6 +41,10 @@ def _hover_layer(frame: xr.Dataset, x: str, y: str) -> Any:
     n_slots = frame.sizes.get("eq", 0)
     arrays, vdims = [plot._grid_2d(frame, frame["n_eq"], x, y)], ["n_eq"]
     tooltips = [(x, "$x"), (y, "$y"), ("equilibria", "@n_eq")]
+    if plot._has_robust(frame):
+        arrays.append(plot._grid_2d(frame, plot.n_stable_d1(frame), x, y))
+        vdims.append("n_stable_d1")
+        tooltips.append(("stable, D1-surviving", "@n_stable_d1"))
     formatters = {}
     shown = [v for v in _HOVER_OUTPUTS if v in frame.data_vars]
     for i in range(n_slots):
@@ -72,7 +76,12 @@ def _summary(frame: xr.Dataset, selection: dict[str, Any]) -> str:
         counts = [f"{names.get(int(c)) or KIND_NAMES[c]} {np.mean(kind == c):.0%}" for c in np.unique(kind)]
         parts.append("selected kinds: " + ", ".join(counts))
     if "n_eq" in frame:
-        parts.append(f"several equilibria at {float((frame['n_eq'] > 1).mean()):.0%} of points")
+        raw = plot._share_multi(frame["n_eq"].values)
+        if plot._has_robust(frame):  # the multiplicity that means something first, then the raw count
+            robust = plot._share_multi(plot.n_stable_d1(frame).values)
+            parts.append(f"{plot._ROBUST} at {robust:.0%} of points (several of any kind at {raw:.0%})")
+        else:
+            parts.append(f"several equilibria at {raw:.0%} of points")
     return " · ".join(parts)
 
 
@@ -131,7 +140,8 @@ def explorer(ds: xr.Dataset, title: str | None = None) -> Any:
                 element = plot.regime_map(sub, x, y, eq=eq, hover=sampled, variable=var)
             else:
                 element = plot.heatmap(sub, var, x, y, eq=eq, hover=sampled)
-        frame_vars = [v for v in ("kind", "selected", "n_eq", *_HOVER_OUTPUTS) if v in sub.data_vars]
+        names = ("kind", "selected", "n_eq", "stable", "d1_ok", *_HOVER_OUTPUTS)
+        frame_vars = [v for v in names if v in sub.data_vars]
         if sampled:
             frame = plot._points_frame(sub, x, y, frame_vars)
         else:
@@ -229,7 +239,7 @@ def _write_report(
         pn.pane.Markdown(
             f"# {heading}\n\nDimensions: {about}. {ds.attrs.get('software', '')}. "
             "Colours of the regime map: the kind of the selected equilibrium (docs/MODEL.md, section 6); "
-            "outlined or ringed: several equilibria coexist.",
+            "outlined or ringed: several stable equilibria that survive D1 coexist.",
             width=900,
         )
     ]

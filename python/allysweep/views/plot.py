@@ -40,6 +40,7 @@ from ..exceptions import IncompleteCubeWarning, PlotError
 
 __all__ = [
     "regime_map",
+    "n_stable_d1",
     "heatmap",
     "lines",
     "bargaining_ranges",
@@ -337,8 +338,74 @@ def _legend_swatches(codes: Sequence[int], variable: str = "kind") -> list[Any]:
 
 
 def _share_multi(n_eq: np.ndarray) -> float:
+    """Share of the computed points (n >= 0) with more than one equilibrium."""
     n = np.asarray(n_eq)
+    n = n[n >= 0]
     return float((n > 1).mean()) if n.size else 0.0
+
+
+#: What an equilibrium needs to count towards meaningful multiplicity (:func:`n_stable_d1`).
+_ROBUST_VARS = ("kind", "stable", "d1_ok")
+_ROBUST = "several stable D1-surviving equilibria"
+#: Its legend key: short, so that the legend does not squeeze the map (the title spells it out).
+_ROBUST_KEY = "2+ stable D1 eq."
+
+
+def n_stable_d1(ds: xr.Dataset) -> xr.DataArray:
+    """How many equilibria at each point are stable and survive D1: the multiplicity that means
+    something.
+
+    ``n_eq > 1`` holds almost everywhere, because pooling on no alliance, sustained by
+    pessimistic off-path beliefs, is an equilibrium at almost every point (MODEL.md §6). Two
+    equilibria that are both stable under best-response dynamics and both survive D1 are a real
+    prediction problem; this counts them.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        A solved dataset or sweep cube with ``kind``, ``stable``, ``d1_ok`` and ``n_eq``
+        (lazy cubes stay lazy).
+
+    Returns
+    -------
+    xarray.DataArray
+        Integer, the dimensions of ``ds`` without ``eq``; -1 where a point is not computed yet
+        (``n_eq`` = -1).
+
+    Raises
+    ------
+    PlotError
+        ``ds`` lacks one of the variables (a cube swept with a subset of the outputs).
+
+    Examples
+    --------
+    >>> import numpy as np, allysweep as asw
+    >>> from allysweep.views import plot
+    >>> ds = asw.solve(k=np.array([0.03, 0.11]))  # MODEL.md §9: pooling survives D1 iff k >= 0.09
+    >>> plot.n_stable_d1(ds).values.tolist(), ds.n_eq.values.tolist()
+    ([1, 2], [2, 3])
+    """
+    for var in (*_ROBUST_VARS, "n_eq"):
+        _check_var(ds, var)
+    robust = (ds["kind"] >= 0) & ds["stable"].astype(bool) & ds["d1_ok"].astype(bool)
+    n = robust.sum("eq").where(ds["n_eq"] >= 0, -1).astype(np.int64)
+    n.attrs = {
+        "long_name": "number of stable equilibria that survive D1",
+        "units": "1",
+        "description": "Equilibria with stable and d1_ok; -1 where the point is not computed.",
+    }
+    return n.rename("n_stable_d1")
+
+
+def _has_robust(ds: xr.Dataset) -> bool:
+    return all(v in ds.data_vars for v in _ROBUST_VARS)
+
+
+def _multiplicity_title(n_eq: np.ndarray, n_robust: np.ndarray | None) -> str:
+    """The regime map's multiplicity line(s): the meaningful share, then the raw one."""
+    if n_robust is None:  # a cube stored without the flags
+        return f"several equilibria at {_share_multi(n_eq):.0%} of points"
+    return f"{_ROBUST} at {_share_multi(n_robust):.0%} of points\nseveral of any kind at {_share_multi(n_eq):.0%}"
 
 
 def _selection_title(selection: Mapping[str, Any]) -> str:
@@ -362,9 +429,12 @@ def regime_map(
     """Where each kind of equilibrium is played: the equilibrium kind (or another categorical
     output, such as the crisis regime) over two parameters.
 
-    Colours are categorical (:data:`KIND_COLORS`, with a legend of kind names); points with
-    several equilibria are outlined in black (grid cubes) or ringed (sampled cubes), and the
-    title gives their share. Hovering shows the kind and the number of equilibria.
+    Colours are categorical (:data:`KIND_COLORS`, with a legend of kind names). Points with
+    several equilibria that are stable and survive D1 (:func:`n_stable_d1`) are outlined in
+    black (grid cubes) or ringed (sampled cubes), and the title gives their share, then the share
+    with several equilibria of any kind (almost every point: pooling on no alliance with
+    pessimistic beliefs exists nearly everywhere). A cube stored without ``stable`` and ``d1_ok``
+    falls back to the raw count. Hovering shows the kind and both numbers of equilibria.
 
     Parameters
     ----------
@@ -421,32 +491,43 @@ def regime_map(
     palette = [colors["none"], *(colors[name] for name in names)]
     label = ds[variable].attrs.get("long_name", variable)
 
+    robust = _has_robust(ds)
+    frame_vars = [variable, "selected", "n_eq", *(_ROBUST_VARS if robust else ())]
+
     def build(selection: dict[str, Any]) -> Any:
-        frame = _frame(small, selection, [variable, "selected", "n_eq"])
+        frame = _frame(small, selection, frame_vars)
         n_eq = frame["n_eq"]
         kind = _kind_codes(_pick_eq(frame, variable, eq), n_eq)
         kind2d, n2d = _grid_2d(frame, kind, x, y), _grid_2d(frame, n_eq, x, y)
+        # Multiplicity that means something (stable, D1-surviving) where the flags are stored.
+        r2d = _grid_2d(frame, n_stable_d1(frame), x, y) if robust else None
         vdims = [hv.Dimension("kind", label=label), hv.Dimension("n_eq", label="number of equilibria")]
+        tooltips = [(x, "$x"), (y, "$y"), (label, "@kind{custom}"), ("equilibria", "@n_eq")]
+        arrays = [kind2d, n2d]
+        if r2d is not None:
+            arrays.append(r2d)
+            vdims.append(hv.Dimension("n_stable_d1", label="stable D1-surviving equilibria"))
+            tooltips.append(("stable, D1-surviving", "@n_stable_d1"))
         missing = bool((kind2d == NOT_COMPUTED_CODE).any())
         shown = [colors["not computed"], *palette] if missing else palette
-        img = _raster(frame, x, y, [kind2d, n2d], vdims).opts(
+        img = _raster(frame, x, y, arrays, vdims).opts(
             cmap=shown,
             clim=(-0.5 - len(shown) + len(names), len(names) - 0.5),
             color_levels=len(shown),
             colorbar=False,
             tools=["hover"] if hover else [],
-            hover_tooltips=[(x, "$x"), (y, "$y"), (label, "@kind{custom}"), ("equilibria", "@n_eq")],
+            hover_tooltips=tooltips,
             hover_formatters={"@kind": _kind_formatter(variable)},
         )
         layers = [img, *_legend_swatches(np.unique(kind2d).astype(int).tolist(), variable)]
-        multi = (n2d > 1).astype(float)
+        multi = ((n2d if r2d is None else r2d) > 1).astype(float)
         if 0 < multi.mean() < 1:
             mask = _raster(frame, x, y, [multi], ["several"])
             outline = hv.operation.contours(mask, levels=[0.5], filled=False)
-            layers.append(outline.relabel("several equilibria (outlined)").opts(color="black", line_width=2))
-        share = _share_multi(n2d[n2d >= 0])
+            what_multi = "several equilibria" if r2d is None else _ROBUST_KEY
+            layers.append(outline.relabel(f"{what_multi} (outlined)").opts(color="black", line_width=2))
         what = "Regime map" if variable == "kind" else f"{label[:1].upper()}{label[1:]}"
-        title = f"{what} ({_eq_note(eq)})\nseveral equilibria at {share:.0%} of points"
+        title = f"{what} ({_eq_note(eq)})\n{_multiplicity_title(n2d, r2d)}"
         if missing:
             title += f"; {float((n2d < 0).mean()):.0%} not computed"
         if selection:
@@ -469,9 +550,11 @@ def _regime_points(
 ) -> Any:
     hv = _hv()
     names, colors, none = _category(variable)
-    frame = _points_frame(ds, x, y, [variable, "selected", "n_eq"])
+    robust = _has_robust(ds)
+    frame = _points_frame(ds, x, y, [variable, "selected", "n_eq", *(_ROBUST_VARS if robust else ())])
     kind = np.asarray(_kind_codes(_pick_eq(frame, variable, eq), frame["n_eq"]).values).astype(int)
     xs, ys, n_eq = frame[x].values, frame[y].values, frame["n_eq"].values
+    n_robust = np.asarray(n_stable_d1(frame).values) if robust else None
     kdims = [_dim(ds, x), _dim(ds, y)]
     layers = []
     for code in sorted(np.unique(kind).tolist()):
@@ -479,11 +562,12 @@ def _regime_points(
         m = kind == code
         pts = hv.Points((xs[m], ys[m], n_eq[m]), kdims=kdims, vdims=["n_eq"], label=none if name == "none" else name)
         layers.append(pts.opts(color=colors[name], size=6, tools=["hover"]))
-    multi = n_eq > 1
+    multi = (n_eq if n_robust is None else n_robust) > 1
     if multi.any():
-        ring = hv.Points((xs[multi], ys[multi]), kdims=kdims, label="several equilibria (ringed)")
+        what_multi = "several equilibria" if n_robust is None else _ROBUST_KEY
+        ring = hv.Points((xs[multi], ys[multi]), kdims=kdims, label=f"{what_multi} (ringed)")
         layers.append(ring.opts(fill_alpha=0, line_color="black", size=9))
-    title = f"Regime map ({_eq_note(eq)})\nseveral equilibria at {_share_multi(n_eq):.0%} of points"
+    title = f"Regime map ({_eq_note(eq)})\n{_multiplicity_title(n_eq, n_robust)}"
     return hv.Overlay(layers).opts(title=title, width=width, height=height, legend_position="right")
 
 
