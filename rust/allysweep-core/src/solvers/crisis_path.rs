@@ -9,7 +9,8 @@
 use crate::model::crisis::{Crisis, CrisisPoint, Regime};
 use crate::model::dist::CostDist;
 use crate::model::params::Params;
-use crate::numeric::{all_roots, golden_min, Found};
+use crate::numeric::{all_roots, brent, golden_min, Found};
+use crate::solvers::certify::{isolate, Belief, Margins, Motion, PieceFn, Signal, Theta};
 use crate::solvers::cutpoint_map::CutpointMap;
 
 /// Tolerance of weak inequalities in existence and refinement tests (docs/conventions.md).
@@ -251,6 +252,40 @@ impl<'a> CutpointPath<'a> {
         let (u, [c0, c1]) = self.point(piece, x);
         gain(self.params, u, &c1, &c0)
     }
+
+    /// Φ along `piece` as the certified search takes it ([`crate::solvers::certify`]): on a
+    /// span each signal's crisis follows its belief in the piece's regime; on a boundary segment
+    /// the moving signal's ρ runs along the segment and the other signal's crisis is fixed.
+    pub(crate) fn piece_fn(&self, piece: &Piece) -> PieceFn {
+        let params = self.params;
+        match *piece {
+            Piece::Span { a, b, regime } => {
+                let sig = |al: bool| {
+                    let q = if al { self.map.belief_map_alliance(a, b) } else { self.map.belief_map_no_alliance(a, b) };
+                    Signal::new(params, self.crises.get(al), al, Motion::Belief { q, regime: regime[usize::from(al)] })
+                };
+                PieceFn::new(params, self.map.margins, [sig(false), sig(true)], Theta::Cut, params.k, 1.0)
+            }
+            Piece::Boundary { u, alliance, segment } => {
+                let moving = segment_motion(&segment);
+                let fixed = Motion::Fixed(self.crises.get(!alliance).at(self.belief(!alliance, u)));
+                let sig = |al: bool| {
+                    Signal::new(params, self.crises.get(al), al, if al == alliance { moving } else { fixed })
+                };
+                PieceFn::new(params, self.map.margins, [sig(false), sig(true)], Theta::Fixed(u), params.k, 1.0)
+            }
+        }
+    }
+}
+
+/// A boundary segment as the certified search's motion of its signal.
+fn segment_motion(segment: &Segment) -> Motion {
+    let (from, to) = (segment.from, segment.to);
+    if segment.concede {
+        Motion::Cb { from, to }
+    } else {
+        Motion::W0 { from, to }
+    }
 }
 
 /// One piece of a response set: beliefs q in [a, b] in one regime, or a segment.
@@ -328,11 +363,39 @@ impl<'a> Responses<'a> {
         r
     }
 
-    fn range(&self, i: usize) -> (f64, f64) {
+    pub(crate) fn range(&self, i: usize) -> (f64, f64) {
         match self.pieces[i] {
             ResponsePiece::Beliefs { a, b, .. } => (a, b),
             ResponsePiece::Boundary(_) => (0.0, 1.0),
         }
+    }
+
+    /// `sign·(Λ_0 - Λ_1 - k)` for type θ along piece i as the certified search takes it: this
+    /// set's signal (`alliance`) moves along the piece, the other signal's crisis is `fixed`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn piece_fn(
+        &self,
+        i: usize,
+        params: &Params,
+        margins: Margins,
+        alliance: bool,
+        fixed: &CrisisPoint,
+        theta: f64,
+        sign: f64,
+    ) -> PieceFn {
+        let motion = match self.pieces[i] {
+            ResponsePiece::Beliefs { regime, .. } => Motion::Belief { q: Belief::Identity, regime },
+            ResponsePiece::Boundary(seg) => segment_motion(&seg),
+        };
+        let moving = Signal::new(params, &self.crisis, alliance, motion);
+        let other = Signal::fixed(params, !alliance, *fixed);
+        let sig = if alliance { [other, moving] } else { [moving, other] };
+        PieceFn::new(params, margins, sig, Theta::Fixed(theta), params.k, sign)
+    }
+
+    /// Pieces of the set.
+    pub(crate) fn len(&self) -> usize {
+        self.pieces.len()
     }
 
     fn point(&self, i: usize, x: f64) -> CrisisPoint {
@@ -345,10 +408,16 @@ impl<'a> Responses<'a> {
     /// Every zero of `f` along the set (in path order): the crisis point there, whether `f`
     /// rises through it along the path, and whether it is a tangency; `continuum` is set where
     /// `f` vanishes on a whole piece (its midpoint is reported, as a tangency).
+    ///
+    /// With `certify` (the certified search's function of piece i, `f` as a [`PieceFn`]) the
+    /// zeros are isolated by [`isolate`] and refined by Brent, with the grid search added on a
+    /// piece it cannot decide; `certified` is cleared then.
     pub(crate) fn zeros(
         &self,
         f: impl Fn(&CrisisPoint) -> f64,
         continuum: &mut bool,
+        certify: Option<&dyn Fn(usize) -> PieceFn>,
+        certified: &mut bool,
     ) -> Vec<(CrisisPoint, bool, bool)> {
         let mut out: Vec<(CrisisPoint, bool, bool)> = Vec::new();
         for i in 0..self.pieces.len() {
@@ -357,8 +426,20 @@ impl<'a> Responses<'a> {
                 continue;
             }
             let g = |x: f64| f(&self.point(i, x));
+            let tol = 1e-14 * (1.0 + b - a);
             let mut found = Vec::new();
-            if all_roots(g, a, b, 48, 4, 1e-14 * (1.0 + b - a), 1e-15, &mut |r| found.push(r)) {
+            let grid = match certify {
+                Some(piece_fn) => {
+                    let iso = isolate(&piece_fn(i), a, b);
+                    for br in &iso.brackets {
+                        found.push(Found { x: brent(g, br.a, br.b, br.fa, br.fb, tol), tangent: false });
+                    }
+                    *certified &= iso.certified;
+                    !iso.certified
+                }
+                None => true,
+            };
+            if grid && all_roots(g, a, b, 48, 4, tol, 1e-15, &mut |r| found.push(r)) {
                 *continuum = true;
                 found.push(Found { x: 0.5 * (a + b), tangent: true });
             }
