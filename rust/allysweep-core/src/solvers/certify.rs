@@ -365,6 +365,9 @@ pub(crate) struct PieceFn {
     /// sup g · X and sup |g'| · X (module documentation).
     g_x: f64,
     g1_x: f64,
+    /// Leave the density out of samples (computed when an enclosure of the derivative needs
+    /// it): a normal G's density costs an `exp` of its own, a logistic's comes with the cdf.
+    lazy_pdf: bool,
     /// [no alliance, alliance].
     sig: [Signal; 2],
     theta: Theta,
@@ -381,7 +384,19 @@ impl PieceFn {
         offset: f64,
         sign: f64,
     ) -> Self {
-        PieceFn { g: params.cost_c, g_x: margins.g_x, g1_x: margins.g1_x, sig, theta, offset, sign }
+        let g = params.cost_c;
+        let lazy_pdf = matches!(g, CostDist::Normal { .. });
+        PieceFn { g, g_x: margins.g_x, g1_x: margins.g1_x, lazy_pdf, sig, theta, offset, sign }
+    }
+
+    /// G at x, and g unless it is left for later (NaN then).
+    #[inline]
+    fn cdf_pdf(&self, x: f64) -> (f64, f64) {
+        if self.lazy_pdf {
+            (self.g.cdf(x), f64::NAN)
+        } else {
+            self.g.cdf_pdf(x)
+        }
     }
 
     #[inline]
@@ -394,7 +409,7 @@ impl PieceFn {
                     Regime::Concede => Sig { lam: theta, l, q, dq, ..Sig::default() },
                     Regime::Mixed if s.b_c > 0.0 => {
                         let arg = (s.s - q * s.shift) + s.b_c;
-                        let (cdf, pdf) = self.g.cdf_pdf(arg);
+                        let (cdf, pdf) = self.cdf_pdf(arg);
                         let w_abs = (-(s.w_base + q * s.d)).max(0.0);
                         let conc = s.rho_hat * (cdf + cdf * w_abs);
                         let war = (1.0 - s.rho_hat) * cdf;
@@ -404,7 +419,7 @@ impl PieceFn {
                     // R, or M with b_C = 0 (ρ̂ = 0: the canonical loss).
                     _ => {
                         let arg = s.s - q * s.shift;
-                        let (cdf, pdf) = self.g.cdf_pdf(arg);
+                        let (cdf, pdf) = self.cdf_pdf(arg);
                         Sig { lam: cdf * l, mult: l, arg, cdf, pdf, q, dq, rho: 0.0, l }
                     }
                 }
@@ -412,7 +427,7 @@ impl PieceFn {
             Motion::W0 { from, to } => {
                 let rho = from + x * (to - from);
                 let arg = s.tau_hat + rho / (1.0 - rho);
-                let (cdf, pdf) = self.g.cdf_pdf(arg);
+                let (cdf, pdf) = self.cdf_pdf(arg);
                 let mult = rho * theta + (1.0 - rho) * l;
                 Sig { lam: rho * cdf * theta + (1.0 - rho) * cdf * l, mult, arg, cdf, pdf, rho, l, ..Sig::default() }
             }
@@ -439,86 +454,132 @@ impl PieceFn {
         Sample { x, value, err, theta, sig }
     }
 
-    /// Enclosures of one signal's Λ and Λ' over the cell between samples `l` and `r`, and the
-    /// margins to add to each: (value, derivative, value margin, derivative margin).
+    /// The density at a sample's cdf argument (computed here when the sample left it out).
     #[inline]
-    fn enclose_sig(&self, s: &Signal, l: &Sig, r: &Sig, th: Iv, dth: f64) -> (Iv, Iv, f64, f64) {
+    fn pdf_at(&self, s: &Sig) -> f64 {
+        if s.pdf.is_nan() {
+            self.g.pdf(s.arg)
+        } else {
+            s.pdf
+        }
+    }
+
+    /// The multiplier of the cdf in Λ in regime M: ρ̂(1 + |W|)θ + (1 - ρ̂)L, and the range of
+    /// 1 + |W|.
+    #[inline]
+    fn mixed_factor(s: &Signal, l: &Sig, r: &Sig, th: Iv, loss: Iv) -> (Iv, Iv) {
+        let w_abs = |q: f64| 1.0 + (-(s.w_base + q * s.d)).max(0.0);
+        let wf = Iv::of(w_abs(l.q), w_abs(r.q));
+        (th.mul_nn(wf).scale(s.rho_hat).add(loss.scale(1.0 - s.rho_hat)), wf)
+    }
+
+    /// Enclosure of one signal's Λ over the cell between samples `l` and `r`, and its margin.
+    #[inline]
+    fn value_sig(&self, s: &Signal, l: &Sig, r: &Sig, th: Iv) -> (Iv, f64) {
         let loss = Iv::of(l.l, r.l);
-        let lslope = if dth == 0.0 { Iv::pt(0.0) } else { s.loss_slope(th.lo, th.hi) };
-        let density = |l: &Sig, r: &Sig| {
-            let (a, b, ga, gb) =
-                if l.arg <= r.arg { (l.arg, r.arg, l.pdf, r.pdf) } else { (r.arg, l.arg, r.pdf, l.pdf) };
-            let (lo, hi) = self.g.pdf_range(a, b, ga, gb);
-            Iv { lo, hi }
-        };
         match s.motion {
-            Motion::Belief { regime, .. } => {
-                let dq = Iv::of(l.dq, r.dq);
-                match regime {
-                    Regime::Concede => (th, Iv::pt(dth), REL * th.mag(), 0.0),
-                    Regime::Mixed if s.b_c > 0.0 => {
-                        let cdf = Iv::of(l.cdf, r.cdf);
-                        let w_abs = |q: f64| 1.0 + (-(s.w_base + q * s.d)).max(0.0);
-                        let wf = Iv::of(w_abs(l.q), w_abs(r.q));
-                        let b = th.mul_nn(wf).scale(s.rho_hat).add(loss.scale(1.0 - s.rho_hat));
-                        let val = cdf.mul_nn(b);
-                        let db = dq
-                            .mul_nn(th)
-                            .scale(-s.rho_hat * s.d)
-                            .add(wf.scale(s.rho_hat * dth))
-                            .add(lslope.scale(1.0 - s.rho_hat));
-                        let t1 = density(l, r).mul_nn(dq).mul_nn(b).scale(-s.shift);
-                        let t2 = cdf.mul(db);
-                        let der_err = REL * (t1.mag() + t2.mag() + self.g1_x * s.shift * dq.hi * b.hi);
-                        (val, t1.add(t2), REL * (val.mag() + self.g_x * b.hi), der_err)
-                    }
-                    _ => {
-                        let cdf = Iv::of(l.cdf, r.cdf);
-                        let val = cdf.mul_nn(loss);
-                        let t1 = density(l, r).mul_nn(dq).mul_nn(loss).scale(-s.shift);
-                        let t2 = cdf.mul_nn(lslope);
-                        let der_err = REL * (t1.mag() + t2.mag() + self.g1_x * s.shift * dq.hi * loss.hi);
-                        (val, t1.add(t2), REL * (val.mag() + self.g_x * loss.hi), der_err)
-                    }
-                }
+            Motion::Belief { regime: Regime::Concede, .. } => (th, REL * th.mag()),
+            Motion::Belief { regime: Regime::Mixed, .. } if s.b_c > 0.0 => {
+                let (b, _) = Self::mixed_factor(s, l, r, th, loss);
+                let val = Iv::of(l.cdf, r.cdf).mul_nn(b);
+                (val, REL * (val.mag() + self.g_x * b.hi))
             }
-            Motion::W0 { from, to } => {
-                let cdf = Iv::of(l.cdf, r.cdf);
+            Motion::Belief { .. } => {
+                let val = Iv::of(l.cdf, r.cdf).mul_nn(loss);
+                (val, REL * (val.mag() + self.g_x * loss.hi))
+            }
+            Motion::W0 { .. } => {
                 let c = Iv::of(l.mult, r.mult);
-                let val = cdf.mul_nn(c);
-                let zp = |rho: f64| 1.0 / ((1.0 - rho) * (1.0 - rho));
-                let dz = Iv::of(zp(l.rho), zp(r.rho));
-                let t1 = density(l, r).mul_nn(dz).mul_nn(c).scale(to - from);
-                let t2 = cdf.mul(th.sub(loss)).scale(to - from);
-                let der_err = REL * (t1.mag() + t2.mag() + self.g1_x * dz.hi * c.hi * (to - from).abs());
-                (val, t1.add(t2), REL * (val.mag() + self.g_x * c.hi), der_err)
+                let val = Iv::of(l.cdf, r.cdf).mul_nn(c);
+                (val, REL * (val.mag() + self.g_x * c.hi))
             }
-            Motion::Cb { from, to } => {
+            Motion::Cb { .. } => {
                 let val = Iv::of(l.lam, r.lam);
-                let der = th.sub(loss.scale(s.pi_bar)).scale(to - from);
-                (val, der, REL * val.mag(), REL * der.mag())
+                (val, REL * val.mag())
             }
             Motion::Fixed(c) => {
-                let (x, war) = (c.concession(), c.war());
-                let val = th.scale(x).add(loss.scale(war));
-                let der = Iv::pt(x * dth).add(lslope.scale(war));
-                (val, der, REL * (val.mag() + self.g_x * (th.hi + loss.hi)), REL * der.mag())
+                let val = th.scale(c.concession()).add(loss.scale(c.war()));
+                (val, REL * (val.mag() + self.g_x * (th.hi + loss.hi)))
             }
         }
     }
 
-    /// Enclosures of the function and of its derivative over the cell between `l` and `r`
-    /// (l.x < r.x), margins included.
+    /// Enclosure of one signal's Λ' over the cell between samples `l` and `r`, and its margin.
     #[inline]
-    pub(crate) fn enclose(&self, l: &Sample, r: &Sample) -> (Iv, Iv) {
+    fn slope_sig(&self, s: &Signal, l: &Sig, r: &Sig, th: Iv, dth: f64) -> (Iv, f64) {
+        let loss = Iv::of(l.l, r.l);
+        let lslope = if dth == 0.0 { Iv::pt(0.0) } else { s.loss_slope(th.lo, th.hi) };
+        let density = || {
+            let (gl, gr) = (self.pdf_at(l), self.pdf_at(r));
+            let (a, b, ga, gb) = if l.arg <= r.arg { (l.arg, r.arg, gl, gr) } else { (r.arg, l.arg, gr, gl) };
+            let (lo, hi) = self.g.pdf_range(a, b, ga, gb);
+            Iv { lo, hi }
+        };
+        let dq = Iv::of(l.dq, r.dq);
+        match s.motion {
+            Motion::Belief { regime: Regime::Concede, .. } => (Iv::pt(dth), 0.0),
+            Motion::Belief { regime: Regime::Mixed, .. } if s.b_c > 0.0 => {
+                let cdf = Iv::of(l.cdf, r.cdf);
+                let (b, wf) = Self::mixed_factor(s, l, r, th, loss);
+                let db = dq
+                    .mul_nn(th)
+                    .scale(-s.rho_hat * s.d)
+                    .add(wf.scale(s.rho_hat * dth))
+                    .add(lslope.scale(1.0 - s.rho_hat));
+                let t1 = density().mul_nn(dq).mul_nn(b).scale(-s.shift);
+                let t2 = cdf.mul(db);
+                (t1.add(t2), REL * (t1.mag() + t2.mag() + self.g1_x * s.shift * dq.hi * b.hi))
+            }
+            Motion::Belief { .. } => {
+                let cdf = Iv::of(l.cdf, r.cdf);
+                let t1 = density().mul_nn(dq).mul_nn(loss).scale(-s.shift);
+                let t2 = cdf.mul_nn(lslope);
+                (t1.add(t2), REL * (t1.mag() + t2.mag() + self.g1_x * s.shift * dq.hi * loss.hi))
+            }
+            Motion::W0 { from, to } => {
+                let cdf = Iv::of(l.cdf, r.cdf);
+                let c = Iv::of(l.mult, r.mult);
+                let zp = |rho: f64| 1.0 / ((1.0 - rho) * (1.0 - rho));
+                let dz = Iv::of(zp(l.rho), zp(r.rho));
+                let t1 = density().mul_nn(dz).mul_nn(c).scale(to - from);
+                let t2 = cdf.mul(th.sub(loss)).scale(to - from);
+                (t1.add(t2), REL * (t1.mag() + t2.mag() + self.g1_x * dz.hi * c.hi * (to - from).abs()))
+            }
+            Motion::Cb { from, to } => {
+                let der = th.sub(loss.scale(s.pi_bar)).scale(to - from);
+                (der, REL * der.mag())
+            }
+            Motion::Fixed(c) => {
+                let der = Iv::pt(c.concession() * dth).add(lslope.scale(c.war()));
+                (der, REL * der.mag())
+            }
+        }
+    }
+
+    /// Enclosure of the function over the cell between `l` and `r` (l.x < r.x), margin included.
+    #[inline]
+    pub(crate) fn enclose_value(&self, l: &Sample, r: &Sample) -> Iv {
+        let th = Iv::of(l.theta, r.theta);
+        let (v0, e0) = self.value_sig(&self.sig[0], &l.sig[0], &r.sig[0], th);
+        let (v1, e1) = self.value_sig(&self.sig[1], &l.sig[1], &r.sig[1], th);
+        let val = v0.sub(v1).sub(Iv::pt(self.offset)).scale(self.sign);
+        val.widen(e0 + e1 + REL * self.offset.abs() + f64::MIN_POSITIVE)
+    }
+
+    /// Enclosure of the function's derivative over the cell between `l` and `r`, margin included.
+    #[inline]
+    pub(crate) fn enclose_slope(&self, l: &Sample, r: &Sample) -> Iv {
         let th = Iv::of(l.theta, r.theta);
         let dth = if matches!(self.theta, Theta::Cut) { 1.0 } else { 0.0 };
-        let (v0, d0, e0, f0) = self.enclose_sig(&self.sig[0], &l.sig[0], &r.sig[0], th, dth);
-        let (v1, d1, e1, f1) = self.enclose_sig(&self.sig[1], &l.sig[1], &r.sig[1], th, dth);
-        let val = v0.sub(v1).sub(Iv::pt(self.offset)).scale(self.sign);
-        let der = d0.sub(d1).scale(self.sign);
-        let val_err = e0 + e1 + REL * self.offset.abs() + f64::MIN_POSITIVE;
-        (val.widen(val_err), der.widen(f0 + f1))
+        let (d0, f0) = self.slope_sig(&self.sig[0], &l.sig[0], &r.sig[0], th, dth);
+        let (d1, f1) = self.slope_sig(&self.sig[1], &l.sig[1], &r.sig[1], th, dth);
+        d0.sub(d1).scale(self.sign).widen(f0 + f1)
+    }
+
+    /// Both enclosures.
+    #[cfg(test)]
+    pub(crate) fn enclose(&self, l: &Sample, r: &Sample) -> (Iv, Iv) {
+        (self.enclose_value(l, r), self.enclose_slope(l, r))
     }
 }
 
@@ -629,10 +690,10 @@ enum Cell {
 
 #[inline]
 fn decide(f: &PieceFn, l: &Sample, r: &Sample) -> Cell {
-    let (val, der) = f.enclose(l, r);
-    if val.excludes(BAND) {
+    if f.enclose_value(l, r).excludes(BAND) {
         return Cell::Empty;
     }
+    let der = f.enclose_slope(l, r);
     if !der.excludes(0.0) {
         return Cell::Split(Some(der));
     }
@@ -666,12 +727,13 @@ pub(crate) fn min_max_above(fs: &[PieceFn], a: f64, b: f64, threshold: f64) -> b
         let mut ders: ArrayVec<Iv, MAX_FNS> = ArrayVec::new();
         let mut bound = f64::NEG_INFINITY;
         for (i, f) in fs.iter().enumerate() {
-            let (val, der) = f.enclose(&l[i], &r[i]);
-            bound = bound.max(val.lo);
-            ders.push(der);
+            bound = bound.max(f.enclose_value(&l[i], &r[i]).lo);
         }
         if bound > threshold {
             continue;
+        }
+        for (i, f) in fs.iter().enumerate() {
+            ders.push(f.enclose_slope(&l[i], &r[i]));
         }
         let mid = xl + 0.5 * (xr - xl);
         if depth >= MAX_DEPTH || budget == 0 || stack.is_full() || !(mid > xl && mid < xr) {
