@@ -109,10 +109,14 @@ impl Iv {
         Iv::of(self.lo * c, self.hi * c)
     }
 
-    /// max |x| over the interval.
+    /// max |x| over the interval (infinite for a NaN bound).
     #[inline]
     pub(crate) fn mag(self) -> f64 {
-        self.lo.abs().max(self.hi.abs())
+        if self.lo <= self.hi {
+            self.lo.abs().max(self.hi.abs())
+        } else {
+            f64::INFINITY
+        }
     }
 
     #[inline]
@@ -123,7 +127,7 @@ impl Iv {
     /// Whether every point lies outside [-band, band] (false for a NaN bound).
     #[inline]
     pub(crate) fn excludes(self, band: f64) -> bool {
-        self.lo > band || self.hi < -band
+        self.lo <= self.hi && (self.lo > band || self.hi < -band)
     }
 
     #[cfg(test)]
@@ -450,7 +454,10 @@ impl PieceFn {
         let raw = sig[0].lam - sig[1].lam - self.offset;
         let size = sig[0].lam.abs() + sig[1].lam.abs() + self.offset.abs() + self.g_x * (sig[0].mult + sig[1].mult);
         let value = self.sign * raw;
-        let err = if value.is_finite() { REL * size + f64::MIN_POSITIVE } else { f64::INFINITY };
+        // Anything not finite (never expected: beliefs stay finite inside their pieces) leaves
+        // the sample's sign undecided and its cells unenclosed.
+        let finite = value.is_finite() && sig.iter().all(|s| (s.dq + s.arg + s.mult + s.cdf).is_finite());
+        let err = if finite { REL * size + f64::MIN_POSITIVE } else { f64::INFINITY };
         Sample { x, value, err, theta, sig }
     }
 
@@ -690,6 +697,9 @@ enum Cell {
 
 #[inline]
 fn decide(f: &PieceFn, l: &Sample, r: &Sample) -> Cell {
+    if !(l.err.is_finite() && r.err.is_finite()) {
+        return Cell::Split(None);
+    }
     if f.enclose_value(l, r).excludes(BAND) {
         return Cell::Empty;
     }
@@ -726,14 +736,18 @@ pub(crate) fn min_max_above(fs: &[PieceFn], a: f64, b: f64, threshold: f64) -> b
     while let Some((xl, l, xr, r, depth)) = stack.pop() {
         let mut ders: ArrayVec<Iv, MAX_FNS> = ArrayVec::new();
         let mut bound = f64::NEG_INFINITY;
+        let finite = |i: usize| l[i].err.is_finite() && r[i].err.is_finite();
         for (i, f) in fs.iter().enumerate() {
-            bound = bound.max(f.enclose_value(&l[i], &r[i]).lo);
+            if finite(i) {
+                bound = bound.max(f.enclose_value(&l[i], &r[i]).lo);
+            }
         }
         if bound > threshold {
             continue;
         }
         for (i, f) in fs.iter().enumerate() {
-            ders.push(f.enclose_slope(&l[i], &r[i]));
+            let unknown = Iv { lo: f64::NEG_INFINITY, hi: f64::INFINITY };
+            ders.push(if finite(i) { f.enclose_slope(&l[i], &r[i]) } else { unknown });
         }
         let mid = xl + 0.5 * (xr - xl);
         if depth >= MAX_DEPTH || budget == 0 || stack.is_full() || !(mid > xl && mid < xr) {
@@ -783,7 +797,7 @@ pub(crate) fn gain_margin(params: &Params, theta: f64, p0: f64, p1: f64) -> f64 
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::dist::{CostDist, TypeDist};
     use crate::solvers::cutpoint_map::CutpointMap;
@@ -896,7 +910,7 @@ mod tests {
 
     /// Enclosures of `f` on a random cell of [a, b] against dense samples of the function (and
     /// its difference quotients against the derivative's enclosure).
-    fn check_cell(f: &PieceFn, a: f64, b: f64, rng: &mut Rng, what: &dyn Fn() -> String) {
+    pub(crate) fn check_cell(f: &PieceFn, a: f64, b: f64, rng: &mut Rng, what: &dyn Fn() -> String) {
         let w = (b - a) * rng.next().powi(3);
         let xl = a + (b - a - w) * rng.next();
         let (l, r) = (f.sample(xl), f.sample(xl + w));

@@ -493,3 +493,91 @@ impl<'a> Responses<'a> {
         v.min(refined)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solvers::certify::tests::{check_cell, random_crisis, Rng};
+
+    /// Along the off-path response sets (beliefs in R, M, C and the segments), the certified
+    /// search's function for a fixed type is ±Gain at the set's crisis points, to rounding,
+    /// and its enclosures hold on random cells.
+    #[test]
+    fn response_pieces_are_the_gain_and_their_enclosures_hold() {
+        let mut rng = Rng::new(23);
+        let mut pieces = 0;
+        for _ in 0..1500 {
+            let params = random_crisis(&mut rng);
+            let crises = Crises::new(&params);
+            let margins = Margins::new(&params);
+            for alliance in [true, false] {
+                let set = Responses::new(&params, *crises.get(alliance), 0.0, 1.0);
+                let fixed = crises.get(!alliance).at(rng.next());
+                let theta = rng.range(0.0, 1.5);
+                let sign = if rng.next() < 0.5 { 1.0 } else { -1.0 };
+                for i in 0..set.len() {
+                    let (a, b) = set.range(i);
+                    if b <= a {
+                        continue;
+                    }
+                    let f = set.piece_fn(i, &params, margins, alliance, &fixed, theta, sign);
+                    for _ in 0..4 {
+                        let x = rng.range(a, b);
+                        let moving = set.point(i, x);
+                        let (c1, c0) = if alliance { (moving, fixed) } else { (fixed, moving) };
+                        let want = sign * gain(&params, theta, &c1, &c0);
+                        let s = f.sample(x);
+                        assert!((s.value - want).abs() <= s.err, "{params:?} piece {i} at {x}: {} vs {want}", s.value);
+                    }
+                    check_cell(&f, a, b, &mut rng, &|| format!("{params:?} response piece {i}"));
+                    pieces += 1;
+                }
+            }
+        }
+        assert!(pieces > 3000, "{pieces}");
+    }
+
+    /// `min_max_above` proves only what holds: where it says min over the piece of max over
+    /// the types exceeds a threshold, dense samples agree, and it says so for thresholds clearly
+    /// below the sampled minimum.
+    #[test]
+    fn min_max_above_proves_only_what_holds() {
+        use crate::solvers::certify::min_max_above;
+        let mut rng = Rng::new(29);
+        let (mut proved, mut cases) = (0, 0);
+        for _ in 0..400 {
+            let params = random_crisis(&mut rng);
+            let crises = Crises::new(&params);
+            let margins = Margins::new(&params);
+            let alliance = rng.next() < 0.5;
+            let set = Responses::new(&params, *crises.get(alliance), 0.0, 1.0);
+            let fixed = crises.get(!alliance).at(rng.next());
+            let types = [0.0, rng.range(0.1, 0.6), 1.0];
+            for i in 0..set.len() {
+                let (a, b) = set.range(i);
+                let fs: Vec<PieceFn> =
+                    types.iter().map(|&th| set.piece_fn(i, &params, margins, alliance, &fixed, th, 1.0)).collect();
+                let n = 4000;
+                let dense = (0..=n)
+                    .map(|j| {
+                        let x = a + (b - a) * j as f64 / n as f64;
+                        fs.iter().map(|f| f.sample(x).value).fold(f64::NEG_INFINITY, f64::max)
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                let scale = 1e-3 * (1.0 + dense.abs());
+                for threshold in [dense - 10.0 * scale, dense - scale, dense + scale, dense + 10.0 * scale] {
+                    cases += 1;
+                    let holds = min_max_above(&fs, a, b, threshold);
+                    if holds {
+                        proved += 1;
+                        assert!(dense > threshold, "{params:?} piece {i}: proved {threshold} < min, sampled {dense}");
+                    }
+                    if threshold <= dense - 10.0 * scale {
+                        assert!(holds, "{params:?} piece {i}: not proved {threshold} < {dense}");
+                    }
+                }
+            }
+        }
+        assert!(proved > cases / 4, "{proved} of {cases}");
+    }
+}

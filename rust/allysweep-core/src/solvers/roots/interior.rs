@@ -399,3 +399,41 @@ fn quadratic_count(c: [f64; 3], m: [f64; 3], a: f64, b: f64) -> Option<usize> {
         _ => Some(2),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solvers::certify::tests::Rng;
+
+    /// The quadratic's certified count is its true number of roots on [a, b], and it declines
+    /// where a double root (or one at an end) leaves the count to rounding.
+    #[test]
+    fn quadratic_count_is_the_number_of_roots_or_none() {
+        let mut rng = Rng::new(31);
+        let mut decided = 0;
+        for case in 0..20_000 {
+            let (r1, r2) = (rng.range(-1.0, 2.0), rng.range(-1.0, 2.0));
+            let c = rng.range(-3.0, 3.0);
+            let (a, b) = (rng.range(-0.5, 0.5), rng.range(0.6, 1.5));
+            // c (u - r1)(u - r2), or (case % 4 == 0) the affine c (u - r1).
+            let (coef, m) = if case % 4 == 0 {
+                ([0.0, c, -c * r1], [0.0, c.abs(), (c * r1).abs()])
+            } else {
+                ([c, -c * (r1 + r2), c * r1 * r2], [c.abs(), (c * (r1 + r2)).abs(), (c * r1 * r2).abs()])
+            };
+            let inside = |r: f64| r >= a && r <= b;
+            let truth =
+                if case % 4 == 0 { usize::from(inside(r1)) } else { usize::from(inside(r1)) + usize::from(inside(r2)) };
+            if let Some(n) = quadratic_count(coef, m, a, b) {
+                assert_eq!(n, truth, "{coef:?} on [{a}, {b}]: roots {r1}, {r2}");
+                decided += 1;
+            }
+        }
+        assert!(decided > 19_900, "{decided}");
+        // A double root, and a root at an end: undecided.
+        assert_eq!(quadratic_count([1.0, -1.0, 0.25], [1.0, 1.0, 0.25], 0.0, 1.0), None);
+        assert_eq!(quadratic_count([0.0, 1.0, -0.5], [0.0, 1.0, 0.5], 0.5, 1.0), None);
+        // Two close roots, well resolved: two.
+        assert_eq!(quadratic_count([1.0, -1.0, 0.25 - 1e-8], [1.0, 1.0, 0.25], 0.0, 1.0), Some(2));
+    }
+}
