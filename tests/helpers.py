@@ -33,6 +33,9 @@ FLOAT_EQ = (
     "range_hi_no_alliance",
 )
 POINT = ("n_eq", "status", "range_lo_alone", "range_hi_alone", "range_lo_joint", "range_hi_joint")
+#: Status bit 4 (docs/conventions.md, "Certified"): `roots` proved no equilibrium was missed. No
+#: other method sets it, so comparisons of `status` across methods leave it out (`~CERTIFIED`).
+CERTIFIED = 4
 
 #: The outputs CRISIS.md §5 adds: per equilibrium (the per-signal ones for * = alliance,
 #: no_alliance), then per point.

@@ -22,13 +22,10 @@ def _fixed(case: dict) -> dict:
     return {"theta": asw.Uniform(theta[1], theta[2]), "cost_c": COST[cost[0]](cost[1], cost[2]), **params}
 
 
-#: Cases where the engine finds the close pair of roots down to ~1e-11 from the fold. In the
-#: others the roots solver misses the pair while it is still ~1e-7 to 1e-5 (in the parameter)
-#: from the fold: a completeness gap of the grid search that the certified root finder (issue
-#: "Every equilibrium, certified") is to close. They are kept as strict xfails, so the day the
-#: gap closes the suite says so.
-COMPLETE = (0, 1, 2, 6)
-ENGINE_GAP = (3, 4, 5)
+#: Every fold case: the certified root search (issue 12, "every equilibrium, certified") finds
+#: the close pair of roots down to the fold in all seven (the grid search it replaced lost the
+#: pair 1e-7 to 1e-5 before the fold in cases 3, 4 and 5, kept here as strict xfails until then).
+CASES = tuple(range(len(fr.FOLD_CASES)))
 
 
 def _run(index: int, n: int = 121) -> tuple[dict, object]:
@@ -36,13 +33,7 @@ def _run(index: int, n: int = 121) -> tuple[dict, object]:
     return case, asw.branches(case["name"], case["lo"], case["hi"], n=n, **_fixed(case))
 
 
-@pytest.mark.parametrize(
-    "index",
-    [
-        *COMPLETE,
-        *(pytest.param(i, marks=pytest.mark.xfail(strict=True, reason="roots misses close pairs")) for i in ENGINE_GAP),
-    ],
-)
+@pytest.mark.parametrize("index", CASES)
 def test_the_fold_is_located_to_1e9(index):
     case, bds = _run(index)
     assert bds.sizes["fold"] == 1, bds.fold_value.values

@@ -16,7 +16,7 @@ import pytest
 import allysweep as asw
 from allysweep import engine
 
-from helpers import KINDS
+from helpers import CERTIFIED, KINDS
 
 TOL = 1e-9
 BASE = dict(p=0.4, p_alliance=0.7, p_coalition=0.7, c_d=0.1, c_d_joint=0.05, c_c_extra=0.1, c_a=0.15, b_c=0.05)
@@ -62,7 +62,7 @@ def flat_columns(k: float, r: float, theta=(0, 0.0, 1.0, np.nan), cost=(0, 0.0, 
 @pytest.mark.parametrize("method", ["roots", "reference", "belief_space"])
 def test_continuum_of_cutpoints_reports_the_midpoint(method):
     ds = asw.solve(k=0.0, r=0.0, theta=asw.Uniform(0.0, 0.4), method=method)
-    assert int(ds.status) == 2
+    assert int(ds.status) == 2  # a continuum is never certified (docs/conventions.md)
     assert int(ds.n_eq) == 3
     assert kinds_of(ds) == ["pool_no_alliance", "cutpoint_bluff", "pool_alliance"]
     np.testing.assert_allclose(ds.cutpoint.values, [0.4, 0.2, 0.0], atol=TOL)
@@ -117,7 +117,8 @@ def test_continuum_truncated_keeps_the_selected_one_in_the_last_slot():
 @pytest.mark.parametrize("method", ["roots", "reference", "belief_space", "closed_form"])
 def test_three_equilibria_slot_order_and_selection(method):
     ds = asw.solve(k=0.1, r=0.06, method=method)
-    assert int(ds.n_eq) == 3 and int(ds.status) == 0
+    # Only `roots` certifies completeness (status bit 4, docs/conventions.md "Certified").
+    assert int(ds.n_eq) == 3 and int(ds.status) == (CERTIFIED if method == "roots" else 0)
     assert kinds_of(ds) == ["pool_no_alliance", "cutpoint_honest", "cutpoint_honest"]
     np.testing.assert_allclose(ds.cutpoint.values, [1.0, 0.75, 13 / 30], atol=TOL)
     np.testing.assert_allclose(ds.prob_alliance.values, [0.0, 0.25, 17 / 30], atol=TOL)
@@ -133,11 +134,12 @@ def test_three_equilibria_slot_order_and_selection(method):
     ("max_eq", "kinds", "cutpoints", "selected", "status"),
     [
         # Nothing dropped: the same three slots as above.
-        (3, ["pool_no_alliance", "cutpoint_honest", "cutpoint_honest"], [1.0, 0.75, 13 / 30], [0, 0, 1], 0),
+        # (Every equilibrium was found and that is certified, 4, whatever the slots hold.)
+        (3, ["pool_no_alliance", "cutpoint_honest", "cutpoint_honest"], [1.0, 0.75, 13 / 30], [0, 0, 1], 4),
         # Two slots: slot 0 as before, the last slot holds the selected 13/30 instead of 0.75.
-        (2, ["pool_no_alliance", "cutpoint_honest"], [1.0, 13 / 30], [0, 1], 1),
+        (2, ["pool_no_alliance", "cutpoint_honest"], [1.0, 13 / 30], [0, 1], 1 | 4),
         # One slot: only the selected one.
-        (1, ["cutpoint_honest"], [13 / 30], [1], 1),
+        (1, ["cutpoint_honest"], [13 / 30], [1], 1 | 4),
     ],
 )
 def test_truncation_keeps_the_selected_equilibrium(max_eq, kinds, cutpoints, selected, status):
@@ -178,7 +180,7 @@ def test_truncation_keeps_the_selected_equilibrium(max_eq, kinds, cutpoints, sel
 @pytest.mark.parametrize("method", ["roots", "reference", "belief_space"])
 def test_alliance_pooling_refinements(method):
     ds = asw.solve(k=0.02, r=0.06, theta=asw.Uniform(0.2, 1.0), method=method)
-    assert int(ds.n_eq) == 2 and int(ds.status) == 0
+    assert int(ds.n_eq) == 2 and int(ds.status) == (CERTIFIED if method == "roots" else 0)
     assert kinds_of(ds) == ["pool_no_alliance", "pool_alliance"]
     np.testing.assert_allclose(ds.cutpoint.values, [1.0, 0.2], atol=TOL)
     np.testing.assert_allclose(ds.prob_alliance.values, [0.0, 1.0], atol=TOL)

@@ -120,10 +120,10 @@ def test_cli_table_explains_its_columns_and_json_has_status():
         "prob_challenge_alliance, prob_challenge_no_alliance (bluffing challengers included); Pr(war) = prob_war; "
         "renege = prob_renege; "
         "stable; IC, D1 = survives the Intuitive Criterion, D1; degen = degenerate; - = off path (NaN)\n"
-        "status: 0 (all equilibria reported)\n"
+        "status: 4 (all equilibria reported; certified complete)\n"
     ) in table.stdout
     doc = json.loads(cli("solve", "--json", "k=0.03").stdout)
-    assert doc["status"] == 0 and doc["status_meaning"] == "all equilibria reported"
+    assert doc["status"] == 4 and doc["status_meaning"] == "all equilibria reported; certified complete"
     # k = r = 0 with no type ever intervening is a continuum (docs/conventions.md: status 2).
     cont = json.loads(cli("solve", "--json", "k=0", "r=0", "c_a=0.9").stdout)
     assert cont["status"] & 2 and "a continuum of cutpoints" in cont["status_meaning"]

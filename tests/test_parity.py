@@ -10,7 +10,7 @@ import pytest
 
 import allysweep as asw
 
-from helpers import FLOAT_EQ, POINT, random_base
+from helpers import CERTIFIED, FLOAT_EQ, POINT, random_base
 
 FLAGS = ["kind", "stable", "ic_ok", "d1_ok", "selected", "degenerate", "gain_increasing"]
 
@@ -60,6 +60,8 @@ def test_rust_and_reference_agree(theta_kind, cost_kind, n):
     bad = []
     for name in POINT:
         a, b = np.asarray(fast[name]), np.asarray(slow[name])
+        if name == "status":  # only `roots` certifies (bit 4)
+            a, b = a & ~CERTIFIED, b & ~CERTIFIED
         close = np.isclose(a, b, rtol=0, atol=1e-9, equal_nan=True) if a.dtype.kind == "f" else a == b
         bad += [(name, int(i)) for i in np.flatnonzero(~close)]
     for name in FLAGS:

@@ -52,6 +52,22 @@ def test_joined_table_matches_core_name_by_name():
     for side in ("alliance", "no_alliance"):
         assert OUTPUTS[f"crisis_regime_{side}"].attrs["flag_meanings"].split() == list(REGIMES)
         assert OUTPUTS[f"crisis_regime_{side}"].attrs["flag_values"] == [0, 1, 2, 3, 4]
+    # `status` is a bit set (docs/conventions.md): CF flag_masks with flag_meanings, written out.
+    status = OUTPUTS["status"].attrs
+    assert status["flag_masks"] == [1, 2, 4]
+    assert status["flag_meanings"] == "truncated continuum certified"
+    assert "flag_values" not in status
+    assert [tuple(b) for b in _core.STATUS_BITS] == [(1, "truncated"), (2, "continuum"), (4, "certified")]
+
+
+def test_status_bits_reach_datasets_and_stores(tmp_path):
+    """The flag attributes travel with the variable: asw.solve and a sweep's store carry them."""
+    ds = asw.solve(k=0.03)
+    assert ds.status.attrs["flag_masks"] == [1, 2, 4]
+    assert ds.status.attrs["flag_meanings"].split() == ["truncated", "continuum", "certified"]
+    assert int(ds.status) & 4  # E2 (uniform G): certified complete
+    spec = asw.SweepSpec.from_dict({"sweep": {"store": str(tmp_path / "s.zarr")}, "params": {"k": [0.01]}})
+    assert list(store._template(spec).status.attrs["flag_masks"]) == [1, 2, 4]
 
 
 def test_solve_returns_every_output_with_schema_dtype_dims_fill_and_attrs():

@@ -15,6 +15,7 @@ __all__ = [
     "METHODS",
     "OUTPUTS",
     "REGIME_NAMES",
+    "STATUS_BITS",
     "WRT_COLUMNS",
     "__version__",
     "derivatives",
@@ -27,6 +28,8 @@ MAX_EQ: int
 COLUMNS: list[str]
 KIND_NAMES: list[str]
 REGIME_NAMES: list[str]
+#: The bits of ``status``: (mask, name).
+STATUS_BITS: list[tuple[int, str]]
 BUILD_PROFILE: str
 METHODS: list[str]
 #: The output schema: (name, numpy dtype, per equilibrium, fill value), in output order.

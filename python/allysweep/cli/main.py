@@ -78,7 +78,10 @@ def status_meaning(status: int) -> str:
         parts.append("more equilibria than slots (extra ones dropped)")
     if status & 2:
         parts.append("a continuum of cutpoints (one degenerate representative reported)")
-    return "; ".join(parts) if parts else "all equilibria reported"
+    if not status & 3:
+        parts.append("all equilibria reported")
+    parts.append("certified complete" if status & 4 else "completeness not certified")
+    return "; ".join(parts)
 
 
 def _json_value(x: Any) -> Any:
@@ -332,8 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Solve one parameter point and print every equilibrium (MODEL.md §6-§8) and the "
         "bargaining ranges. Example: allysweep solve --json k=0.03 theta=uniform:0,1 cost_c=logistic:0.5,0.1",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=_parameter_help() + "\n\ntable " + TABLE_LEGEND + "\n--json adds status (bit set: 0 all equilibria "
-        "reported, +1 more than the slots, +2 a continuum) and status_meaning",
+        epilog=_parameter_help() + "\n\ntable " + TABLE_LEGEND + "\n--json adds status (bit set: +1 more equilibria "
+        "than the slots, +2 a continuum, +4 certified complete) and status_meaning",
     )
     p_solve.add_argument("params", nargs="*", metavar="NAME=VALUE", help="model parameters (see below)")
     p_solve.add_argument("--json", action="store_true", help="print one JSON object (NaN as null)")

@@ -3,7 +3,7 @@ with its metadata (:mod:`.schema`), solving flat columns with any method (:mod:`
 the independent NumPy reference (:mod:`.reference`)."""
 
 from .flat import COLUMNS, DEFAULT_LAM, MAX_EQ, METHODS, keep_slots, solve_flat, to_columns
-from .native import BUILD_PROFILE, ENGINE_VERSION, KIND_NAMES, REGIME_NAMES, empty_outputs
+from .native import BUILD_PROFILE, ENGINE_VERSION, KIND_NAMES, REGIME_NAMES, STATUS_BITS, empty_outputs
 from .schema import BOOL_OUTPUTS, EQ_OUTPUTS, OUTPUTS, POINT_OUTPUTS, Output
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "METHODS",
     "KIND_NAMES",
     "REGIME_NAMES",
+    "STATUS_BITS",
     "BUILD_PROFILE",
     "ENGINE_VERSION",
     "OUTPUTS",

@@ -23,6 +23,7 @@ __all__ = [
     "ENGINE_METHODS",
     "KIND_NAMES",
     "REGIME_NAMES",
+    "STATUS_BITS",
     "OUTPUT_SCHEMA",
     "ENGINE_VERSION",
     "BUILD_PROFILE",
@@ -49,6 +50,8 @@ ENGINE_METHODS: tuple[str, ...] = tuple(_core.METHODS)
 KIND_NAMES: tuple[str, ...] = tuple(_core.KIND_NAMES)
 #: Names of the crisis regimes (CRISIS.md §2.3); the index is the code in ``crisis_regime_*``.
 REGIME_NAMES: tuple[str, ...] = tuple(_core.REGIME_NAMES)
+#: The bits of ``status`` (docs/conventions.md): (mask, name), for CF ``flag_masks`` / ``flag_meanings``.
+STATUS_BITS: tuple[tuple[int, str], ...] = tuple((int(m), str(n)) for m, n in _core.STATUS_BITS)
 #: The engine's output schema: (name, numpy dtype, per equilibrium, fill value), in output order.
 OUTPUT_SCHEMA: tuple[tuple[str, str, bool, float], ...] = tuple(
     (str(n), str(d), bool(e), float(f)) for n, d, e, f in _core.OUTPUTS

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..model.outputs import CATEGORICAL, METADATA
+from ..model.outputs import BITFIELDS, CATEGORICAL, METADATA
 from . import native
 
 __all__ = ["Output", "OUTPUTS", "POINT_OUTPUTS", "EQ_OUTPUTS", "BOOL_OUTPUTS", "schema_mismatches", "variable_attrs"]
@@ -21,7 +21,8 @@ __all__ = ["Output", "OUTPUTS", "POINT_OUTPUTS", "EQ_OUTPUTS", "BOOL_OUTPUTS", "
 @dataclass(frozen=True)
 class Output:
     """One output: the engine's half (``dtype``, ``per_equilibrium``, ``fill``) and Python's
-    (``long_name``, ``units``, ``description``, CF flag attributes for categorical outputs)."""
+    (``long_name``, ``units``, ``description``, CF flag attributes for categorical and bit-set
+    outputs)."""
 
     name: str
     dtype: np.dtype
@@ -48,6 +49,7 @@ def schema_mismatches() -> list[str]:
     if not problems and list(METADATA) != engine:
         problems.append("allysweep/model/outputs.py lists the outputs in another order than the engine")
     problems += [f"categorical output `{n}` is not an engine output" for n in CATEGORICAL if n not in engine]
+    problems += [f"bit-set output `{n}` is not an engine output" for n in BITFIELDS if n not in engine]
     return problems
 
 
@@ -72,6 +74,9 @@ def _build() -> dict[str, Output]:
         if name in CATEGORICAL:
             categories = getattr(native, CATEGORICAL[name])
             flags = {"flag_values": list(range(len(categories))), "flag_meanings": " ".join(categories)}
+        elif name in BITFIELDS:
+            bits = getattr(native, BITFIELDS[name])
+            flags = {"flag_masks": [mask for mask, _ in bits], "flag_meanings": " ".join(n for _, n in bits)}
         out[name] = Output(name, dtype, per_eq, _fill(dtype, fill), long_name, units, description, flags)
     return out
 

@@ -9,7 +9,7 @@ that they list the same outputs.
 
 from __future__ import annotations
 
-__all__ = ["METADATA", "CATEGORICAL"]
+__all__ = ["METADATA", "CATEGORICAL", "BITFIELDS"]
 
 _RANGE = "share of the good (D's share x)"
 
@@ -19,8 +19,10 @@ METADATA: dict[str, tuple[str, str, str]] = {
     "status": (
         "solver status",
         "1",
-        "Bit set: 0 = all equilibria reported; +1 = more equilibria than slots along `eq` (extra "
-        "dropped); +2 = a continuum of cutpoints (one degenerate representative reported).",
+        "Bit set (see flag_masks / flag_meanings): +1 = more equilibria than slots along `eq` (extra "
+        "dropped); +2 = a continuum of cutpoints (one degenerate representative reported); +4 = certified: "
+        "method `roots` proved that no equilibrium was missed (docs/conventions.md, 'Certified'). 0 = none of these: "
+        "all equilibria found are reported, but completeness is not proved.",
     ),
     "range_lo_alone": (
         "bargaining range low end, D alone",
@@ -301,3 +303,6 @@ CATEGORICAL: dict[str, str] = {
     "crisis_regime_no_alliance": "REGIME_NAMES",
     "crisis_regime_no_option": "REGIME_NAMES",
 }
+
+#: Bit-set outputs -> the engine's list of (mask, name) (CF ``flag_masks`` and ``flag_meanings``).
+BITFIELDS: dict[str, str] = {"status": "STATUS_BITS"}

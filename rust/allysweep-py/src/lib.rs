@@ -9,6 +9,7 @@ use std::collections::HashMap;
 
 use allysweep_core::batch::{BatchInput, BatchOutput, ColumnMut, Dtype, OutputSpec, OUTPUTS};
 use allysweep_core::model::crisis::Regime;
+use allysweep_core::model::equilibrium::status;
 use allysweep_core::sensitivity;
 use allysweep_core::{Kind, Method, ModelError, MAX_EQ};
 use numpy::{PyArray1, PyArrayDyn, PyArrayMethods, PyReadonlyArray1, PyReadwriteArrayDyn, PyUntypedArrayMethods};
@@ -363,6 +364,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("OUTPUTS", outputs)?;
     m.add("KIND_NAMES", Kind::ALL.iter().map(|k| k.name()).collect::<Vec<_>>())?;
     m.add("REGIME_NAMES", Regime::ALL.iter().map(|r| r.name()).collect::<Vec<_>>())?;
+    // The bits of `status`: (mask, name), for CF flag_masks / flag_meanings.
+    m.add("STATUS_BITS", status::BITS.to_vec())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("BUILD_PROFILE", if cfg!(debug_assertions) { "debug" } else { "release" })?;
     Ok(())

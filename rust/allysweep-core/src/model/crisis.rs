@@ -152,6 +152,12 @@ impl<'a> Crisis<'a> {
         self.shift
     }
 
+    /// d_α = (p'_α - c_D') - (p - c_D): how much intervention raises D's war value.
+    #[inline]
+    pub fn war_gain(&self) -> f64 {
+        self.gain_from_help
+    }
+
     /// τ(q): C's expected war payoff is τ - c.
     #[inline]
     pub fn tau(&self, q: f64) -> f64 {

@@ -159,4 +159,69 @@ impl CostDist {
     pub(crate) fn is_uniform(&self) -> bool {
         matches!(self, CostDist::Uniform { .. })
     }
+
+    /// (G(x), g(x)) in one go: one `exp` for a logistic G (the certified root search needs both
+    /// at every sample). Same values as [`CostDist::cdf`] and [`CostDist::pdf`] up to rounding.
+    #[inline]
+    pub(crate) fn cdf_pdf(&self, x: f64) -> (f64, f64) {
+        match *self {
+            CostDist::Logistic { mu, scale } => {
+                let z = (x - mu) / scale;
+                let e = (-z.abs()).exp();
+                let cdf = if z >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+                (cdf, e / (scale * (1.0 + e) * (1.0 + e)))
+            }
+            _ => (self.cdf(x), self.pdf(x)),
+        }
+    }
+
+    /// sup over x of g(x).
+    pub(crate) fn pdf_max(&self) -> f64 {
+        match *self {
+            CostDist::Uniform { lo, hi } => 1.0 / (hi - lo),
+            CostDist::Logistic { scale, .. } => 0.25 / scale,
+            CostDist::Normal { scale, .. } => 1.0 / (scale * (2.0 * std::f64::consts::PI).sqrt()),
+        }
+    }
+
+    /// sup over x of |g'(x)| (0 for a uniform G: its density is constant between its kinks,
+    /// which the root search treats as piece ends).
+    pub(crate) fn pdf_slope_max(&self) -> f64 {
+        match *self {
+            CostDist::Uniform { .. } => 0.0,
+            // |σ(1-σ)(1-2σ)| <= 1/(6√3); the normal's |z φ(z)| peaks at z = 1.
+            CostDist::Logistic { scale, .. } => 0.096_225_044_864_937_6 / (scale * scale),
+            CostDist::Normal { scale, .. } => 0.241_970_724_519_143_37 / (scale * scale),
+        }
+    }
+
+    /// A bound on |x| for the location of G: |mu|, or the larger |end| of a uniform support.
+    pub(crate) fn location_magnitude(&self) -> f64 {
+        match *self {
+            CostDist::Uniform { lo, hi } => lo.abs().max(hi.abs()),
+            CostDist::Logistic { mu, .. } | CostDist::Normal { mu, .. } => mu.abs(),
+        }
+    }
+
+    /// The range of the density g over the arguments [a, b] (a <= b), given g(a) and g(b): g is
+    /// unimodal (peak at mu) for a logistic or normal G, and constant inside a uniform support.
+    #[inline]
+    pub(crate) fn pdf_range(&self, a: f64, b: f64, ga: f64, gb: f64) -> (f64, f64) {
+        match *self {
+            CostDist::Uniform { lo, hi } => {
+                let top = 1.0 / (hi - lo);
+                if b <= lo || a >= hi {
+                    (0.0, 0.0)
+                } else if a >= lo && b <= hi {
+                    (top, top)
+                } else {
+                    (0.0, top)
+                }
+            }
+            CostDist::Logistic { mu, .. } | CostDist::Normal { mu, .. } => {
+                let hi = if a <= mu && mu <= b { self.pdf_max() } else { ga.max(gb) };
+                (ga.min(gb), hi)
+            }
+        }
+    }
 }

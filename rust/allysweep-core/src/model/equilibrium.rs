@@ -274,6 +274,13 @@ pub mod status {
     /// Φ vanishes on a whole interval: a continuum of cutpoint equilibria, represented by one
     /// degenerate equilibrium at the interval's midpoint.
     pub const CONTINUUM: i64 = 2;
+    /// Every equilibrium was found, and this is proved: each piece's root search was certified
+    /// complete and every existence decision cleared its rounding margin (docs/conventions.md,
+    /// "Certified"). Set by `roots` only.
+    pub const CERTIFIED: i64 = 4;
+
+    /// Every bit: (mask, name), for CF `flag_masks` / `flag_meanings`.
+    pub const BITS: [(i64, &str); 3] = [(TRUNCATED, "truncated"), (CONTINUUM, "continuum"), (CERTIFIED, "certified")];
 }
 
 /// Everything the solver reports for one point.
@@ -284,6 +291,9 @@ pub struct Solution {
     candidates: ArrayVec<Equilibrium, MAX_CANDIDATES>,
     overflow: bool,
     continuum: bool,
+    /// The search was certified complete so far (status bit `CERTIFIED`; false unless a solver
+    /// that certifies began with [`Solution::begin_certified`]).
+    certified: bool,
     /// Full-information bargaining range, D alone: [p - c_D, p + c].
     pub range_alone: (f64, f64),
     /// Full-information bargaining range, D and A together: [p'_1 - c_D', p'_1 + c + Δ_C].
@@ -308,6 +318,7 @@ impl Solution {
             candidates: ArrayVec::new(),
             overflow: false,
             continuum: false,
+            certified: false,
             range_alone: (clip(params.p - params.c_d), clip(params.p + c)),
             range_joint: (clip(params.p_alliance - params.c_d_joint), clip(params.p_alliance + c + params.c_c_extra)),
             nc_branch: false,
@@ -356,6 +367,28 @@ impl Solution {
         self.continuum = true;
     }
 
+    /// A certifying search starts: the point is certified unless something casts doubt.
+    pub(crate) fn begin_certified(&mut self) {
+        self.certified = true;
+    }
+
+    /// Completeness could not be proved (an undecided piece, a decision within rounding of its
+    /// threshold): the point keeps its best answer but is not certified.
+    pub(crate) fn doubt(&mut self) {
+        self.certified = false;
+    }
+
+    /// Whether a certifying search is under way and nothing has cast doubt yet (checks that
+    /// only certification needs can be skipped otherwise).
+    pub(crate) fn certifying(&self) -> bool {
+        self.certified
+    }
+
+    /// Whether the point is certified complete (status bit `CERTIFIED`).
+    pub fn certified(&self) -> bool {
+        self.certified && !self.continuum
+    }
+
     /// Sort (prob_alliance ascending, then kind, then cutpoint), truncate to `MAX_EQ`, and mark
     /// the selected equilibrium: the lexicographic maximum of (d1_ok, stable, prob_alliance),
     /// ties to the lower slot (MODEL.md §6 "Selection").
@@ -401,6 +434,9 @@ impl Solution {
         }
         if self.continuum {
             code |= status::CONTINUUM;
+        }
+        if self.certified() {
+            code |= status::CERTIFIED;
         }
         code
     }

@@ -9,7 +9,8 @@
 use crate::model::crisis::{Crisis, CrisisPoint, Regime};
 use crate::model::dist::CostDist;
 use crate::model::params::Params;
-use crate::numeric::{all_roots, golden_min, Found};
+use crate::numeric::{all_roots, brent, golden_min, Found};
+use crate::solvers::certify::{isolate, Belief, Margins, Motion, PieceFn, Signal, Theta};
 use crate::solvers::cutpoint_map::CutpointMap;
 
 /// Tolerance of weak inequalities in existence and refinement tests (docs/conventions.md).
@@ -251,6 +252,40 @@ impl<'a> CutpointPath<'a> {
         let (u, [c0, c1]) = self.point(piece, x);
         gain(self.params, u, &c1, &c0)
     }
+
+    /// Φ along `piece` as the certified search takes it ([`crate::solvers::certify`]): on a
+    /// span each signal's crisis follows its belief in the piece's regime; on a boundary segment
+    /// the moving signal's ρ runs along the segment and the other signal's crisis is fixed.
+    pub(crate) fn piece_fn(&self, piece: &Piece) -> PieceFn {
+        let params = self.params;
+        match *piece {
+            Piece::Span { a, b, regime } => {
+                let sig = |al: bool| {
+                    let q = if al { self.map.belief_map_alliance(a, b) } else { self.map.belief_map_no_alliance(a, b) };
+                    Signal::new(params, self.crises.get(al), al, Motion::Belief { q, regime: regime[usize::from(al)] })
+                };
+                PieceFn::new(params, self.map.margins, [sig(false), sig(true)], Theta::Cut, params.k, 1.0)
+            }
+            Piece::Boundary { u, alliance, segment } => {
+                let moving = segment_motion(&segment);
+                let fixed = Motion::Fixed(self.crises.get(!alliance).at(self.belief(!alliance, u)));
+                let sig = |al: bool| {
+                    Signal::new(params, self.crises.get(al), al, if al == alliance { moving } else { fixed })
+                };
+                PieceFn::new(params, self.map.margins, [sig(false), sig(true)], Theta::Fixed(u), params.k, 1.0)
+            }
+        }
+    }
+}
+
+/// A boundary segment as the certified search's motion of its signal.
+fn segment_motion(segment: &Segment) -> Motion {
+    let (from, to) = (segment.from, segment.to);
+    if segment.concede {
+        Motion::Cb { from, to }
+    } else {
+        Motion::W0 { from, to }
+    }
 }
 
 /// One piece of a response set: beliefs q in [a, b] in one regime, or a segment.
@@ -328,11 +363,39 @@ impl<'a> Responses<'a> {
         r
     }
 
-    fn range(&self, i: usize) -> (f64, f64) {
+    pub(crate) fn range(&self, i: usize) -> (f64, f64) {
         match self.pieces[i] {
             ResponsePiece::Beliefs { a, b, .. } => (a, b),
             ResponsePiece::Boundary(_) => (0.0, 1.0),
         }
+    }
+
+    /// `sign·(Λ_0 - Λ_1 - k)` for type θ along piece i as the certified search takes it: this
+    /// set's signal (`alliance`) moves along the piece, the other signal's crisis is `fixed`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn piece_fn(
+        &self,
+        i: usize,
+        params: &Params,
+        margins: Margins,
+        alliance: bool,
+        fixed: &CrisisPoint,
+        theta: f64,
+        sign: f64,
+    ) -> PieceFn {
+        let motion = match self.pieces[i] {
+            ResponsePiece::Beliefs { regime, .. } => Motion::Belief { q: Belief::Identity, regime },
+            ResponsePiece::Boundary(seg) => segment_motion(&seg),
+        };
+        let moving = Signal::new(params, &self.crisis, alliance, motion);
+        let other = Signal::fixed(params, !alliance, *fixed);
+        let sig = if alliance { [other, moving] } else { [moving, other] };
+        PieceFn::new(params, margins, sig, Theta::Fixed(theta), params.k, sign)
+    }
+
+    /// Pieces of the set.
+    pub(crate) fn len(&self) -> usize {
+        self.pieces.len()
     }
 
     fn point(&self, i: usize, x: f64) -> CrisisPoint {
@@ -345,10 +408,16 @@ impl<'a> Responses<'a> {
     /// Every zero of `f` along the set (in path order): the crisis point there, whether `f`
     /// rises through it along the path, and whether it is a tangency; `continuum` is set where
     /// `f` vanishes on a whole piece (its midpoint is reported, as a tangency).
+    ///
+    /// With `certify` (the certified search's function of piece i, `f` as a [`PieceFn`]) the
+    /// zeros are isolated by [`isolate`] and refined by Brent, with the grid search added on a
+    /// piece it cannot decide; `certified` is cleared then.
     pub(crate) fn zeros(
         &self,
         f: impl Fn(&CrisisPoint) -> f64,
         continuum: &mut bool,
+        certify: Option<&dyn Fn(usize) -> PieceFn>,
+        certified: &mut bool,
     ) -> Vec<(CrisisPoint, bool, bool)> {
         let mut out: Vec<(CrisisPoint, bool, bool)> = Vec::new();
         for i in 0..self.pieces.len() {
@@ -357,8 +426,20 @@ impl<'a> Responses<'a> {
                 continue;
             }
             let g = |x: f64| f(&self.point(i, x));
+            let tol = 1e-14 * (1.0 + b - a);
             let mut found = Vec::new();
-            if all_roots(g, a, b, 48, 4, 1e-14 * (1.0 + b - a), 1e-15, &mut |r| found.push(r)) {
+            let grid = match certify {
+                Some(piece_fn) => {
+                    let iso = isolate(&piece_fn(i), a, b);
+                    for br in &iso.brackets {
+                        found.push(Found { x: brent(g, br.a, br.b, br.fa, br.fb, tol), tangent: false });
+                    }
+                    *certified &= iso.certified;
+                    !iso.certified
+                }
+                None => true,
+            };
+            if grid && all_roots(g, a, b, 48, 4, tol, 1e-15, &mut |r| found.push(r)) {
                 *continuum = true;
                 found.push(Found { x: 0.5 * (a + b), tangent: true });
             }
@@ -410,5 +491,93 @@ impl<'a> Responses<'a> {
         let (l, r) = ((x - step).max(a), (x + step).min(b));
         let (_, refined) = golden_min(|y| value(&self.point(piece, y)), l, r, 1e-12 * (1.0 + (b - a)));
         v.min(refined)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solvers::certify::tests::{check_cell, random_crisis, Rng};
+
+    /// Along the off-path response sets (beliefs in R, M, C and the segments), the certified
+    /// search's function for a fixed type is ±Gain at the set's crisis points, to rounding,
+    /// and its enclosures hold on random cells.
+    #[test]
+    fn response_pieces_are_the_gain_and_their_enclosures_hold() {
+        let mut rng = Rng::new(23);
+        let mut pieces = 0;
+        for _ in 0..1500 {
+            let params = random_crisis(&mut rng);
+            let crises = Crises::new(&params);
+            let margins = Margins::new(&params);
+            for alliance in [true, false] {
+                let set = Responses::new(&params, *crises.get(alliance), 0.0, 1.0);
+                let fixed = crises.get(!alliance).at(rng.next());
+                let theta = rng.range(0.0, 1.5);
+                let sign = if rng.next() < 0.5 { 1.0 } else { -1.0 };
+                for i in 0..set.len() {
+                    let (a, b) = set.range(i);
+                    if b <= a {
+                        continue;
+                    }
+                    let f = set.piece_fn(i, &params, margins, alliance, &fixed, theta, sign);
+                    for _ in 0..4 {
+                        let x = rng.range(a, b);
+                        let moving = set.point(i, x);
+                        let (c1, c0) = if alliance { (moving, fixed) } else { (fixed, moving) };
+                        let want = sign * gain(&params, theta, &c1, &c0);
+                        let s = f.sample(x);
+                        assert!((s.value - want).abs() <= s.err, "{params:?} piece {i} at {x}: {} vs {want}", s.value);
+                    }
+                    check_cell(&f, a, b, &mut rng, &|| format!("{params:?} response piece {i}"));
+                    pieces += 1;
+                }
+            }
+        }
+        assert!(pieces > 3000, "{pieces}");
+    }
+
+    /// `min_max_above` proves only what holds: where it says min over the piece of max over
+    /// the types exceeds a threshold, dense samples agree, and it says so for thresholds clearly
+    /// below the sampled minimum.
+    #[test]
+    fn min_max_above_proves_only_what_holds() {
+        use crate::solvers::certify::min_max_above;
+        let mut rng = Rng::new(29);
+        let (mut proved, mut cases) = (0, 0);
+        for _ in 0..400 {
+            let params = random_crisis(&mut rng);
+            let crises = Crises::new(&params);
+            let margins = Margins::new(&params);
+            let alliance = rng.next() < 0.5;
+            let set = Responses::new(&params, *crises.get(alliance), 0.0, 1.0);
+            let fixed = crises.get(!alliance).at(rng.next());
+            let types = [0.0, rng.range(0.1, 0.6), 1.0];
+            for i in 0..set.len() {
+                let (a, b) = set.range(i);
+                let fs: Vec<PieceFn> =
+                    types.iter().map(|&th| set.piece_fn(i, &params, margins, alliance, &fixed, th, 1.0)).collect();
+                let n = 4000;
+                let dense = (0..=n)
+                    .map(|j| {
+                        let x = a + (b - a) * j as f64 / n as f64;
+                        fs.iter().map(|f| f.sample(x).value).fold(f64::NEG_INFINITY, f64::max)
+                    })
+                    .fold(f64::INFINITY, f64::min);
+                let scale = 1e-3 * (1.0 + dense.abs());
+                for threshold in [dense - 10.0 * scale, dense - scale, dense + scale, dense + 10.0 * scale] {
+                    cases += 1;
+                    let holds = min_max_above(&fs, a, b, threshold);
+                    if holds {
+                        proved += 1;
+                        assert!(dense > threshold, "{params:?} piece {i}: proved {threshold} < min, sampled {dense}");
+                    }
+                    if threshold <= dense - 10.0 * scale {
+                        assert!(holds, "{params:?} piece {i}: not proved {threshold} < {dense}");
+                    }
+                }
+            }
+        }
+        assert!(proved > cases / 4, "{proved} of {cases}");
     }
 }

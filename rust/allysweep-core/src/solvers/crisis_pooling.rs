@@ -6,6 +6,7 @@
 use crate::model::crisis::CrisisPoint;
 use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::model::params::Params;
+use crate::solvers::certify::{fixed_gain, min_max_above, Margins, PieceFn};
 use crate::solvers::crisis_path::{gain, Crises, Responses, TOL};
 use crate::solvers::pooling::Support;
 
@@ -73,7 +74,11 @@ pub(crate) fn pooling(
     let all = responses(indicator(lo >= t_off), indicator(hi >= t_off));
     let all_types = extreme_types(params, support, lo, hi);
     let max_dev = |types: &[f64], g: &CrisisPoint| types.iter().map(|&th| dev(th, g)).fold(f64::NEG_INFINITY, f64::max);
-    if all.min_above(|g| max_dev(&all_types, g), TOL) {
+    let not_pbe = all.min_above(|g| max_dev(&all_types, g), TOL);
+    if out.certifying() && !existence_certified(params, &all, off, &gamma_on, &all_types, not_pbe) {
+        out.doubt();
+    }
+    if not_pbe {
         return; // no response deters every type: not a PBE
     }
     // D1: the deviation is put on the type with most to gain (hi for an alliance, lo for none).
@@ -100,6 +105,40 @@ pub(crate) fn pooling(
     out.push(Equilibrium::with_crisis(params, range_cost, kind, cutpoint, prob_alliance, c1, c0, flags, false));
 }
 
+/// Whether the pooling's existence decision (`not_pbe`: no response in `all` deters every one
+/// of `types`) is proved: not a PBE needs min over responses of max over types of dev to exceed
+/// TOL on every piece of the set ([`min_max_above`]); a PBE needs one sampled response at which
+/// every type's dev is certainly at or below TOL.
+fn existence_certified(
+    params: &Params,
+    all: &Responses<'_>,
+    off: bool,
+    gamma_on: &CrisisPoint,
+    types: &[f64],
+    not_pbe: bool,
+) -> bool {
+    let margins = Margins::new(params);
+    // dev(θ; γ) = Gain(θ) for no-alliance pooling (the alliance is off path), -Gain(θ) for
+    // alliance pooling.
+    let sign = if off { 1.0 } else { -1.0 };
+    // Per piece of the set: its range and the function of each type.
+    let pieces: Vec<(f64, f64, Vec<PieceFn>)> = (0..all.len())
+        .map(|i| {
+            let (a, b) = all.range(i);
+            (a, b, types.iter().map(|&th| all.piece_fn(i, params, margins, off, gamma_on, th, sign)).collect())
+        })
+        .collect();
+    if not_pbe {
+        return pieces.iter().all(|(a, b, f)| min_max_above(f, *a, *b, TOL));
+    }
+    all.samples.iter().any(|&(i, x, _)| {
+        pieces[i].2.iter().all(|f| {
+            let s = f.sample(x);
+            s.value + s.err <= TOL
+        })
+    })
+}
+
 /// The four pure profiles of a two-type ally in the crisis model (CRISIS.md §3.5): both
 /// poolings, and each type allying alone (separating) where both types best-respond.
 pub(crate) fn two_type_pure_profiles(
@@ -121,6 +160,14 @@ pub(crate) fn two_type_pure_profiles(
         let c1 = crises.get(true).at(indicator(th_a >= t1));
         let c0 = crises.get(false).at(indicator(th_o >= t0));
         let (g_a, g_o) = (gain(params, th_a, &c1, &c0), gain(params, th_o, &c1, &c0));
+        if out.certifying() {
+            // Decided within rounding of a threshold: not certified.
+            let err = |th: f64| fixed_gain(params, th, &c1, &c0).err;
+            let (e_a, e_o) = (err(th_a), err(th_o));
+            if ((g_a + TOL).abs() <= e_a && g_o <= TOL + e_o) || ((g_o - TOL).abs() <= e_o && g_a >= -TOL - e_a) {
+                out.doubt();
+            }
+        }
         if g_a >= -TOL && g_o <= TOL {
             let flags = Flags { stable: g_a > TOL && g_o < -TOL, ic_ok: true, d1_ok: true, degenerate: false };
             let eq = Equilibrium::with_crisis(

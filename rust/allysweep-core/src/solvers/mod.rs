@@ -16,6 +16,7 @@
 
 pub mod belief_space;
 pub(crate) mod belief_space_crisis;
+pub(crate) mod certify;
 pub mod closed_form;
 pub(crate) mod crisis_path;
 pub(crate) mod crisis_pooling;

@@ -8,6 +8,7 @@
 
 use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::model::params::Params;
+use crate::solvers::certify::gain_margin;
 
 /// The support of the ally's type distribution.
 #[derive(Debug, Clone, Copy)]
@@ -108,7 +109,11 @@ pub(crate) fn pool_no_alliance(params: &Params, support: Support, range_cost: f6
     let p1_at = |q: f64| params.prob_challenge(true, q);
     // PBE: the pessimistic off-path belief (deviation by the lowest type) deters every type.
     let q_pess = indicator(support.lowest() >= t1);
-    if support.max_gain(params, p0, p1_at(q_pess)) > 0.0 {
+    let (p1_pess, top) = (p1_at(q_pess), support.max_gain(params, p0, p1_at(q_pess)));
+    if top.abs() <= gain_margin(params, support.highest(), p0, p1_pess) {
+        out.doubt(); // existence within rounding of its threshold
+    }
+    if top > 0.0 {
         return;
     }
     // D1: the highest type has the most to gain from allying.
@@ -134,7 +139,11 @@ pub(crate) fn pool_alliance(params: &Params, support: Support, range_cost: f64, 
     // PBE: the pessimistic belief after no alliance (the lowest type) makes every type ally.
     let q0_pess = indicator(support.lowest() >= t0);
     let p0_pess = p0_at(q0_pess);
-    if support.min_gain(params, p0_pess, p1) < 0.0 {
+    let bottom = support.min_gain(params, p0_pess, p1);
+    if bottom.abs() <= gain_margin(params, support.highest(), p0_pess, p1) {
+        out.doubt();
+    }
+    if bottom < 0.0 {
         return;
     }
     // D1 puts the deviation on the lowest type: the same belief as the pessimistic one.

@@ -3,6 +3,7 @@
 
 use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::model::params::Params;
+use crate::solvers::certify::gain_margin;
 use crate::solvers::pooling::{pool_alliance, pool_no_alliance, Support};
 
 fn indicator(b: bool) -> f64 {
@@ -51,6 +52,11 @@ pub(crate) fn pure_profiles(
         let q0 = other.intervenes;
         let (p0, p1) = (params.prob_challenge(false, q0), params.prob_challenge(true, q1));
         let (g_ally, g_other) = (params.gain(ally.theta, p0, p1), params.gain(other.theta, p0, p1));
+        let margin = gain_margin(params, ally.theta.max(other.theta), p0, p1);
+        // A separating profile decided within rounding of indifference is not certified.
+        if (g_ally.abs() <= margin && g_other <= margin) || (g_other.abs() <= margin && g_ally >= -margin) {
+            out.doubt();
+        }
         if g_ally >= 0.0 && g_other <= 0.0 {
             let flags = Flags { stable: g_ally > 0.0 && g_other < 0.0, ic_ok: true, d1_ok: true, degenerate: false };
             let eq = Equilibrium::new(

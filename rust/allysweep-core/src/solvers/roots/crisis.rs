@@ -5,7 +5,8 @@
 use crate::model::crisis::{CrisisPoint, Regime};
 use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::model::params::Params;
-use crate::numeric::{all_roots, Found};
+use crate::numeric::{all_roots, brent, Found};
+use crate::solvers::certify::{fixed_gain, isolate};
 use crate::solvers::crisis_path::{CutpointPath, Piece};
 use crate::solvers::crisis_pooling::{pooling, two_type_pure_profiles};
 use crate::solvers::cutpoint_map::DEGENERATE_SLOPE;
@@ -30,12 +31,22 @@ pub(crate) fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out
     let path = CutpointPath::new(params, lo, hi);
     let mut roots: Vec<Root> = Vec::new();
     let mut continuum = false;
+    out.begin_certified();
     for piece in &path.pieces {
         let (a, b) = CutpointPath::range(piece);
         let f = |x: f64| path.phi(piece, x);
         let tol = 1e-14 * (1.0 + (b - a).abs());
         let mut found: Vec<Found> = Vec::new();
-        let vanishes = all_roots(f, a, b, CELLS, EDGE_SUB, tol, 1e-15, &mut |r| found.push(r));
+        // The certified search; where it cannot decide the piece, the grid search too.
+        let iso = isolate(&path.piece_fn(piece), a, b);
+        for br in &iso.brackets {
+            found.push(Found { x: brent(f, br.a, br.b, br.fa, br.fb, tol), tangent: false });
+        }
+        let mut vanishes = false;
+        if !iso.certified {
+            out.doubt();
+            vanishes = all_roots(f, a, b, CELLS, EDGE_SUB, tol, 1e-15, &mut |r| found.push(r));
+        }
         if vanishes {
             continuum = true;
             found.push(Found { x: 0.5 * (a + b), tangent: true });
@@ -100,6 +111,8 @@ pub(crate) fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out
 pub(crate) fn two_type(params: &Params, low: f64, high: f64, prior_high: f64, range_cost: f64, out: &mut Solution) {
     use crate::solvers::crisis_path::{gain, Crises, Responses, TOL};
     let crises = Crises::new(params);
+    out.begin_certified();
+    let margins = crate::solvers::certify::Margins::new(params);
     two_type_pure_profiles(params, &crises, (low, high, prior_high), range_cost, out);
     let indicator = |b: bool| f64::from(u8::from(b));
     let types = [(low, 1.0 - prior_high), (high, prior_high)];
@@ -126,18 +139,38 @@ pub(crate) fn two_type(params: &Params, low: f64, high: f64, prior_high: f64, ra
                 gain(params, th_m, &c1, &c0)
             };
             let path = Responses::new(params, *crises.get(moving), qa, qb);
-            for (g, rising, tangent) in path.zeros(mixer_gain, &mut continuum) {
+            let piece_fn = |i: usize| path.piece_fn(i, params, margins, moving, &fixed, th_m, 1.0);
+            let mut complete = true;
+            let zeros = path.zeros(mixer_gain, &mut continuum, Some(&piece_fn), &mut complete);
+            if !complete {
+                out.doubt();
+            }
+            for (g, rising, tangent) in zeros {
+                // Existence decided within rounding of a threshold is not certified.
+                let edge = |q: f64| (g.q - q).abs() <= 1e-14;
+                if edge(qa) || edge(qb) {
+                    out.doubt();
+                }
                 if !(g.q > qa && g.q < qb) {
                     continue;
                 }
                 let (c1, c0) = pair(&g);
                 let g_other = gain(params, th_o, &c1, &c0);
+                let e_other = fixed_gain(params, th_o, &c1, &c0).err;
+                if (other_allies && (g_other + TOL).abs() <= e_other)
+                    || (!other_allies && (g_other - TOL).abs() <= e_other)
+                {
+                    out.doubt();
+                }
                 if (other_allies && g_other < -TOL) || (!other_allies && g_other > TOL) {
                     continue;
                 }
                 // The mixer's mass on the moving signal, then its probability of allying.
                 let w = w_o * (x_a - g.q) / (g.q - x_b);
                 let sigma = if moving { w / w_m } else { 1.0 - w / w_m };
+                if sigma.abs() <= 1e-9 || (sigma - 1.0).abs() <= 1e-9 {
+                    out.doubt();
+                }
                 if !(sigma > 0.0 && sigma < 1.0) {
                     continue;
                 }

@@ -4,9 +4,18 @@
 
 use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::model::params::Params;
+use crate::solvers::certify::gain_margin;
 use crate::solvers::two_type::{pure_profiles, types, Type};
 
+/// Relative closeness to an end of (0, 1) of a mixing probability or of the challenge
+/// probability an indifference pins down, below which a hybrid's existence is not certified
+/// (far above the rounding of these closed forms: docs/conventions.md, "Certified").
+const EDGE: f64 = 1e-9;
+
 pub(crate) fn solve(params: &Params, low: f64, high: f64, prior_high: f64, range_cost: f64, out: &mut Solution) {
+    // Every profile is enumerated and solved in closed form: nothing is searched, so the point
+    // is certified unless a decision falls within rounding of its threshold.
+    out.begin_certified();
     pure_profiles(params, low, high, prior_high, range_cost, out);
     let (lo_t, hi_t) = types(params, low, high, prior_high);
 
@@ -37,6 +46,9 @@ fn mixed(params: &Params, mixer: Type, other: Type, other_allies: bool, range_co
             return;
         }
         let p1_star = (p0 * params.loss(false, mixer.theta) - params.k) / l1;
+        if near_edge(p1_star) {
+            out.doubt();
+        }
         if !(p1_star > 0.0 && p1_star < 1.0) {
             return;
         }
@@ -56,6 +68,9 @@ fn mixed(params: &Params, mixer: Type, other: Type, other_allies: bool, range_co
             return;
         }
         let p0_star = (p1 * params.loss(true, mixer.theta) + params.k) / l0;
+        if near_edge(p0_star) {
+            out.doubt();
+        }
         if !(p0_star > 0.0 && p0_star < 1.0) {
             return;
         }
@@ -65,11 +80,17 @@ fn mixed(params: &Params, mixer: Type, other: Type, other_allies: bool, range_co
         sigma = 1.0 - x;
         stable = mixer.intervenes < other.intervenes;
     }
+    if near_edge(sigma) {
+        out.doubt();
+    }
     if !(sigma > 0.0 && sigma < 1.0) {
         return;
     }
     let (p0, p1) = (params.prob_challenge(false, q0), params.prob_challenge(true, q1));
     let g_other = params.gain(other.theta, p0, p1);
+    if g_other.abs() <= gain_margin(params, other.theta.max(mixer.theta), p0, p1) {
+        out.doubt();
+    }
     let other_ok = if other_allies { g_other >= 0.0 } else { g_other <= 0.0 };
     if !other_ok {
         return;
@@ -77,4 +98,9 @@ fn mixed(params: &Params, mixer: Type, other: Type, other_allies: bool, range_co
     let prob_alliance = mixer.weight * sigma + if other_allies { other.weight } else { 0.0 };
     let flags = Flags { stable, ic_ok: true, d1_ok: true, degenerate: false };
     out.push(Equilibrium::new(params, range_cost, Kind::Hybrid, f64::NAN, prob_alliance, Some(q1), Some(q0), flags));
+}
+
+/// Whether x lies within [`EDGE`] of 0 or 1 (the ends of the open interval it must lie in).
+fn near_edge(x: f64) -> bool {
+    x.abs() <= EDGE || (x - 1.0).abs() <= EDGE
 }

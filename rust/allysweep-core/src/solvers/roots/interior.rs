@@ -5,8 +5,15 @@
 //! uniform G, where the challenge probability saturates at 0 or 1. Between kinks:
 //! - uniform G: Φ(u)·D(u) is a polynomial of degree <= 2 (D = hi - u below t_1, 1 between t_1
 //!   and t_0, u - lo above t_0), so its roots are computed exactly;
-//! - logistic / normal G: Φ is sampled on a grid, sign changes are refined by Brent's method to
-//!   1e-13 and near-touching extrema are searched for tangent (double) roots.
+//! - logistic / normal G: the zeros are isolated by the certified search
+//!   ([`crate::solvers::certify`]: interval enclosures of Φ and Φ', adaptive bisection) and
+//!   refined by Brent's method to 1e-13. A piece the search cannot decide (a tangency, Φ
+//!   vanishing on it) falls back on the grid search: Φ sampled on a grid, sign changes refined by
+//!   Brent and near-touching extrema searched for tangent (double) roots.
+//!
+//! Either way the point is `certified` (status bit 4) only when every piece was decided: for a
+//! uniform G, when the certified search on every piece counts as many roots as the exact
+//! polynomial solve found.
 
 use std::cell::Cell;
 use std::ops::Deref;
@@ -14,7 +21,8 @@ use std::ops::Deref;
 use crate::model::dist::CostDist;
 use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::model::params::Params;
-use crate::numeric::{all_roots, quadratic_roots, Found};
+use crate::numeric::{all_roots, brent, quadratic_roots, Found};
+use crate::solvers::certify::{isolate, REL};
 use crate::solvers::cutpoint_map::{CutpointMap, DEGENERATE_SLOPE};
 
 /// Grid cells per smooth piece for non-polynomial G.
@@ -63,8 +71,9 @@ impl<'a> Interior<'a> {
         }
     }
 
-    /// Every interior equilibrium, pushed into `out`.
-    pub(crate) fn interior(&self, range_cost: f64, out: &mut Solution) {
+    /// Every interior equilibrium, pushed into `out`; whether the search was certified complete
+    /// (every piece decided, module documentation).
+    pub(crate) fn interior(&self, range_cost: f64, out: &mut Solution) -> bool {
         let mut cuts = [f64::NAN; 8];
         let mut n = 0;
         let mut add = |x: f64| {
@@ -93,6 +102,10 @@ impl<'a> Interior<'a> {
 
         let mut roots = [Root { u: f64::NAN, slope: f64::NAN, tangent: false }; 24];
         let mut n_roots = 0;
+        let uniform = self.params.cost_c.is_uniform();
+        let mut certified = true;
+        // Uniform G: roots certified on the pieces, to compare with the polynomial solve's count.
+        let mut n_certified = 0;
         for w in bounds.windows(2) {
             let (a, b) = (w[0], w[1]);
             if b <= a {
@@ -105,12 +118,16 @@ impl<'a> Interior<'a> {
                     n_roots += 1;
                 }
             };
-            if self.params.cost_c.is_uniform() {
-                self.piece_roots_polynomial(a, b, &mut push);
+            if uniform {
+                match self.piece_roots_polynomial(a, b, &mut push) {
+                    Some(n) => n_certified += n,
+                    None => certified = false,
+                }
             } else {
-                self.piece_roots_grid(a, b, &mut push);
+                certified &= self.piece_roots_certified(a, b, &mut push);
             }
         }
+        certified &= !uniform || n_certified == n_roots;
         // A continuum is one equilibrium, reported at the middle of the whole interval on which Φ
         // vanishes (docs/conventions.md): roots at its ends, found on the neighbouring pieces,
         // are part of it and not reported again.
@@ -129,6 +146,7 @@ impl<'a> Interior<'a> {
         if !continua.is_empty() {
             out.mark_continuum();
         }
+        certified && continua.is_empty()
     }
 
     /// u in (lo, hi) where the argument of a uniform G crosses the support end `c`.
@@ -173,8 +191,10 @@ impl<'a> Interior<'a> {
         }
     }
 
-    /// Exact roots of Φ on a piece [a, b] for uniform G, where Φ·D is a quadratic.
-    fn piece_roots_polynomial(&self, a: f64, b: f64, push: &mut impl FnMut(Root)) {
+    /// Exact roots of Φ on a piece [a, b] for uniform G, where Φ·D is a quadratic. Returns how
+    /// many roots [a, b] provably holds ([`quadratic_count`]), or `None` where rounding leaves
+    /// it open.
+    fn piece_roots_polynomial(&self, a: f64, b: f64, push: &mut impl FnMut(Root)) -> Option<usize> {
         let params = self.params;
         let (lo, hi, t1, t0) = (self.lo, self.hi, self.t1, self.t0);
         let mid = 0.5 * (a + b);
@@ -184,8 +204,14 @@ impl<'a> Interior<'a> {
         let (c_a, k, r) = (params.c_a, params.k, params.r);
         let p_bar = params.prob_challenge(false, 0.0);
         let p_low = params.prob_challenge(true, 1.0);
-        // (a2, a1, a0) of Q(u) = Φ(u)·D(u), and D as (d1, d0): D(u) = d1 u + d0.
+        // A probability's absolute rounding error beyond its relative one, in units of REL.
+        let pm = self.margins.cdf_scale();
+        // (a2, a1, a0) of Q(u) = Φ(u)·D(u), and D as (d1, d0): D(u) = d1 u + d0. (m2, m1, m0)
+        // bound the sums of the magnitudes of the terms of each coefficient (rounding), and
+        // `d_positive` says D > 0 on all of [a, b] (else the belief is constant on the piece
+        // and D vanishes at its end).
         let (a2, a1, a0, d1, d0);
+        let (m2, m1, m0, d_positive);
         if mid < t1 {
             // Below t_1 (and t_0): q_0 = 0, q_1 = N_1/(hi - u); L_0 = s u, L_1 = s u + r.
             let n1 = hi - t1.clamp(lo, hi);
@@ -196,12 +222,17 @@ impl<'a> Interior<'a> {
             a1 = alpha * hi - beta + bb * n1 * s;
             a0 = beta * hi + bb * n1 * r;
             (d1, d0) = (-1.0, hi);
+            let (ma, mb) = ((p_bar + aa.abs() + 2.0 * pm) * s, (aa.abs() + pm) * r + k);
+            (m2, m1, m0) = (ma, ma * hi + mb + bb.abs() * n1 * s, mb * hi + bb.abs() * n1 * r);
+            d_positive = n1 > 0.0;
         } else if mid < t0 {
             // Between t_1 and t_0: q_1 = 1, q_0 = 0; L_0 = s u, L_1 = s_1 u + c_A.
             a2 = 0.0;
             a1 = p_bar * s - p_low * s1;
             a0 = -p_low * c_a - k;
             (d1, d0) = (0.0, 1.0);
+            (m2, m1, m0) = (0.0, (p_bar + pm) * s + (p_low + pm) * s1, (p_low + pm) * c_a + k);
+            d_positive = true;
         } else {
             // Above t_0: q_1 = 1, q_0 = (u - t0c)/(u - lo); L_α = s_α u + c_A.
             let t0c = t0.clamp(lo, hi);
@@ -212,11 +243,25 @@ impl<'a> Interior<'a> {
             a1 = gamma * c_a + delta * s0 - p_low * c_a - k + lo * p_low * s1;
             a0 = delta * c_a + lo * (p_low * c_a + k);
             (d1, d0) = (1.0, -lo);
+            let (mg, md) = (aa.abs() + bb.abs() + pm, (aa.abs() + pm) * lo + bb.abs() * t0c);
+            let ml = p_low + pm;
+            m2 = mg * s0 + ml * s1;
+            m1 = mg * c_a + md * s0 + ml * c_a + k + lo * ml * s1;
+            m0 = md * c_a + lo * (ml * c_a + k);
+            d_positive = t0c > lo;
         }
         if a2.abs() <= ZERO_PHI && a1.abs() <= ZERO_PHI && a0.abs() <= ZERO_PHI {
             self.continuum(a, b);
-            return;
+            return None;
         }
+        // With the belief constant, Q's root where D vanishes is no root of Φ: the general
+        // certified search decides such a piece (Φ is affine there).
+        let count = if d_positive {
+            quadratic_count([a2, a1, a0], [m2, m1, m0], a, b)
+        } else {
+            let iso = isolate(&self.piece_fn(a, b), a, b);
+            iso.certified.then_some(iso.brackets.len())
+        };
         let (cands, n, tangent) = quadratic_roots(a2, a1, a0);
         let slack = 1e-12 * (1.0 + b.abs());
         for &u0 in &cands[..n] {
@@ -237,6 +282,22 @@ impl<'a> Interior<'a> {
             let slope = (2.0 * a2 * u + a1) / denom;
             push(Root { u, slope, tangent });
         }
+        count
+    }
+
+    /// Roots of Φ on a piece [a, b] for smooth G by the certified search, refined by Brent; where
+    /// the search cannot decide the piece, the grid search's roots are added. Returns whether the
+    /// piece was decided.
+    fn piece_roots_certified(&self, a: f64, b: f64, push: &mut impl FnMut(Root)) -> bool {
+        let iso = isolate(&self.piece_fn(a, b), a, b);
+        for br in &iso.brackets {
+            let u = brent(|u| self.phi(u), br.a, br.b, br.fa, br.fb, 1e-13);
+            push(Root { u, slope: self.slope_in_piece(u, a, b), tangent: false });
+        }
+        if !iso.certified {
+            self.piece_roots_grid(a, b, push);
+        }
+        iso.certified
     }
 
     /// Roots of Φ on a piece [a, b] for smooth G, by grid bracketing, Brent and extremum search.
@@ -293,5 +354,86 @@ impl<'a> Interior<'a> {
             Some(self.belief_no_alliance(u)),
             flags,
         )
+    }
+}
+
+/// How many roots the quadratic Q(u) = c[0] u² + c[1] u + c[2] provably has on [a, b], or
+/// `None` where rounding leaves it open. `m` bounds, per coefficient, the sum of the magnitudes
+/// of the terms it was computed from; each coefficient and each evaluation of Q is then within
+/// `REL·(m[0] u² + m[1] |u| + m[2])` of the exact one (at most a dozen operations on inputs
+/// with relative error below 4ε: a margin of ~450ε covers it, as in `certify`). The count
+/// follows from Q's certain signs at a, b and, where it lies inside, at its extremum: opposite
+/// signs at the ends mean one root; equal ones mean two if the extremum has the other sign
+/// (it is then a minimum of the ends' sign), none if it has the same sign or lies outside.
+fn quadratic_count(c: [f64; 3], m: [f64; 3], a: f64, b: f64) -> Option<usize> {
+    let top = a.abs().max(b.abs());
+    let err = REL * ((m[0] * top + m[1]) * top + m[2]) + f64::MIN_POSITIVE;
+    let q = |u: f64| (c[0] * u + c[1]) * u + c[2];
+    let sign = |v: f64| {
+        if v > err {
+            1
+        } else if v < -err {
+            -1
+        } else {
+            0
+        }
+    };
+    let (sa, sb) = (sign(q(a)), sign(q(b)));
+    if sa == 0 || sb == 0 {
+        return None;
+    }
+    if sa != sb {
+        return Some(1);
+    }
+    if c[0] == 0.0 || f64::from(sa) * c[0] < 0.0 {
+        // Affine, or an extremum of the other orientation (a maximum of sa·Q): no root.
+        return Some(0);
+    }
+    let v = -c[1] / (2.0 * c[0]);
+    if !(v > a && v < b) {
+        return Some(0);
+    }
+    match sign(q(v)) {
+        0 => None,
+        sv if sv == sa => Some(0),
+        _ => Some(2),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solvers::certify::tests::Rng;
+
+    /// The quadratic's certified count is its true number of roots on [a, b], and it declines
+    /// where a double root (or one at an end) leaves the count to rounding.
+    #[test]
+    fn quadratic_count_is_the_number_of_roots_or_none() {
+        let mut rng = Rng::new(31);
+        let mut decided = 0;
+        for case in 0..20_000 {
+            let (r1, r2) = (rng.range(-1.0, 2.0), rng.range(-1.0, 2.0));
+            let c = rng.range(-3.0, 3.0);
+            let (a, b) = (rng.range(-0.5, 0.5), rng.range(0.6, 1.5));
+            // c (u - r1)(u - r2), or (case % 4 == 0) the affine c (u - r1).
+            let (coef, m) = if case % 4 == 0 {
+                ([0.0, c, -c * r1], [0.0, c.abs(), (c * r1).abs()])
+            } else {
+                ([c, -c * (r1 + r2), c * r1 * r2], [c.abs(), (c * (r1 + r2)).abs(), (c * r1 * r2).abs()])
+            };
+            let inside = |r: f64| r >= a && r <= b;
+            let truth =
+                if case % 4 == 0 { usize::from(inside(r1)) } else { usize::from(inside(r1)) + usize::from(inside(r2)) };
+            if let Some(n) = quadratic_count(coef, m, a, b) {
+                assert_eq!(n, truth, "{coef:?} on [{a}, {b}]: roots {r1}, {r2}");
+                decided += 1;
+            }
+        }
+        assert!(decided > 19_900, "{decided}");
+        // A double root, and a root at an end: undecided.
+        assert_eq!(quadratic_count([1.0, -1.0, 0.25], [1.0, 1.0, 0.25], 0.0, 1.0), None);
+        assert_eq!(quadratic_count([0.0, 1.0, -0.5], [0.0, 1.0, 0.5], 0.5, 1.0), None);
+        // Two close roots, well resolved: two.
+        assert_eq!(quadratic_count([1.0, -1.0, 0.25 - 1e-8], [1.0, 1.0, 0.25], 0.0, 1.0), Some(2));
     }
 }

@@ -17,6 +17,18 @@ use crate::solvers::pooling::{pool_alliance, pool_no_alliance, Support};
 pub fn solve_unchecked(params: &Params, range_cost: f64) -> Solution {
     let range_cost = resolve_range_cost(params, range_cost);
     let mut out = Solution::new(params, range_cost);
+    // Which types intervene decides beliefs discontinuously: a type within rounding of a
+    // threshold leaves them unsettled (the continuous ally's pessimistic beliefs use its lowest
+    // type; its thresholds inside the support are kinks, which the root search handles).
+    let unsettled = |theta: f64| {
+        [params.threshold(true), params.threshold(false)]
+            .into_iter()
+            .any(|t| (theta - t).abs() <= 1e-14 * (1.0 + theta.abs()))
+    };
+    let unsettled_types = match params.theta {
+        TypeDist::Uniform { lo, .. } => unsettled(lo),
+        TypeDist::TwoPoint { low, high, .. } => unsettled(low) || unsettled(high),
+    };
     if !params.a1_holds() {
         match params.theta {
             TypeDist::Uniform { lo, hi } => crisis::continuous(params, lo, hi, range_cost, &mut out),
@@ -24,13 +36,20 @@ pub fn solve_unchecked(params: &Params, range_cost: f64) -> Solution {
                 crisis::two_type(params, low, high, prior_high, range_cost, &mut out)
             }
         }
+        if unsettled_types {
+            out.doubt();
+        }
         out.finish();
         out.mark_nc_branch(params);
         return out;
     }
     match params.theta {
         TypeDist::Uniform { lo, hi } => {
-            interior::Interior::new(params, lo, hi).interior(range_cost, &mut out);
+            out.begin_certified();
+            let complete = interior::Interior::new(params, lo, hi).interior(range_cost, &mut out);
+            if !complete {
+                out.doubt();
+            }
             let support = Support::Interval { lo, hi };
             pool_no_alliance(params, support, range_cost, hi, &mut out);
             pool_alliance(params, support, range_cost, lo, &mut out);
@@ -38,6 +57,9 @@ pub fn solve_unchecked(params: &Params, range_cost: f64) -> Solution {
         TypeDist::TwoPoint { low, high, prior_high } => {
             hybrid::solve(params, low, high, prior_high, range_cost, &mut out);
         }
+    }
+    if unsettled_types {
+        out.doubt();
     }
     out.finish();
     out
