@@ -151,9 +151,10 @@ def sweep(
     start = time.perf_counter()
     # One writer per store: the lock is taken before the store is even looked at, so a second
     # run is refused naming the first, whatever its flags (docs/conventions.md, "Store safety").
-    with StoreLock(spec.store) as lock:
+    said: list[str] = []  # a stale lock taken over: said once the run is known to go ahead
+    with StoreLock(spec.store, say=said.append) as lock:
         return _sweep_locked(
-            spec, lock, start, client, resume, overwrite, scheduler, cluster, progress, (max_block_memory, max_disk)
+            spec, lock, start, client, resume, overwrite, scheduler, cluster, progress, (max_block_memory, max_disk), said
         )
 
 
@@ -168,8 +169,11 @@ def _sweep_locked(
     cluster: str | None,
     progress: bool,
     limits: tuple[Any, Any] = (None, None),
+    said: list[str] | None = None,
 ) -> xr.Dataset:
     state = plan_store(spec, resume, overwrite)  # refusals happen here, before anything is written
+    for line in said or []:
+        print(line, file=sys.stderr)
     n_blocks = block_count(spec)
     done = np.zeros(n_blocks, dtype=bool)
     repaired: list[int] = []
