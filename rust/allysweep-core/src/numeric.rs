@@ -149,7 +149,8 @@ pub(crate) fn golden_min(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, tol: f6
     // spacing of the floats there, and `b - a > tol` would hold for ever (tests/fuzz_batch.rs).
     // 2000 steps shrink any finite interval below any tolerance the floats can resolve.
     for _ in 0..2000 {
-        if !(b - a > tol) {
+        let width = b - a;
+        if width <= tol || width.is_nan() {
             break;
         }
         if f1 < f2 {

@@ -222,6 +222,16 @@ fn case() -> impl Strategy<Value = Case> {
         })
 }
 
+/// One output column's storage (only the vector of its dtype is used).
+struct Buffer {
+    name: &'static str,
+    dtype: Dtype,
+    f: Vec<f64>,
+    i: Vec<i64>,
+    k: Vec<i8>,
+    b: Vec<bool>,
+}
+
 /// What one case did (for the summary).
 #[derive(Debug, Default, Clone, Copy)]
 struct Tally {
@@ -252,22 +262,29 @@ fn run_case(case: &Case) -> Result<Tally, String> {
         input
     };
     let n = input.len().min(n);
-    let mut buffers: Vec<(&str, Dtype, Vec<f64>, Vec<i64>, Vec<i8>, Vec<bool>)> = OUTPUTS
+    let mut buffers: Vec<Buffer> = OUTPUTS
         .iter()
         .map(|o| {
             let len = if o.per_equilibrium { n * case.slots } else { n };
-            (o.name, o.dtype, vec![0.0; len], vec![0; len], vec![0; len], vec![false; len])
+            Buffer {
+                name: o.name,
+                dtype: o.dtype,
+                f: vec![0.0; len],
+                i: vec![0; len],
+                k: vec![0; len],
+                b: vec![false; len],
+            }
         })
         .collect();
     let mut columns = std::collections::HashMap::new();
-    for (name, dtype, f, i, k, b) in &mut buffers {
-        let col = match dtype {
-            Dtype::Float64 => ColumnMut::Float64(f),
-            Dtype::Int64 => ColumnMut::Int64(i),
-            Dtype::Int8 => ColumnMut::Int8(k),
-            Dtype::Bool => ColumnMut::Bool(b),
+    for buf in &mut buffers {
+        let col = match buf.dtype {
+            Dtype::Float64 => ColumnMut::Float64(&mut buf.f),
+            Dtype::Int64 => ColumnMut::Int64(&mut buf.i),
+            Dtype::Int8 => ColumnMut::Int8(&mut buf.k),
+            Dtype::Bool => ColumnMut::Bool(&mut buf.b),
         };
-        columns.insert(*name, col);
+        columns.insert(buf.name, col);
     }
     let out = BatchOutput::from_columns(n, case.slots, &mut columns).map_err(|e| format!("{e:?}"))?;
     let solved = method.solve_batch(&input, out, case.threads);
