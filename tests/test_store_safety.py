@@ -378,3 +378,42 @@ def test_a_full_filesystem_mid_sweep_stops_cleanly_and_resume_completes(tmp_path
     assert resumed.returncode == 0, resumed.stderr
     assert f"computed {9 - done} of 9 blocks ({done} were already done)" in resumed.stdout, resumed.stdout
     assert_same_cube(asw.open_cube(target).load(), reference)
+
+
+# --------------------------------------------------------------------------- resource bounds
+def test_limits_refuse_a_sweep_before_anything_is_written(tmp_path, monkeypatch):
+    """A block over --max-block-memory, a cube over --max-disk or over the free space, and a
+    design whose coordinates would not fit in memory are refused with the sizes, exit 2, and
+    nothing is written (no store, no lock file)."""
+    from allysweep.sweeps import resources
+
+    spec = write_spec(tmp_path)
+    target = tmp_path / "limited.zarr"
+    for flags, text in (
+        (["--max-block-memory", "100KB"], "one block of 574 points needs about "),
+        (["--max-disk", "10KB"], "more than the limit of 9.8 KiB (--max-disk)"),
+    ):
+        proc = run_cli("run", str(spec), "--store", str(target), "--quiet", *flags)
+        assert proc.returncode == 2, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and text in lines[0] and "nothing was written" in lines[0], lines
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.toml"]
+    bad = run_cli("run", str(spec), "--max-disk", "lots")
+    assert bad.returncode == 2 and "'lots' is not a size" in bad.stderr
+
+    loaded = asw.load_spec(spec).with_store(str(target))
+    needs = resources.estimate(loaded)
+    assert needs.block_points == 574 and needs.cube_bytes > needs.disk_bytes > 0
+    monkeypatch.setattr(resources, "_free_bytes", lambda path: 1000)
+    with pytest.raises(resources.ResourceError, match=r"on disk for 9 blocks .* but only 1,000 B are free there"):
+        asw.sweep(loaded, progress=False)
+    huge = asw.SweepSpec.from_dict(
+        {
+            "sweep": {"design": "lhs", "n_points": 10**11, "store": str(target)},
+            "params": {"k": {"uniform": [0.0, 0.1]}},
+        }
+    )
+    with pytest.raises(resources.ResourceError, match="the design's 100,000,000,000 points need about 1.5 TiB"):
+        asw.sweep(huge, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["spec.toml"]
+    assert resources.parse_size("2GiB") == 2**31 and resources.parse_size(1e9) == 10**9

@@ -76,7 +76,8 @@ class ParameterError(AllysweepError, ValueError):
             where += f" ({self.where})"
         domain = self.domain + (" and finite" if non_finite and "finite" not in self.domain else "")
         hint = f"; set {self.name.split('.')[0]} explicitly" if self.default else ""
-        return f"invalid parameter `{self.name}` = {shown}{note}{where}: allowed domain is {domain}{hint}"
+        name = self.name if isinstance(self.name, str) and self.name.isprintable() else repr(self.name)
+        return f"invalid parameter `{name}` = {shown}{note}{where}: allowed domain is {domain}{hint}"
 
     def __reduce__(self):
         return (

@@ -352,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=None,
         metavar="λ",
-        help="with --method qre: the precision λ >= 0 the logit QRE path is followed to "
+        help="with --method qre: the precision 0 <= λ <= 1e10 the logit QRE path is followed to "
         "(default 1e8, the λ -> ∞ limit to about 1e-8; small λ gives noisy play)",
     )
     p_solve.set_defaults(func=cmd_solve)

@@ -50,6 +50,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             cluster=args.cluster,
             progress=not args.quiet,
+            max_block_memory=args.max_block_memory,
+            max_disk=args.max_disk,
         )
     except StoreWriteError as err:
         # A full disk or another write error: the run stopped, finished blocks are valid.
@@ -100,6 +102,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _size(text: str) -> int:
+    from ..sweeps.resources import parse_size
+
+    try:
+        return int(parse_size(text) or 0)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
 def add_commands(sub: Any) -> None:
     """Register ``run`` and ``info`` on the CLI's subcommand parser."""
     p_run = sub.add_parser(
@@ -119,6 +130,20 @@ def add_commands(sub: Any) -> None:
     p_run.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="use a running Dask scheduler")
     p_run.add_argument("--cluster", choices=["local", "slurm"], help="kind of cluster to start (default: local)")
     p_run.add_argument("-q", "--quiet", action="store_true", help="no progress bar (batch jobs)")
+    p_run.add_argument(
+        "--max-block-memory",
+        metavar="SIZE",
+        type=_size,
+        help="refuse the sweep if one block needs more memory on a worker (e.g. 2GB; default: this "
+        "machine's memory per core)",
+    )
+    p_run.add_argument(
+        "--max-disk",
+        metavar="SIZE",
+        type=_size,
+        help="refuse the sweep if the cube needs more disk (estimated before anything is written; "
+        "the free space is always checked)",
+    )
     p_run.set_defaults(func=cmd_run)
 
     p_info = sub.add_parser("info", help="describe a cube: specification, dimensions, completeness, summary")

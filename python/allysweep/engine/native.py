@@ -33,6 +33,9 @@ __all__ = [
     "validate_batch",
     "qre_path",
     "derivatives",
+    "check_lam",
+    "MAX_LAM",
+    "LAM_DOMAIN",
     "empty_outputs",
     "DERIVATIVE_OUTPUTS",
     "WRT_COLUMNS",
@@ -96,6 +99,19 @@ def public_error(err: ParameterError) -> ParameterError:
     return ParameterError(name, value, err.domain, err.index)
 
 
+#: The largest QRE precision accepted (the engine's ``MAX_LAM``): beyond it the continuation
+#: loses precision and ran for minutes per point; 1e8 already reaches the λ -> ∞ limit to ~1e-8.
+MAX_LAM = 1e10
+LAM_DOMAIN = "lam >= 0 and lam <= 1e10 (finite; 1e8 already reaches the λ -> ∞ limit to ~1e-8)"
+
+
+def check_lam(method: str, lam: float) -> None:
+    """Refuse a QRE precision outside ``0 <= lam <= MAX_LAM`` (checked here too, so that an
+    engine built before the bound existed gives the same error instead of running for ever)."""
+    if method == "qre" and not (isinstance(lam, int | float) and 0.0 <= float(lam) <= MAX_LAM):
+        raise ParameterError("lam", lam, LAM_DOMAIN)
+
+
 def solve_batch(
     columns: Mapping[str, np.ndarray],
     method: str,
@@ -108,6 +124,7 @@ def solve_batch(
     """Solve flat columns with an engine method; returns (or fills) the output arrays. With
     ``outputs``, only those are computed (and must be in ``out`` when it is given)."""
     names = None if outputs is None else list(outputs)
+    check_lam(method, lam)
     try:
         return _core.solve_batch(
             columns_in_order(columns), check_threads(threads), method, float(lam), max_eq, out, names
@@ -126,6 +143,7 @@ def validate_batch(columns: Mapping[str, np.ndarray]) -> None:
 
 def qre_path(columns: Mapping[str, np.ndarray], lam: float) -> dict[str, np.ndarray]:
     """The logit QRE path of one point (columns of length 1) from λ = 0 to ``lam``."""
+    check_lam("qre", lam)
     return dict(_core.qre_path(columns_in_order(columns), float(lam)))
 
 
@@ -134,6 +152,7 @@ def derivatives(
 ) -> dict[str, np.ndarray]:
     """Exact derivatives of :data:`DERIVATIVE_OUTPUTS` along engine columns ``wrt``: ``values``
     (n, max_eq, outputs, wrt) and ``differentiable`` (n, max_eq)."""
+    check_lam(method, lam)
     try:
         return dict(
             _core.derivatives(columns_in_order(columns), list(wrt), check_threads(threads), method, float(lam), max_eq)

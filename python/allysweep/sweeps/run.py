@@ -18,6 +18,7 @@ from ..exceptions import StoreError, StoreWriteError
 from .cluster import check_cluster_available, client_for
 from .design import block_count
 from .lock import StoreLock
+from .resources import check_resources
 from .spec import SweepSpec
 from .store import append_history, apply_store_plan, completed_blocks, finished_stats, open_cube, plan_store
 from .verify import reset_blocks, verify_cube
@@ -92,6 +93,8 @@ def sweep(
     scheduler: str | None = None,
     cluster: str | None = None,
     progress: bool = True,
+    max_block_memory: int | str | None = None,
+    max_disk: int | str | None = None,
 ) -> xr.Dataset:
     """Run a sweep into a Zarr cube and return the opened cube.
 
@@ -115,6 +118,12 @@ def sweep(
         Kind of cluster to start when no client or scheduler is given.
     progress : bool
         Show a progress bar on stderr.
+    max_block_memory : int or str, optional
+        Refuse the sweep (before writing anything) if one block needs more memory on a worker
+        (bytes, or ``"2GB"``, ``"512MiB"``). Default: this machine's memory per core.
+    max_disk : int or str, optional
+        Refuse the sweep if the blocks to compute need more disk (estimated from a sample
+        compressed as the cube is). The free space of the store's filesystem is always checked.
 
     Returns
     -------
@@ -127,6 +136,9 @@ def sweep(
         Another run is writing the store (the message names it: host, pid, start, command).
     StoreError
         The store exists (without ``resume``/``overwrite``) or belongs to another specification.
+    ResourceError
+        A block would need more memory, or the cube more disk, than allowed or free (nothing was
+        written; the message gives the sizes).
     StoreWriteError
         A block could not be written (a full disk, ...): the sweep stopped; finished blocks are
         kept and ``resume=True`` completes the cube once the cause is fixed.
@@ -139,8 +151,21 @@ def sweep(
     start = time.perf_counter()
     # One writer per store: the lock is taken before the store is even looked at, so a second
     # run is refused naming the first, whatever its flags (docs/conventions.md, "Store safety").
-    with StoreLock(spec.store) as lock:
-        return _sweep_locked(spec, lock, start, client, resume, overwrite, scheduler, cluster, progress)
+    said: list[str] = []  # a stale lock taken over: said once the run is known to go ahead
+    with StoreLock(spec.store, say=said.append) as lock:
+        return _sweep_locked(
+            spec,
+            lock,
+            start,
+            client,
+            resume,
+            overwrite,
+            scheduler,
+            cluster,
+            progress,
+            (max_block_memory, max_disk),
+            said,
+        )
 
 
 def _sweep_locked(
@@ -153,14 +178,20 @@ def _sweep_locked(
     scheduler: str | None,
     cluster: str | None,
     progress: bool,
+    limits: tuple[Any, Any] = (None, None),
+    said: list[str] | None = None,
 ) -> xr.Dataset:
     state = plan_store(spec, resume, overwrite)  # refusals happen here, before anything is written
+    for line in said or []:
+        print(line, file=sys.stderr)
     n_blocks = block_count(spec)
     done = np.zeros(n_blocks, dtype=bool)
     repaired: list[int] = []
     if state == "resumed":
         done, repaired = _verified_done(spec)
     pending = [int(i) for i in np.flatnonzero(~done)]
+    # Memory per block and disk for the cube, before anything is written (refused with sizes).
+    check_resources(spec, len(pending), state, *limits)
     computed = points_computed = 0
     compute_seconds = 0.0
     worker_seconds: dict[str, float] = {}

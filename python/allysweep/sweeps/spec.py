@@ -146,13 +146,18 @@ class SweepSpec:
         """Validate a specification dictionary (the parsed TOML)."""
 
         def fail(key: str, reason: str) -> SpecError:
-            return SpecError(f"{source}: {key}: {reason}")
+            # One line, whatever the keys and values hold (newlines, spaces, control characters).
+            return SpecError(f"{source}: {_shown_key(key)}: {reason}".replace("\n", "\\n").replace("\r", "\\r"))
 
         if not isinstance(data, Mapping):
             raise fail("(top level)", "expected a table")
         unknown = set(data) - {"sweep", "params", "points", "cluster"}
         if unknown:
             raise fail(sorted(unknown)[0], "unknown section; allowed: [sweep], [params], [points], [cluster]")
+        for section in ("sweep", "params", "points", "cluster"):
+            if section in data and not isinstance(data[section], Mapping):
+                got = data[section]
+                raise fail(section, f"expected a table [{section}], got {type(got).__name__} {got!r}")
         sweep = dict(data.get("sweep", {}))
         for key, value in sweep.items():
             if key not in _SWEEP_KEYS:
@@ -170,6 +175,15 @@ class SweepSpec:
         if method not in METHODS:
             raise fail("sweep.method", f"{method!r} is not one of {', '.join(METHODS)}")
         name = sweep.get("name", Path(source).stem if source != "<dict>" else "sweep")
+        for key in ("name", "store"):
+            text = sweep.get(key)
+            if text is not None and (not text.strip() or "\x00" in text):
+                raise fail(f"sweep.{key}", f"expected a usable name or path, got {text!r}")
+        if "store" not in sweep and "/" in name:
+            raise fail("sweep.name", f"{name!r} holds '/': the default store is <name>.zarr; set sweep.store")
+        seed = sweep.get("seed", 0)
+        if not 0 <= seed < 2**63:
+            raise fail("sweep.seed", f"must be a whole number >= 0, got {seed}")
         store = sweep.get("store", f"{name}.zarr")
         if base_dir is not None and not Path(store).is_absolute():
             store = str((base_dir / store).resolve())
@@ -181,7 +195,7 @@ class SweepSpec:
             raise fail("sweep.max_eq", f"must be between 1 and 8, got {max_eq}")
         outputs = tuple(sweep.get("outputs", list(OUTPUTS)))
         for out in outputs:
-            if out not in OUTPUTS:
+            if not isinstance(out, str) or out not in OUTPUTS:
                 raise fail("sweep.outputs", f"unknown output {out!r}; allowed: {', '.join(OUTPUTS)}")
         for must in ("n_eq", "status"):
             if must not in outputs:
@@ -261,6 +275,8 @@ class SweepSpec:
                     raise fail(where, f"a list of values makes a grid axis; design is {design!r}")
                 if not value:
                     raise fail(where, "empty list of values")
+                if len(value) > MAX_AXIS:
+                    raise fail(where, f"{len(value):,} values: a grid axis has at most {MAX_AXIS:,}")
                 vals = tuple(_finite(fail, where, v) for v in value)
                 if len(set(vals)) != len(vals):
                     raise fail(where, "values repeat: a grid axis needs distinct values")
@@ -310,6 +326,16 @@ class SweepSpec:
                 raise fail("points", f"lists have different lengths: {sorted(lengths)}")
         elif raw_points is not None:
             raise fail("points", f"only for design 'list', not {design!r}")
+        n_total = (
+            math.prod(len(v) for _, v in axes)
+            if design == "grid"
+            else (len(points[0][1]) if points else int(n_points or 0))
+        )
+        if n_total > MAX_POINTS:
+            raise fail(
+                "sweep.n_points" if design in ("lhs", "sobol") else "params",
+                f"{n_total:,} points: a sweep has at most {MAX_POINTS:,} (split it into several)",
+            )
         if design == "grid" and not axes:
             raise fail("params", "a grid design needs at least one swept parameter (a list or linspace/geomspace)")
         if design in SAMPLED_DESIGNS and not ranges and not dependents:
@@ -323,7 +349,15 @@ class SweepSpec:
                 raise fail(f"cluster.{key}", f"expected {_CLUSTER_KEYS[key].__name__}, got {value!r}")
         if cluster.get("kind", "local") not in ("local", "slurm", "scheduler"):
             raise fail("cluster.kind", f"{cluster['kind']!r} is not one of local, slurm, scheduler")
+        for wrt in sweep.get("derivatives", []):
+            if not isinstance(wrt, str):
+                raise fail("sweep.derivatives", f"expected names of parameters, got {wrt!r}")
         lam = sweep.get("lam")
+        if lam is not None:
+            if method != "qre":
+                raise fail("sweep.lam", f"only used with method 'qre', not {method!r}")
+            if not (math.isfinite(lam) and 0 <= lam <= native.MAX_LAM):
+                raise fail("sweep.lam", f"{lam!r} outside the allowed domain: {native.LAM_DOMAIN}")
         derivatives = tuple(sweep.get("derivatives", []))
 
         spec = cls(
@@ -333,7 +367,7 @@ class SweepSpec:
             store=store,
             chunk_points=chunk_points,
             max_eq=max_eq,
-            seed=sweep.get("seed", 0),
+            seed=seed,
             n_points=n_points,
             outputs=outputs,
             theta=theta,
@@ -743,6 +777,34 @@ def _dependents(
     return out
 
 
+#: Values of one grid axis at most (the specification stores them, and so does the cube).
+MAX_AXIS = 1_000_000
+#: Points of one sweep at most (larger ones are also refused by the resource checks of a run).
+MAX_POINTS = 10**12
+
+
+def _shown_key(key: str) -> str:
+    """A key as written in messages: quoted (JSON style) when it has spaces or characters that
+    would not print on one line."""
+    if key.isprintable() and not any(c.isspace() for c in key):
+        return key
+    return json.dumps(key)
+
+
+def _toml_error(err: Exception, text: str) -> str:
+    """tomllib's message, with the offending line quoted (a duplicate key names no key)."""
+    message = str(err).replace("\n", " ")
+    found = re.search(r"at line (\d+)", message)
+    if found:
+        lines = text.splitlines()
+        number = int(found.group(1))
+        if 1 <= number <= len(lines):
+            line = lines[number - 1].strip()
+            shown = line if len(line) <= 80 else line[:77] + "..."
+            message += f": {json.dumps(shown)}"
+    return message
+
+
 def _non_finite(x: Any) -> bool:
     return isinstance(x, float) and not math.isfinite(x)
 
@@ -775,13 +837,22 @@ def _spaced(fail, where: str, kind: str, args: Any) -> tuple[float, ...]:
     count = args[2]
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise fail(where, f"{kind} count must be a whole number >= 1, got {count!r}")
+    if count > MAX_AXIS:
+        raise fail(where, f"{kind} count {count:,}: a grid axis has at most {MAX_AXIS:,} values")
     if count > 1 and start == stop:
         raise fail(where, f"empty range: start == stop == {start:g} with {count} values")
-    if kind == "geomspace":
-        if start <= 0 or stop <= 0:
-            raise fail(where, f"geomspace needs positive start and stop, got [{start:g}, {stop:g}]")
-        return tuple(float(x) for x in np.geomspace(start, stop, count))
-    return tuple(float(x) for x in np.linspace(start, stop, count))
+    with np.errstate(all="ignore"):
+        if kind == "geomspace":
+            if start <= 0 or stop <= 0:
+                raise fail(where, f"geomspace needs positive start and stop, got [{start:g}, {stop:g}]")
+            values = np.geomspace(start, stop, count)
+        else:
+            values = np.linspace(start, stop, count)
+    if not np.isfinite(values).all():
+        raise fail(where, f"{kind} [{start:g}, {stop:g}, {count}] overflows: its values are not all finite")
+    if count > 1 and len(np.unique(values)) != count:
+        raise fail(where, f"{kind} [{start:g}, {stop:g}, {count}]: values repeat (too many for the range)")
+    return tuple(float(x) for x in values)
 
 
 def load_spec(path: str | Path) -> SweepSpec:
@@ -801,7 +872,9 @@ def load_spec(path: str | Path) -> SweepSpec:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise SpecError(f"{path}: not valid TOML: {err}") from None
+        raise SpecError(f"{path}: not valid TOML: {_toml_error(err, text)}") from None
+    except RecursionError:
+        raise SpecError(f"{path}: not valid TOML: tables or arrays nested too deeply") from None
     return SweepSpec.from_dict(data, source=str(path))
 
 

@@ -27,7 +27,7 @@ pub mod solvers;
 
 pub use batch::{solve_batch, BatchInput, BatchOutput, OUTPUTS};
 pub use error::{InvalidParameter, ModelError};
-pub use method::Method;
+pub use method::{Method, LAM_DOMAIN, MAX_LAM};
 pub use model::dist::{CostDist, TypeDist};
 pub use model::equilibrium::{bargaining_range, Equilibrium, Flags, Kind, Solution, MAX_EQ};
 pub use model::params::Params;

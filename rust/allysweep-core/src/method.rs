@@ -8,6 +8,14 @@ use crate::model::equilibrium::Solution;
 use crate::model::params::{check_range_cost, Params};
 use crate::solvers::{belief_space, closed_form, qre, roots};
 
+/// The largest QRE precision accepted. Beyond it the continuation loses precision (and at 1e12
+/// took minutes per point where 1e8 takes a fraction of a second); 1e8 already reaches the
+/// λ -> ∞ limit to about 1e-8.
+pub const MAX_LAM: f64 = 1e10;
+
+/// The domain of `lam`, in words (the binding and the Python checks say the same).
+pub const LAM_DOMAIN: &str = "lam >= 0 and lam <= 1e10 (finite; 1e8 already reaches the λ -> ∞ limit to ~1e-8)";
+
 /// A solver variant, as chosen by the `method` argument of the public API.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Method {
@@ -41,8 +49,8 @@ impl Method {
             }
         };
         if let Method::Qre { lam } = method {
-            if !(lam.is_finite() && lam >= 0.0) {
-                return Err(ModelError::invalid("lam", lam, "lam >= 0 (finite)"));
+            if !(lam.is_finite() && (0.0..=MAX_LAM).contains(&lam)) {
+                return Err(ModelError::invalid("lam", lam, LAM_DOMAIN));
             }
         }
         Ok(method)

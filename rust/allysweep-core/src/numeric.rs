@@ -145,7 +145,14 @@ pub(crate) fn golden_min(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, tol: f6
     let mut x1 = b - g * (b - a);
     let mut x2 = a + g * (b - a);
     let (mut f1, mut f2) = (f(x1), f(x2));
-    while b - a > tol {
+    // Bounded: on a huge interval (a type support up to 1e300) an absolute `tol` is below the
+    // spacing of the floats there, and `b - a > tol` would hold for ever (tests/fuzz_batch.rs).
+    // 2000 steps shrink any finite interval below any tolerance the floats can resolve.
+    for _ in 0..2000 {
+        let width = b - a;
+        if width <= tol || width.is_nan() {
+            break;
+        }
         if f1 < f2 {
             b = x2;
             x2 = x1;

@@ -17,6 +17,10 @@ use crate::model::params::resolve_range_cost;
 use crate::model::params::Params;
 use crate::solvers::roots::solve_unchecked as solve_roots;
 
+/// Predictor-corrector attempts one QRE path may make (about 30 times what the default
+/// λ = 1e8 takes at the base case).
+const CORRECTOR_BUDGET: usize = 3000;
+
 /// One point of the QRE path.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PathPoint {
@@ -177,11 +181,13 @@ impl Qre<'_> {
         }
         if lam > 0.0 {
             let w_min = 0.25 / (lam * max_slope);
-            if w_min < width {
+            // w_min is 0 where lam * max_slope overflows (a corrector step far out in μ): the
+            // doubling below would never reach the width (found by tests/fuzz_batch.rs).
+            if w_min > 0.0 && w_min < width {
                 for &c in &centers[..n] {
                     breaks.push(c);
                     let mut d = w_min;
-                    while d < width {
+                    while d < width && breaks.len() < 16 + 2 * 64 * n {
                         for x in [c - d, c + d] {
                             if x > lo && x < hi {
                                 breaks.push(x);
@@ -240,6 +246,10 @@ impl Qre<'_> {
         }
         let mut tangent_prev = [0.0, 0.0, 1.0];
         let mut h = 0.05_f64.min(mu_end);
+        // A bound on the work of one path (predictor-corrector attempts, step halvings
+        // included): a path that needs more has broken down, and is reported as such rather
+        // than left to run for minutes (found by tests/fuzz_batch.rs).
+        let mut budget = CORRECTOR_BUDGET;
         for _ in 0..5000 {
             let hx = self.residual(x);
             let jac = self.jacobian(x, hx);
@@ -253,9 +263,10 @@ impl Qre<'_> {
                 t = t.map(|v| -v);
             }
             loop {
-                if h < 1e-10 {
+                if h < 1e-10 || budget == 0 {
                     return None;
                 }
+                budget -= 1;
                 let pred = [x[0] + h * t[0], x[1] + h * t[1], x[2] + h * t[2]];
                 match self.correct(pred, t, jac) {
                     Some((next, iters)) => {
