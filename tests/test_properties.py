@@ -672,7 +672,23 @@ PINNED = [
         asw.Uniform(0.0, 0.2),
         asw.Uniform(0.0, 1.0),
     ),
+    # Found in a full-suite run: a two-type ally with θ_L = 0 and k = r = 0 is indifferent between
+    # allying and not for every σ_L (both payoffs are 0), so the hybrids form a continuum. `roots`
+    # reports one hybrid at σ_L = 0, the reference none, belief_space several: not compared (see
+    # two_type_continuum); the engine does not flag it yet (a weakness stated in the note).
+    (
+        dict(p=0.05, p_alliance=0.069, p_coalition=0.05095, c_d=0.0, c_d_joint=0.0, c_c_extra=0.0,
+             c_a=0.01, k=0.0, r=0.0, b_c=0.0),
+        asw.TwoPoint(0.0, 0.5263157894736842, 0.5),
+        asw.Logistic(0.0, 0.5),
+    ),
 ]  # fmt: skip
+
+
+def two_type_continuum(pt: dict, theta) -> bool:
+    """A two-type ally whose low type is indifferent for every σ: θ_L = 0 and k = 0 make both its
+    payoffs 0 whatever C and D do (with r = 0 the allied θ_L = 0 loses nothing at war either)."""
+    return isinstance(theta, asw.TwoPoint) and theta.low == 0 and pt["k"] == 0 and pt["r"] == 0
 
 
 def pinned(test):
@@ -689,6 +705,9 @@ def test_flags_order_selection_and_completeness(case):
     ds = asw.solve(theta=theta, cost_c=cost, **pt)
     TALLY["examples"] += 1
     ties = check_flags_order_selection(pt, theta, cost, ds)
+    if two_type_continuum(pt, theta):
+        TALLY["two-type continuum (θ_L = 0, k = r = 0): not compared with the reference"] += 1
+        return
     ref = asw.solve(theta=theta, cost_c=cost, method="reference", **pt)
     assert_same_as_reference(ds, ref, ties)
 
