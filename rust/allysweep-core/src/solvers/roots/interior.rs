@@ -11,9 +11,9 @@
 //!   vanishing on it) falls back on the grid search: Φ sampled on a grid, sign changes refined by
 //!   Brent and near-touching extrema searched for tangent (double) roots.
 //!
-//! Either way the point is `certified` (status bit 4) only when every piece was decided: for a
-//! uniform G, when the certified search on every piece counts as many roots as the exact
-//! polynomial solve found.
+//! Either way the point is `certified` (status bit 4) only when every piece was decided (for a
+//! uniform G by a sign certificate of the quadratic, [`quadratic_count`], that counts as many
+//! roots as the exact solve found) and no two certified roots were merged as one.
 
 use std::cell::Cell;
 use std::ops::Deref;
@@ -111,6 +111,7 @@ impl<'a> Interior<'a> {
             if b <= a {
                 continue;
             }
+            let before = n_roots;
             let mut push = |root: Root| {
                 let inside = root.u > self.lo && root.u < self.hi && n_roots < roots.len();
                 if inside && !roots[..n_roots].iter().any(|r| (r.u - root.u).abs() < MERGE_TOL) {
@@ -124,7 +125,9 @@ impl<'a> Interior<'a> {
                     None => certified = false,
                 }
             } else {
-                certified &= self.piece_roots_certified(a, b, &mut push);
+                let (decided, found) = self.piece_roots_certified(a, b, &mut push);
+                // Roots closer than MERGE_TOL are reported as one: then the count is not proved.
+                certified &= decided && n_roots - before == found;
             }
         }
         certified &= !uniform || n_certified == n_roots;
@@ -287,8 +290,8 @@ impl<'a> Interior<'a> {
 
     /// Roots of Φ on a piece [a, b] for smooth G by the certified search, refined by Brent; where
     /// the search cannot decide the piece, the grid search's roots are added. Returns whether the
-    /// piece was decided.
-    fn piece_roots_certified(&self, a: f64, b: f64, push: &mut impl FnMut(Root)) -> bool {
+    /// piece was decided, and how many roots it proved.
+    fn piece_roots_certified(&self, a: f64, b: f64, push: &mut impl FnMut(Root)) -> (bool, usize) {
         let iso = isolate(&self.piece_fn(a, b), a, b);
         for br in &iso.brackets {
             let u = brent(|u| self.phi(u), br.a, br.b, br.fa, br.fb, 1e-13);
@@ -297,7 +300,7 @@ impl<'a> Interior<'a> {
         if !iso.certified {
             self.piece_roots_grid(a, b, push);
         }
-        iso.certified
+        (iso.certified, iso.brackets.len())
     }
 
     /// Roots of Φ on a piece [a, b] for smooth G, by grid bracketing, Brent and extremum search.
