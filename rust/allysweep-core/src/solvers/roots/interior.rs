@@ -22,7 +22,7 @@ use crate::model::dist::CostDist;
 use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::model::params::Params;
 use crate::numeric::{all_roots, brent, quadratic_roots, Found};
-use crate::solvers::certify::{isolate, REL};
+use crate::solvers::certify::{gain_margin, isolate, REL};
 use crate::solvers::cutpoint_map::{CutpointMap, DEGENERATE_SLOPE};
 
 /// Grid cells per smooth piece for non-polynomial G.
@@ -257,13 +257,26 @@ impl<'a> Interior<'a> {
             self.continuum(a, b);
             return None;
         }
-        // With the belief constant, Q's root where D vanishes is no root of Φ: the general
-        // certified search decides such a piece (Φ is affine there).
+        // With the belief constant, Q's root where D vanishes is no root of Φ; Φ itself is affine
+        // there (both challenge probabilities are constant), so its certain signs at the ends
+        // decide the piece (the margin of a gain with probabilities at most 1).
         let count = if d_positive {
             quadratic_count([a2, a1, a0], [m2, m1, m0], a, b)
         } else {
-            let iso = isolate(&self.piece_fn(a, b), a, b);
-            iso.certified.then_some(iso.brackets.len())
+            let err = gain_margin(params, a.abs().max(b.abs()), 1.0, 1.0);
+            let sign = |v: f64| {
+                if v > err {
+                    1
+                } else if v < -err {
+                    -1
+                } else {
+                    0
+                }
+            };
+            match (sign(self.phi(a)), sign(self.phi(b))) {
+                (0, _) | (_, 0) => None,
+                (sa, sb) => Some(usize::from(sa != sb)),
+            }
         };
         let (cands, n, tangent) = quadratic_roots(a2, a1, a0);
         let slack = 1e-12 * (1.0 + b.abs());
