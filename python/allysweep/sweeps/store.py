@@ -61,10 +61,10 @@ NOT_COMPUTED = -1
 #: This is the one place where the store's fills differ from the engine's schema fills
 #: (``OUTPUTS[name].fill``, from ``_core.OUTPUTS``). Those are what the engine writes into the
 #: *empty slots of a computed point*, where ``n_eq = 0`` ("no equilibrium") and ``status = 0``
-#: ("all equilibria reported") are results. In the store, ``n_eq`` and ``status`` are -1
-#: instead; ``kind`` keeps -1 (never a kind code), floats NaN and flags False, which alone cannot
-#: tell an empty slot from a missing point: ``n_eq = -1`` or the ``computed`` coordinate of
-#: :func:`open_cube` does.
+#: (no bit set: all equilibria reported, completeness not certified) are results. In the store,
+#: ``n_eq`` and ``status`` are -1 instead; ``kind`` keeps -1 (never a kind code), floats NaN and
+#: flags False, which alone cannot tell an empty slot from a missing point: ``n_eq = -1`` or the
+#: ``computed`` coordinate of :func:`open_cube` does.
 STORE_FILLS: dict[str, Any] = {
     name: (NOT_COMPUTED if name in ("n_eq", "status", "kind") else output.fill) for name, output in OUTPUTS.items()
 }

@@ -968,6 +968,59 @@ pub(crate) mod tests {
         assert!(spans > 3000 && segments > 300, "{spans} {segments}");
     }
 
+    /// Next to a tangency along the crisis path (k shifted so that Φ touches zero at a local
+    /// extremum of a piece): never certified at the touch; 1e-8 away, certified with exactly the
+    /// zeros a dense scan of the piece finds (a pair on one side, none on the other).
+    #[test]
+    fn crisis_tangencies_are_flagged_and_near_ones_counted() {
+        use crate::solvers::crisis_path::CutpointPath;
+        let mut rng = Rng::new(37);
+        let (mut touches, mut near) = (0, 0);
+        for _ in 0..6000 {
+            let params = random_crisis(&mut rng);
+            let TypeDist::Uniform { lo, hi } = params.theta else { unreachable!() };
+            let path = CutpointPath::new(&params, lo, hi);
+            for (i, piece) in path.pieces.iter().enumerate() {
+                let (a, b) = CutpointPath::range(piece);
+                let n = 400;
+                let xs: Vec<f64> = (0..=n).map(|j| a + (b - a) * j as f64 / n as f64).collect();
+                let ys: Vec<f64> = xs.iter().map(|&x| path.phi(piece, x)).collect();
+                // An interior local extremum of Φ on the piece, well inside it.
+                let Some(j) = (n / 10..9 * n / 10).find(|&j| (ys[j] - ys[j - 1]) * (ys[j + 1] - ys[j]) < 0.0) else {
+                    continue;
+                };
+                let (x_ext, _) = crate::numeric::golden_min(
+                    |x| if ys[j] > ys[j - 1] { -path.phi(piece, x) } else { path.phi(piece, x) },
+                    xs[j - 1],
+                    xs[j + 1],
+                    1e-12,
+                );
+                let touch = path.phi(piece, x_ext);
+                for shift in [0.0, 1e-8, -1e-8] {
+                    let moved = Params { k: params.k + touch + shift, ..params };
+                    if moved.k < 0.0 {
+                        continue;
+                    }
+                    let path2 = CutpointPath::new(&moved, lo, hi);
+                    let piece2 = &path2.pieces[i];
+                    let iso = isolate(&path2.piece_fn(piece2), a, b);
+                    if shift == 0.0 {
+                        assert!(!iso.certified, "{moved:?} piece {i}: a tangency at {x_ext} certified");
+                        touches += 1;
+                    } else if iso.certified {
+                        let dense = 40_000;
+                        let vals: Vec<f64> =
+                            (0..=dense).map(|j| path2.phi(piece2, a + (b - a) * j as f64 / dense as f64)).collect();
+                        let changes = vals.windows(2).filter(|w| (w[0] > 0.0) != (w[1] > 0.0)).count();
+                        assert_eq!(iso.brackets.len(), changes, "{moved:?} piece {i} near {x_ext}");
+                        near += 1;
+                    }
+                }
+            }
+        }
+        assert!(touches > 60 && near > 100, "{touches} {near}");
+    }
+
     /// The bound is rigorous: on random cells of random pieces, Φ sampled densely never leaves
     /// the enclosure, nor its difference quotients the derivative's enclosure.
     #[test]

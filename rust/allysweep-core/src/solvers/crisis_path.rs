@@ -428,17 +428,18 @@ impl<'a> Responses<'a> {
             let g = |x: f64| f(&self.point(i, x));
             let tol = 1e-14 * (1.0 + b - a);
             let mut found = Vec::new();
-            let grid = match certify {
+            let (grid, proved) = match certify {
                 Some(piece_fn) => {
                     let iso = isolate(&piece_fn(i), a, b);
                     for br in &iso.brackets {
                         found.push(Found { x: brent(g, br.a, br.b, br.fa, br.fb, tol), tangent: false });
                     }
                     *certified &= iso.certified;
-                    !iso.certified
+                    (!iso.certified, iso.brackets.len())
                 }
-                None => true,
+                None => (true, 0),
             };
+            let before = out.len();
             if grid && all_roots(g, a, b, 48, 4, tol, 1e-15, &mut |r| found.push(r)) {
                 *continuum = true;
                 found.push(Found { x: 0.5 * (a + b), tangent: true });
@@ -454,6 +455,9 @@ impl<'a> Responses<'a> {
                 if !out.iter().any(same) {
                     out.push((point, rising, r.tangent));
                 }
+            }
+            if !grid && out.len() - before < proved {
+                *certified = false; // certified zeros closer than 1e-9 reported as one
             }
         }
         out

@@ -47,6 +47,7 @@ pub(crate) fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out
             out.doubt();
             vanishes = all_roots(f, a, b, CELLS, EDGE_SUB, tol, 1e-15, &mut |r| found.push(r));
         }
+        let (proved, before) = (iso.brackets.len(), roots.len());
         if vanishes {
             continuum = true;
             found.push(Found { x: 0.5 * (a + b), tangent: true });
@@ -77,6 +78,9 @@ pub(crate) fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out
             if !roots.iter().any(same) {
                 roots.push(root);
             }
+        }
+        if iso.certified && roots.len() - before < proved {
+            out.doubt(); // certified roots closer than MERGE_TOL reported as one
         }
     }
     let t1 = params.threshold(true);

@@ -11,9 +11,9 @@
 //!   vanishing on it) falls back on the grid search: Φ sampled on a grid, sign changes refined by
 //!   Brent and near-touching extrema searched for tangent (double) roots.
 //!
-//! Either way the point is `certified` (status bit 4) only when every piece was decided: for a
-//! uniform G, when the certified search on every piece counts as many roots as the exact
-//! polynomial solve found.
+//! Either way the point is `certified` (status bit 4) only when every piece was decided (for a
+//! uniform G by a sign certificate of the quadratic, [`quadratic_count`], that counts as many
+//! roots as the exact solve found) and no two certified roots were merged as one.
 
 use std::cell::Cell;
 use std::ops::Deref;
@@ -22,7 +22,7 @@ use crate::model::dist::CostDist;
 use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::model::params::Params;
 use crate::numeric::{all_roots, brent, quadratic_roots, Found};
-use crate::solvers::certify::{isolate, REL};
+use crate::solvers::certify::{gain_margin, isolate, REL};
 use crate::solvers::cutpoint_map::{CutpointMap, DEGENERATE_SLOPE};
 
 /// Grid cells per smooth piece for non-polynomial G.
@@ -111,6 +111,7 @@ impl<'a> Interior<'a> {
             if b <= a {
                 continue;
             }
+            let before = n_roots;
             let mut push = |root: Root| {
                 let inside = root.u > self.lo && root.u < self.hi && n_roots < roots.len();
                 if inside && !roots[..n_roots].iter().any(|r| (r.u - root.u).abs() < MERGE_TOL) {
@@ -124,7 +125,9 @@ impl<'a> Interior<'a> {
                     None => certified = false,
                 }
             } else {
-                certified &= self.piece_roots_certified(a, b, &mut push);
+                let (decided, found) = self.piece_roots_certified(a, b, &mut push);
+                // Roots closer than MERGE_TOL are reported as one: then the count is not proved.
+                certified &= decided && n_roots - before == found;
             }
         }
         certified &= !uniform || n_certified == n_roots;
@@ -254,13 +257,26 @@ impl<'a> Interior<'a> {
             self.continuum(a, b);
             return None;
         }
-        // With the belief constant, Q's root where D vanishes is no root of Φ: the general
-        // certified search decides such a piece (Φ is affine there).
+        // With the belief constant, Q's root where D vanishes is no root of Φ; Φ itself is affine
+        // there (both challenge probabilities are constant), so its certain signs at the ends
+        // decide the piece (the margin of a gain with probabilities at most 1).
         let count = if d_positive {
             quadratic_count([a2, a1, a0], [m2, m1, m0], a, b)
         } else {
-            let iso = isolate(&self.piece_fn(a, b), a, b);
-            iso.certified.then_some(iso.brackets.len())
+            let err = gain_margin(params, a.abs().max(b.abs()), 1.0, 1.0);
+            let sign = |v: f64| {
+                if v > err {
+                    1
+                } else if v < -err {
+                    -1
+                } else {
+                    0
+                }
+            };
+            match (sign(self.phi(a)), sign(self.phi(b))) {
+                (0, _) | (_, 0) => None,
+                (sa, sb) => Some(usize::from(sa != sb)),
+            }
         };
         let (cands, n, tangent) = quadratic_roots(a2, a1, a0);
         let slack = 1e-12 * (1.0 + b.abs());
@@ -287,8 +303,8 @@ impl<'a> Interior<'a> {
 
     /// Roots of Φ on a piece [a, b] for smooth G by the certified search, refined by Brent; where
     /// the search cannot decide the piece, the grid search's roots are added. Returns whether the
-    /// piece was decided.
-    fn piece_roots_certified(&self, a: f64, b: f64, push: &mut impl FnMut(Root)) -> bool {
+    /// piece was decided, and how many roots it proved.
+    fn piece_roots_certified(&self, a: f64, b: f64, push: &mut impl FnMut(Root)) -> (bool, usize) {
         let iso = isolate(&self.piece_fn(a, b), a, b);
         for br in &iso.brackets {
             let u = brent(|u| self.phi(u), br.a, br.b, br.fa, br.fb, 1e-13);
@@ -297,7 +313,7 @@ impl<'a> Interior<'a> {
         if !iso.certified {
             self.piece_roots_grid(a, b, push);
         }
-        iso.certified
+        (iso.certified, iso.brackets.len())
     }
 
     /// Roots of Φ on a piece [a, b] for smooth G, by grid bracketing, Brent and extremum search.
