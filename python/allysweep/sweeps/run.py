@@ -153,9 +153,8 @@ def sweep(
     # run is refused naming the first, whatever its flags (docs/conventions.md, "Store safety").
     said: list[str] = []  # a stale lock taken over: said once the run is known to go ahead
     with StoreLock(spec.store, say=said.append) as lock:
-        return _sweep_locked(
-            spec, lock, start, client, resume, overwrite, scheduler, cluster, progress, (max_block_memory, max_disk), said
-        )
+        limits = (max_block_memory, max_disk)
+        return _sweep_locked(spec, lock, start, client, resume, overwrite, scheduler, cluster, progress, limits, said)
 
 
 def _sweep_locked(
