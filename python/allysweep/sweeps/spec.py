@@ -181,14 +181,6 @@ class SweepSpec:
                 raise fail("sweep.n_points", f"must be >= 1, got {n_points}")
         elif n_points is not None:
             raise fail("sweep.n_points", f"only for lhs / sobol designs, not {design!r}")
-        if design == "sobol" and n_points & (n_points - 1):
-            warnings.warn(
-                f"{source}: sweep.n_points = {n_points} is not a power of two: a Sobol design is balanced only "
-                f"then (the nearest are {1 << (n_points.bit_length() - 1)} and {1 << n_points.bit_length()}); "
-                f"the first {n_points} points of the sequence are used",
-                AllysweepWarning,
-                stacklevel=3,
-            )
 
         params = dict(data.get("params", {}))
         theta_given, cost_c_given = "theta" in params, "cost_c" in params
@@ -341,6 +333,15 @@ class SweepSpec:
             except ParameterError as err:
                 raise fail("sweep.derivatives", str(err)) from None
         spec._validate_model_values(fail)
+        # Said only for a specification that is otherwise valid (a refused one gets one line).
+        if design == "sobol" and n_points & (n_points - 1):
+            warnings.warn(
+                f"{source}: sweep.n_points = {n_points} is not a power of two: a Sobol design is balanced only "
+                f"then (the nearest are {1 << (n_points.bit_length() - 1)} and {1 << n_points.bit_length()}); "
+                f"the first {n_points} points of the sequence are used",
+                AllysweepWarning,
+                stacklevel=3,
+            )
         return spec
 
     def wrt_columns(self) -> list[str]:
@@ -588,9 +589,9 @@ MAX_POINTS = 10**12
 
 
 def _shown_key(key: str) -> str:
-    """A key as written in messages: quoted (JSON style) when it has spaces or characters that
-    would not print on one line."""
-    if key.isprintable() and not any(c.isspace() for c in key):
+    """A key as written in messages: quoted (JSON style) when it is empty or has spaces, colons
+    (the messages' separator) or characters that would not print on one line."""
+    if key and key.isprintable() and ":" not in key and not any(c.isspace() for c in key):
         return key
     return json.dumps(key)
 
