@@ -230,6 +230,9 @@ def test_verify_finds_planted_damage_by_block_and_resume_repairs_it(tmp_path, re
     for block in expected:
         assert f"\nblock {block}: " in cli.stdout, cli.stdout
     assert "found 0 template problem(s) and 4 bad block(s) (1, 2, 5, 7)" in cli.stdout
+    # Readers still open it: the damaged done entry reads as an unfinished block.
+    info = run_cli("info", str(target))
+    assert info.returncode == 0 and "8 of 9 blocks done" in info.stdout, info.stderr
 
     resumed = run_cli("run", str(target), "--resume", "--quiet")
     assert resumed.returncode == 0, resumed.stderr

@@ -153,19 +153,8 @@ def sweep(
     # run is refused naming the first, whatever its flags (docs/conventions.md, "Store safety").
     said: list[str] = []  # a stale lock taken over: said once the run is known to go ahead
     with StoreLock(spec.store, say=said.append) as lock:
-        return _sweep_locked(
-            spec,
-            lock,
-            start,
-            client,
-            resume,
-            overwrite,
-            scheduler,
-            cluster,
-            progress,
-            (max_block_memory, max_disk),
-            said,
-        )
+        limits = (max_block_memory, max_disk)
+        return _sweep_locked(spec, lock, start, client, resume, overwrite, scheduler, cluster, progress, limits, said)
 
 
 def _sweep_locked(
@@ -192,6 +181,14 @@ def _sweep_locked(
     pending = [int(i) for i in np.flatnonzero(~done)]
     # Memory per block and disk for the cube, before anything is written (refused with sizes).
     check_resources(spec, len(pending), state, *limits)
+    if repaired:
+        shown = ", ".join(map(str, repaired[:20])) + (", ..." if len(repaired) > 20 else "")
+        print(
+            f"allysweep: verify found {len(repaired)} bad finished block(s) in {spec.store} ({shown}): recomputing "
+            f"{'it' if len(repaired) == 1 else 'them'} (details: allysweep verify {spec.store})",
+            file=sys.stderr,
+        )
+        reset_blocks(spec.store, repaired)
     computed = points_computed = 0
     compute_seconds = 0.0
     worker_seconds: dict[str, float] = {}
@@ -241,8 +238,8 @@ def _sweep_locked(
 def _verified_done(spec: SweepSpec) -> tuple[np.ndarray, list[int]]:
     """The blocks of a store being resumed that are finished *and intact* (every check of
     :func:`~allysweep.sweeps.verify.verify_cube`, which is what ``allysweep verify`` runs), and
-    the finished blocks found bad, which are marked unfinished here so that the run recomputes
-    them (saying how many)."""
+    the finished blocks found bad, which the run recomputes (saying how many) once the resource
+    checks have passed. Nothing is written here."""
     report = verify_cube(spec.store, deep=True, spec=spec)
     if report.template:
         raise StoreError(
@@ -251,14 +248,6 @@ def _verified_done(spec: SweepSpec) -> tuple[np.ndarray, list[int]]:
             + "): replace it with --overwrite (nothing was changed)"
         )
     bad = report.bad_blocks
-    if bad:
-        shown = ", ".join(map(str, bad[:20])) + (", ..." if len(bad) > 20 else "")
-        print(
-            f"allysweep: verify found {len(bad)} bad finished block(s) in {spec.store} ({shown}): recomputing "
-            f"{'it' if len(bad) == 1 else 'them'} (details: allysweep verify {spec.store})",
-            file=sys.stderr,
-        )
-        reset_blocks(spec.store, bad)
     done = report.done.copy()
     done[bad] = False
     return done, bad

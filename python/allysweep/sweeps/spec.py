@@ -228,14 +228,6 @@ class SweepSpec:
             levels = sweep.get("levels", 4)
             if levels < 2 or levels % 2:
                 raise fail("sweep.levels", f"an even number >= 2 (Morris' grid), got {levels}")
-        if design == "sobol" and n_points & (n_points - 1):
-            warnings.warn(
-                f"{source}: sweep.n_points = {n_points} is not a power of two: a Sobol design is balanced only "
-                f"then (the nearest are {1 << (n_points.bit_length() - 1)} and {1 << n_points.bit_length()}); "
-                f"the first {n_points} points of the sequence are used",
-                AllysweepWarning,
-                stacklevel=3,
-            )
 
         params = dict(data.get("params", {}))
         theta_given, cost_c_given = "theta" in params, "cost_c" in params
@@ -398,6 +390,15 @@ class SweepSpec:
             except ParameterError as err:
                 raise fail("sweep.derivatives", str(err)) from None
         spec._validate_model_values(fail)
+        # Said only for a specification that is otherwise valid (a refused one gets one line).
+        if design == "sobol" and n_points & (n_points - 1):
+            warnings.warn(
+                f"{source}: sweep.n_points = {n_points} is not a power of two: a Sobol design is balanced only "
+                f"then (the nearest are {1 << (n_points.bit_length() - 1)} and {1 << n_points.bit_length()}); "
+                f"the first {n_points} points of the sequence are used",
+                AllysweepWarning,
+                stacklevel=3,
+            )
         return spec
 
     def wrt_columns(self) -> list[str]:
@@ -784,9 +785,9 @@ MAX_POINTS = 10**12
 
 
 def _shown_key(key: str) -> str:
-    """A key as written in messages: quoted (JSON style) when it has spaces or characters that
-    would not print on one line."""
-    if key.isprintable() and not any(c.isspace() for c in key):
+    """A key as written in messages: quoted (JSON style) when it is empty or has spaces, colons
+    (the messages' separator) or characters that would not print on one line."""
+    if key and key.isprintable() and ":" not in key and not any(c.isspace() for c in key):
         return key
     return json.dumps(key)
 

@@ -100,8 +100,20 @@ def finished_stats(store: str | Path) -> dict[str, int]:
     import zarr
 
     progress = zarr.open_group(str(store), mode="r")[PROGRESS_GROUP]
-    done = np.asarray(progress["done"][:]) == 1
-    table = np.asarray(progress["stats"][:])[done]
+    done = completed_blocks(store)
+    try:
+        table = np.asarray(progress["stats"][:])[done]
+    except Exception:  # a damaged entry (allysweep verify lists it): the readable ones
+        from .chunks import read_chunk
+
+        rows = []
+        for i in np.flatnonzero(done):
+            try:
+                key = f"{PROGRESS_GROUP}/stats"
+                rows.append(read_chunk(progress["stats"], str(store), key, (int(i), 0), (slice(i, i + 1),))[0])
+            except Exception:
+                pass
+        table = np.asarray(rows, dtype=np.int64).reshape(-1, len(STATS))
     return {k: int(v) for k, v in zip(STATS, table.sum(axis=0), strict=True)}
 
 
@@ -233,10 +245,23 @@ def _store_attrs(store: str) -> dict[str, Any]:
 
 
 def completed_blocks(store: str | Path) -> np.ndarray:
-    """Boolean array: which blocks of the cube at ``store`` are finished."""
+    """Boolean array: which blocks of the cube at ``store`` are finished. An entry that does not
+    decode (a damaged cube: ``allysweep verify`` lists it) reads as not finished."""
     import zarr
 
-    return np.asarray(zarr.open_group(str(store), mode="r")[PROGRESS_GROUP]["done"][:]) == 1
+    done = zarr.open_group(str(store), mode="r")[PROGRESS_GROUP]["done"]
+    try:
+        return np.asarray(done[:]) == 1
+    except Exception:  # one damaged entry: read them one by one
+        from .chunks import read_chunk
+
+        out = np.zeros(done.shape[0], dtype=bool)
+        for i in range(done.shape[0]):
+            try:
+                out[i] = bool(read_chunk(done, str(store), f"{PROGRESS_GROUP}/done", (i,), (slice(i, i + 1),))[0] == 1)
+            except Exception:
+                out[i] = False
+        return out
 
 
 def append_history(store: str, line: str, **attrs: Any) -> None:
