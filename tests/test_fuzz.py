@@ -338,7 +338,8 @@ def named_key(message: str, path: str) -> bool:
     rest = message[len(path) + 2 :]
     if rest.startswith("not valid TOML: "):
         return bool(re.search(r"line \d+|end of document|nested too deeply", rest))
-    return bool(re.match(r"(\(top level\)|[^:]+): .", rest))
+    # A key with a colon or a line break in it is quoted JSON-style (e.g. `":": unknown section`).
+    return bool(re.match(r'(\(top level\)|"(?:[^"\\]|\\.)*"|[^:]+): .', rest))
 
 
 @fuzz(700)
@@ -417,3 +418,14 @@ def test_cli_parameter_strings(report_cases, words, json_out):
 def test_float_helpers():
     assert ulps(0.0, 1) == 5e-324 and ulps(1.0, -1) < 1.0 < ulps(1.0, 1)
     assert struct.pack("<d", ulps(1.0, 1)) != struct.pack("<d", 1.0)
+
+
+def test_a_quoted_key_counts_as_named(tmp_path):
+    """Found by CI's fresh-randomness run: a section named ':' is refused naming it quoted,
+    `":": unknown section`, which the check above must read as a named key."""
+    path = tmp_path / "spec.toml"
+    path.write_text('[sweep]\nname = "fuzz"\n[params]\nk = [0.0, 0.1]\n[":"]\na = 1\n', encoding="utf-8")
+    with pytest.raises(SpecError) as err:
+        asw.load_spec(path)
+    assert str(err.value).startswith(f'{path}: ":": unknown section')
+    assert named_key(str(err.value), str(path))
