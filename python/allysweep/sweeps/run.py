@@ -192,7 +192,11 @@ def _sweep_locked(
     computed = points_computed = 0
     compute_seconds = 0.0
     worker_seconds: dict[str, float] = {}
-    # The template is written while the cluster starts (each takes about a second).
+    # The template is written while the cluster starts (each takes about a second). Both import
+    # dask modules lazily; two threads importing the same package at once can trip importlib's
+    # deadlock detection ("cannot import name ... from partially initialized module"), seen once
+    # in a fresh venv. So the imports happen here, in one thread, before the second starts.
+    _import_before_threads()
     with ThreadPoolExecutor(max_workers=1) as pool:
         template = pool.submit(apply_store_plan, spec, state)
         if pending:
@@ -251,6 +255,13 @@ def _verified_done(spec: SweepSpec) -> tuple[np.ndarray, list[int]]:
     done = report.done.copy()
     done[bad] = False
     return done, bad
+
+
+def _import_before_threads() -> None:
+    """Import, in the calling thread, every package the template thread and the cluster set-up use."""
+    import dask.array  # noqa: F401
+    import distributed  # noqa: F401
+    import zarr  # noqa: F401
 
 
 def _run_blocks(
