@@ -69,7 +69,30 @@ def test_mask_equals_a_direct_filter_on_a_sampled_design():
     cal = asw.analysis.calibrate(ds, TARGETS)
     assert cal.nroy.dims == ("point",) and list(cal.parameter.values) == ["k", "r"]
     assert (cal.nroy == direct_filter(ds)).all()
-    assert np.isfinite(cal.ks_pvalue).all() and np.isnan(cal.conditional_constraint).all()
+    assert np.isfinite(cal.ks_pvalue).all() and np.isfinite(cal.conditional_constraint).all()
+
+
+def test_sampled_conditional_constraint_tells_an_unidentified_parameter_from_a_pinned_one():
+    """The sampled estimate of ``conditional_constraint`` (quantile bins) on the two derived
+    cases of the grid tests below: b_c enters no output where A1 holds, so given k and r no b_c
+    bin is ruled out but where a bin of (k, r) straddles the NROY set's edge (near 0); in
+    region II, prob_war depends on k and c_A through k + 0.2 c_A, so given c_A (and r, which
+    does not enter) most k bins are ruled out (near 1)."""
+    rng = np.random.default_rng(11)
+    n = 20_000
+    pts = {"k": (0, 0.12), "r": (0, 0.14), "b_c": (0, 0.2)}
+    cols = {p: xr.DataArray(rng.uniform(*lim, n), dims="point") for p, lim in pts.items()}
+    ds = asw.solve(**cols, p_alliance=0.6, c_c_extra=0.0).assign_coords(cols)
+    cal = asw.analysis.calibrate(ds, {"prob_renege": (0.25, 0.1), "challenge_ratio": (0.72, 0.1)})
+    assert 0 <= float(cal.conditional_constraint.sel(parameter="b_c")) < 0.02
+    assert float(cal.conditional_constraint.sel(parameter="k")) > 0.1
+    pts = {"k": (0.03, 0.08), "c_a": (0.12, 0.16), "r": (0.11, 0.115)}
+    cols = {p: xr.DataArray(rng.uniform(*lim, n), dims="point") for p, lim in pts.items()}
+    ds = asw.solve(**cols).assign_coords(cols)
+    z = 0.6 - 0.4 * (1 - (0.055 + 0.2 * 0.14) / 0.3)
+    cal = asw.analysis.calibrate(ds, {"prob_war": (z, 0.001)})
+    assert float(cal.conditional_constraint.sel(parameter="k")) > 0.6
+    assert float(cal.conditional_constraint.sel(parameter="r")) < 0.1
 
 
 def test_b_c_is_exactly_unidentified_and_the_figures_say_so(grid):

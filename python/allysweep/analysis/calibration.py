@@ -13,10 +13,12 @@ Identifiability is read off the NROY set (docs/analysis.md):
 * ``ruled_out_values`` (grids): the share of a parameter's grid values at which no point matches;
 * ``ks_distance``: the largest gap between the parameter's distribution over the NROY points and
   over all points (0 exactly when the targets do not select on it at all);
-* ``conditional_constraint`` (grids): the share of a parameter's values that are ruled out once
-  the other parameters are fixed, averaged over the lines along it that hold a match; it is 0
-  exactly when the NROY set does not depend on the parameter (it is unidentified) and near 1
-  when the others pin it;
+* ``conditional_constraint``: the share of a parameter's values that are ruled out once the
+  other parameters are fixed, averaged over the lines along it that hold a match; on a grid it is
+  0 exactly when the NROY set does not depend on the parameter (it is unidentified) and near 1
+  when the others pin it; on a sampled design it is estimated on quantile bins (a line is a cell
+  of the others' joint bins, about ``CELL_POINTS`` points each), so it is near 0, not exactly 0,
+  for an unidentified parameter;
 * ``pair_constraint``: for two parameters, the share of the rectangle spanned by their NROY
   projections that is ruled out (0: separate constraints; large: a ridge or band along which
   they trade off), with ``nroy_correlation`` giving the direction.
@@ -49,6 +51,9 @@ VERDICTS = {
 _EXACT = 1e-12
 #: A pair whose ``pair_constraint`` reaches this is called a ridge in the ``identifiability`` statement.
 RIDGE = 0.5
+#: On a sampled design, ``conditional_constraint`` bins the other parameters so coarsely that a
+#: cell of their joint bins holds about this many design points on average.
+CELL_POINTS = 20
 
 
 def _targets(targets: Any, pp: xr.Dataset) -> dict[str, tuple[float, float]]:
@@ -108,7 +113,7 @@ def calibrate(
         On the cube's point dimensions: ``output`` and ``implausibility`` (along ``target``),
         ``implausibility_max`` and the boolean mask ``nroy``. Along ``parameter``: ``prior_lo``,
         ``prior_hi``, ``nroy_lo``, ``nroy_hi``, ``range_fraction``, ``ruled_out_values``,
-        ``ks_distance``, ``ks_pvalue`` (sampled designs), ``conditional_constraint`` (grids) and
+        ``ks_distance``, ``ks_pvalue`` (sampled designs), ``conditional_constraint`` and
         ``verdict``; along (``parameter``, ``parameter_2``): ``pair_constraint`` and
         ``nroy_correlation``. Scalars ``n_nroy`` and ``nroy_share``. The attribute
         ``identifiability`` states the verdicts in words.
@@ -233,6 +238,11 @@ def _identifiability(
         )
     }
     vals = {p: _values(pp, p, dims).ravel() for p in params}
+    if sampled:
+        # Lines along a parameter are cells of the others' joint quantile bins, coarse enough
+        # that a cell holds about CELL_POINTS design points on average.
+        per_axis = int(max(2, min(bins, np.floor((flat.size / CELL_POINTS) ** (1 / max(n, 1))))))
+        coarse = [_bin(vals[p], per_axis, True) for p in params]
     for p in params:
         x = vals[p]
         lo, hi = float(np.nanmin(x)), float(np.nanmax(x))
@@ -252,7 +262,7 @@ def _identifiability(
             rest = x[~flat]
             rows["ks_pvalue"].append(float(ks_2samp(sub, rest).pvalue) if rest.size else 1.0)
             rows["ruled_out_values"].append(np.nan)
-            rows["conditional_constraint"].append(np.nan)
+            rows["conditional_constraint"].append(_binned_conditional(coarse, params.index(p), flat))
         else:
             axis = dims.index(p)
             others = tuple(i for i in range(nroy.ndim) if i != axis)
@@ -285,7 +295,10 @@ def _identifiability(
         "ruled_out_values": ("share of the grid values at which no point matches", "1"),
         "ks_distance": ("largest gap between its distribution over NROY points and over all points", "1"),
         "ks_pvalue": ("p-value of the two-sample KS test, NROY points against the rest (sampled designs)", "1"),
-        "conditional_constraint": ("share of its values ruled out given the other parameters (grids)", "1"),
+        "conditional_constraint": (
+            "share of its values ruled out given the other parameters (sampled designs: on quantile bins)",
+            "1",
+        ),
     }
     coords = {"parameter": ("parameter", list(params), {"long_name": "swept parameter"})}
     data = {
@@ -313,6 +326,22 @@ def _bin(x: np.ndarray, bins: int, sampled: bool) -> np.ndarray:
         return np.unique(x, return_inverse=True)[1]
     edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1]))
     return np.searchsorted(edges, x, side="right")
+
+
+def _binned_conditional(codes: list[np.ndarray], i: int, nroy: np.ndarray) -> float:
+    """``conditional_constraint`` of parameter ``i`` on a sampled design: a line along it is a
+    cell of the other parameters' joint bins; among the occupied (line, bin of ``i``) cells of
+    the lines that hold a match, the share without a match. On a grid, with every grid value its
+    own bin, this is the exact figure."""
+    if not nroy.any():
+        return float("nan")
+    others = [c for j, c in enumerate(codes) if j != i]
+    line = np.ravel_multi_index(others, tuple(int(c.max()) + 1 for c in others)) if others else np.zeros_like(codes[i])
+    width = int(codes[i].max()) + 1
+    cell = line.astype(np.int64) * width + codes[i]
+    occupied = np.unique(cell)
+    in_matching_line = np.isin(occupied // width, np.unique(line[nroy]))
+    return float(1 - np.unique(cell[nroy]).size / int(in_matching_line.sum()))
 
 
 def _pair_constraint(a: np.ndarray, b: np.ndarray, nroy: np.ndarray, design: np.ndarray) -> float:
