@@ -20,6 +20,7 @@ import warnings
 
 from . import analysis  # noqa: E402  (after the sweeps it reads)
 from ._version import __version__
+from .adaptive import adaptive, rasterize
 from .branches import branches
 from .engine import BUILD_PROFILE, KIND_NAMES, METHODS, solve_flat
 from .exceptions import AllysweepError, EngineError, ParameterError, SpecError, StoreError
@@ -39,6 +40,8 @@ if BUILD_PROFILE != "release":
 __all__ = [
     "solve",
     "selected",
+    "adaptive",
+    "rasterize",
     "branches",
     "to_latex",
     "solve_flat",

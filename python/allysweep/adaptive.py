@@ -1,0 +1,722 @@
+"""Boundary-adaptive regime maps: refine a 2^d-tree where the label changes, and locate the
+boundaries exactly.
+
+A regime map is mostly flat: a few labels over large regions, separated by curves (surfaces in
+3-D). :func:`adaptive` starts from a coarse grid, splits every cell whose corners disagree on
+the label, down to the finest resolution, then bisects every finest edge whose ends disagree
+to ``tol`` on the parameter. :func:`rasterize` turns the tree back into a regular grid, taking
+every label from the tree (a raster point inside a cell whose corners all agree gets their
+label; no interpolation across a boundary). The refinement rule and what "mislabelled" means
+are in docs/conventions.md ("Adaptive regime maps").
+
+The refinement works on integers: every point is a node of the finest grid (``n`` = 2^m + 1
+nodes per axis), named by its C-order index into that grid, so corners, children and lookups
+are integer arithmetic on whole levels at once (numpy, no Python loop over cells).
+
+>>> import allysweep as asw
+>>> cube = asw.adaptive(k=(0.0, 0.15, 129), r=(0.035, 0.14, 129), coarse=9)
+>>> sorted(set(cube.attrs["label_names"].values()))[:2]
+['cutpoint_bluff,2', 'cutpoint_honest,2']
+>>> asw.rasterize(cube, 33).shape
+(33, 33)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from .engine import KIND_NAMES, OUTPUTS, solve_flat
+from .exceptions import ParameterError, SpecError
+
+__all__ = [
+    "adaptive",
+    "rasterize",
+    "LABEL_DEFAULT",
+    "MIXED",
+    "LabelTerm",
+    "parse_label",
+    "Lattice",
+    "Tree",
+    "refine",
+    "bisect_boundaries",
+    "spec_labeller",
+]
+
+#: The default label: the selected equilibrium's kind and the number of equilibria, together.
+LABEL_DEFAULT = "kind,n_eq"
+#: ``cell_label`` of a cell whose corners disagree.
+MIXED = -1
+#: Label code of a raster point no cell of the tree covers (never expected; a bug if seen).
+UNCOVERED = -2
+#: Most swept parameters (a 2^6-tree has 64 corners and 729 child nodes per cell).
+MAX_DIMS = 6
+_TERM = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(?:(>=|<=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))?\s*$")
+_OPS: dict[str, Callable[[np.ndarray, float], np.ndarray]] = {
+    ">": np.greater,
+    ">=": np.greater_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+}
+_BITS = 16  # per label term in the integer code
+
+
+# ----------------------------------------------------------------------------- labels
+@dataclass(frozen=True)
+class LabelTerm:
+    """One term of a label: an output, optionally compared with a threshold.
+
+    Per-equilibrium outputs are read at the selected equilibrium; ``kind`` is the selected
+    equilibrium's kind. A float output must carry a threshold (``prob_war > 0.3``): a label is
+    categorical.
+    """
+
+    name: str
+    op: str | None = None
+    threshold: float | None = None
+
+    def __str__(self) -> str:
+        return self.name if self.op is None else f"{self.name} {self.op} {self.threshold:g}"
+
+
+def parse_label(text: str) -> tuple[LabelTerm, ...]:
+    """Parse a label such as ``"kind,n_eq"`` or ``"crisis_regime_alliance, prob_war > 0.3"``.
+
+    Parameters
+    ----------
+    text : str
+        Comma-separated terms, each an output name (integer or flag outputs) or
+        ``output OP number`` with OP one of ``>``, ``>=``, ``<``, ``<=``.
+
+    Returns
+    -------
+    tuple of LabelTerm
+
+    Raises
+    ------
+    SpecError
+        An unknown output, a float output without a threshold, or more than four terms.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise SpecError(f"label: expected terms like 'kind,n_eq' or 'prob_war > 0.3', got {text!r}")
+    terms = []
+    for part in text.split(","):
+        found = _TERM.match(part)
+        if not found:
+            raise SpecError(f"label: cannot read term {part.strip()!r} (use 'output' or 'output > number')")
+        name, op, value = found.groups()
+        if name not in OUTPUTS:
+            raise SpecError(f"label: {name!r} is not an output; allowed: {', '.join(OUTPUTS)}")
+        floating = np.issubdtype(OUTPUTS[name].dtype, np.floating)
+        if floating and op is None:
+            raise SpecError(f"label: {name!r} is a float output: give a threshold, e.g. '{name} > 0.3'")
+        terms.append(LabelTerm(name, op, None if value is None else float(value)))
+    if len(terms) > 4:
+        raise SpecError(f"label: at most 4 terms, got {len(terms)}")
+    return tuple(terms)
+
+
+def label_outputs(terms: Sequence[LabelTerm]) -> tuple[str, ...]:
+    """The engine outputs the label needs (in schema order)."""
+    need = {"n_eq", "selected"} | {t.name for t in terms}
+    return tuple(name for name in OUTPUTS if name in need)
+
+
+def label_codes(terms: Sequence[LabelTerm], result: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The integer label of every point of a solved batch: term i's value v_i (-1 = none: no
+    equilibrium, or a NaN) stored as (v_i + 1) << 16 i."""
+    n_eq = np.asarray(result["n_eq"])
+    rows = np.arange(len(n_eq))
+    sel = np.argmax(np.asarray(result["selected"]), axis=1)
+    has = n_eq > 0
+    code = np.zeros(len(n_eq), dtype=np.int64)
+    for i, term in enumerate(terms):
+        raw = np.asarray(result[term.name])
+        if OUTPUTS[term.name].per_equilibrium:
+            raw = raw[rows, sel]
+            valid = has.copy()
+        else:
+            valid = np.ones(len(n_eq), dtype=bool)
+        if term.op is not None:
+            with np.errstate(invalid="ignore"):
+                value = _OPS[term.op](raw, term.threshold).astype(np.int64)
+            valid &= ~np.isnan(raw)
+        else:
+            value = raw.astype(np.int64)
+            valid &= value >= 0
+        value = np.where(valid, np.minimum(value, (1 << _BITS) - 2), -1)
+        code |= (value + 1) << (_BITS * i)
+    return code
+
+
+def label_name(terms: Sequence[LabelTerm], code: int) -> str:
+    """The readable name of a label code, e.g. ``"cutpoint_honest,2"`` or ``"prob_war > 0.3"``."""
+    parts = []
+    for i, term in enumerate(terms):
+        v = ((int(code) >> (_BITS * i)) & ((1 << _BITS) - 1)) - 1
+        if term.op is not None:
+            parts.append("undefined" if v < 0 else (str(term) if v else f"not {term}"))
+        elif term.name == "kind":
+            parts.append("none" if v < 0 else KIND_NAMES[v])
+        elif term.name == "n_eq":
+            parts.append(str(v))
+        else:
+            parts.append(f"{term.name}={'none' if v < 0 else v}")
+    return ",".join(parts)
+
+
+# ----------------------------------------------------------------------------- the lattice
+@dataclass(frozen=True)
+class Lattice:
+    """The finest grid of an adaptive map and its levels.
+
+    ``n`` = 2^m + 1 nodes per axis, ``coarse`` = 2^c + 1 nodes per axis at level 0, ``d``
+    axes. A cell of level l has side 2^(m - c - l) in finest-grid steps; the finest level
+    ``levels - 1`` has side 1. Nodes and cells are named by the C-order index of a node (a
+    cell by its lowest corner).
+    """
+
+    n: int
+    coarse: int
+    d: int
+
+    def __post_init__(self) -> None:
+        for what, value in (("n", self.n), ("coarse", self.coarse)):
+            if value < 2 or (value - 1) & (value - 2):
+                raise ParameterError(what, value, "2^m + 1 points per axis (3, 5, 9, 17, ..., 2049, ...)")
+        if self.coarse > self.n:
+            raise ParameterError("coarse", self.coarse, f"at most the finest resolution n = {self.n}")
+        if not 2 <= self.d <= MAX_DIMS:
+            raise ParameterError("swept parameters", self.d, f"2 to {MAX_DIMS} swept parameters")
+        if float(self.n) ** self.d >= 2.0**62:
+            raise ParameterError("n", self.n, f"n^d < 2^62 (node indices are int64), got n = {self.n}, d = {self.d}")
+
+    @property
+    def levels(self) -> int:
+        """Number of levels, the coarse grid's cells being level 0."""
+        return int(math.log2(self.n - 1)) - int(math.log2(self.coarse - 1)) + 1
+
+    def side(self, level: int) -> int:
+        """Side of a cell of ``level`` in finest-grid steps."""
+        return (self.n - 1) >> (int(math.log2(self.coarse - 1)) + level)
+
+    @property
+    def strides(self) -> np.ndarray:
+        """Index step of one finest-grid step along each axis."""
+        return self.n ** np.arange(self.d - 1, -1, -1, dtype=np.int64)
+
+    def offsets(self, base: int) -> np.ndarray:
+        """Index offsets of the ``base``^d nodes {0, ..., base - 1}^d (unit step)."""
+        grid = np.stack(np.meshgrid(*[np.arange(base, dtype=np.int64)] * self.d, indexing="ij"), -1)
+        return grid.reshape(-1, self.d) @ self.strides
+
+    def nodes(self, index: np.ndarray) -> np.ndarray:
+        """Node coordinates (points, d) of node indices."""
+        return np.stack(np.unravel_index(np.asarray(index, dtype=np.int64), (self.n,) * self.d), axis=1)
+
+    def index(self, nodes: np.ndarray) -> np.ndarray:
+        """Node indices of node coordinates (points, d)."""
+        return np.asarray(nodes, dtype=np.int64) @ self.strides
+
+    def grid(self, step: int) -> np.ndarray:
+        """Indices of the nodes of the regular grid with ``step`` finest steps, C order."""
+        ticks = np.arange(0, self.n, step, dtype=np.int64)
+        mesh = np.meshgrid(*[ticks] * self.d, indexing="ij")
+        return sum(m.ravel() * s for m, s in zip(mesh, self.strides, strict=True))
+
+    def coarse_cells(self) -> np.ndarray:
+        """Lowest corners of the level-0 cells."""
+        s = self.side(0)
+        ticks = np.arange(0, self.n - 1, s, dtype=np.int64)
+        mesh = np.meshgrid(*[ticks] * self.d, indexing="ij")
+        return np.sort(sum(m.ravel() * st for m, st in zip(mesh, self.strides, strict=True)))
+
+
+# ----------------------------------------------------------------------------- the tree
+@dataclass
+class Tree:
+    """What the refinement knows: every solved node (sorted indices, labels, the level whose
+    refinement solved it) and every evaluated cell per level (sorted lowest corners, the
+    corners' common label or :data:`MIXED`), plus the cells to evaluate next."""
+
+    lattice: Lattice
+    keys: np.ndarray
+    labels: np.ndarray
+    point_level: np.ndarray
+    cells: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    pending: np.ndarray | None = None
+    #: Seconds spent in the refinement's own bookkeeping (not solving).
+    overhead: float = 0.0
+    solved: int = 0
+
+    @property
+    def level(self) -> int:
+        """The next level to evaluate (= number of finished levels)."""
+        return len(self.cells)
+
+    @property
+    def finished(self) -> bool:
+        return self.level >= self.lattice.levels
+
+    def lookup(self, index: np.ndarray) -> np.ndarray:
+        """Labels of solved nodes (every index must be solved)."""
+        pos = np.searchsorted(self.keys, index)
+        return self.labels[pos]
+
+    def add(self, index: np.ndarray, labels: np.ndarray, level: int) -> None:
+        """Add newly solved nodes (not solved before)."""
+        keys = np.concatenate([self.keys, index])
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.labels = np.concatenate([self.labels, labels])[order]
+        self.point_level = np.concatenate([self.point_level, np.full(len(index), level, np.int8)])[order]
+
+
+def refine(
+    lattice: Lattice,
+    label_nodes: Callable[[np.ndarray], np.ndarray],
+    min_level: int = 0,
+    guard: bool = True,
+    tree: Tree | None = None,
+    after_level: Callable[[Tree], None] | None = None,
+    stop_after: int | None = None,
+) -> Tree:
+    """Refine a 2^d-tree where the label changes, level by level.
+
+    Parameters
+    ----------
+    lattice : Lattice
+        The finest grid and the coarse grid.
+    label_nodes : callable
+        Node indices (int64 array) -> integer labels (one batch of solves per level).
+    min_level : int
+        Every cell is split down to this level, whatever its corners say.
+    guard : bool
+        Isolated-label guard: a label seen at one node only (of all solved so far) may be a
+        feature smaller than the cells; the cells around that node (two cells either side
+        along every axis) are split too.
+    tree : Tree, optional
+        A partly refined tree to continue (resume); default: start from the coarse grid.
+    after_level : callable, optional
+        Called with the tree after each finished level (to persist it).
+    stop_after : int, optional
+        Stop once this many levels are finished (testing / interruption).
+
+    Returns
+    -------
+    Tree
+    """
+    off2, off3 = lattice.offsets(2), lattice.offsets(3)
+    if tree is None:
+        t0 = time.perf_counter()
+        nodes = lattice.grid(lattice.side(0))
+        t1 = time.perf_counter()
+        labels = np.asarray(label_nodes(nodes), dtype=np.int64)
+        t2 = time.perf_counter()
+        order = np.argsort(nodes)
+        tree = Tree(lattice, nodes[order], labels[order], np.zeros(len(nodes), np.int8))
+        tree.pending = lattice.coarse_cells()
+        tree.solved = len(nodes)
+        tree.overhead += (t1 - t0) + (time.perf_counter() - t2)
+    while not tree.finished and (stop_after is None or tree.level < stop_after):
+        t_start = time.perf_counter()
+        level = tree.level
+        s = lattice.side(level)
+        cells = tree.pending if tree.pending is not None else np.empty(0, np.int64)
+        corner = tree.lookup(cells[:, None] + s * off2[None, :])
+        agree = (corner == corner[:, :1]).all(axis=1)
+        tree.cells.append((cells, np.where(agree, corner[:, 0], MIXED)))
+        new = np.empty(0, np.int64)
+        if level + 1 < lattice.levels:
+            split = cells[~agree | (level < min_level)]
+            if guard:
+                split = np.union1d(split, _guard_cells(tree, level))
+            half = s // 2
+            tree.pending = np.unique((split[:, None] + half * off2[None, :]).ravel())
+            candidates = np.unique((split[:, None] + half * off3[None, :]).ravel())
+            pos = np.minimum(np.searchsorted(tree.keys, candidates), len(tree.keys) - 1)
+            new = candidates[tree.keys[pos] != candidates]
+        else:
+            tree.pending = np.empty(0, np.int64)
+        t_solve = time.perf_counter()
+        labels = np.asarray(label_nodes(new), dtype=np.int64) if len(new) else np.empty(0, np.int64)
+        t_solved = time.perf_counter()
+        tree.add(new, labels, level + 1)
+        tree.solved += len(new)
+        tree.overhead += (t_solve - t_start) + (time.perf_counter() - t_solved)
+        if after_level is not None:
+            after_level(tree)
+    return tree
+
+
+def _guard_cells(tree: Tree, level: int) -> np.ndarray:
+    """Cells of ``level`` around every node whose label no other solved node has."""
+    lattice = tree.lattice
+    values, first, counts = np.unique(tree.labels, return_index=True, return_counts=True)
+    lonely = tree.keys[first[counts == 1]]
+    if not len(lonely):
+        return np.empty(0, np.int64)
+    s = lattice.side(level)
+    base = (lattice.nodes(lonely) // s) * s
+    shifts = np.stack(np.meshgrid(*[np.arange(-2, 2)] * lattice.d, indexing="ij"), -1).reshape(-1, lattice.d)
+    around = base[:, None, :] + s * shifts[None, :, :]
+    inside = ((around >= 0) & (around <= lattice.n - 1 - s)).all(axis=2)
+    return np.unique(lattice.index(around[inside]))
+
+
+# ----------------------------------------------------------------------------- boundaries
+def boundary_edges(tree: Tree) -> tuple[np.ndarray, np.ndarray]:
+    """The finest-level edges whose two ends disagree: (lower node index, axis), unique."""
+    lattice = tree.lattice
+    cells, label = tree.cells[-1]
+    mixed = cells[label == MIXED]
+    lows, axes = [], []
+    binary = np.stack(np.meshgrid(*[np.arange(2)] * lattice.d, indexing="ij"), -1).reshape(-1, lattice.d)
+    for j in range(lattice.d):
+        low = binary[binary[:, j] == 0] @ lattice.strides  # corners at the low end along j
+        a = (mixed[:, None] + low[None, :]).ravel()
+        b = a + lattice.strides[j]
+        differ = tree.lookup(a) != tree.lookup(b)
+        lows.append(np.unique(a[differ]))
+        axes.append(np.full(len(lows[-1]), j, np.int8))
+    return np.concatenate(lows), np.concatenate(axes)
+
+
+def bisect_boundaries(
+    tree: Tree,
+    axis_values: Sequence[np.ndarray],
+    label_points: Callable[[np.ndarray], np.ndarray],
+    tol: float = 1e-9,
+) -> dict[str, np.ndarray]:
+    """Bisect every finest edge whose ends disagree, on its parameter, to ``tol``.
+
+    Parameters
+    ----------
+    tree : Tree
+        A finished tree.
+    axis_values : sequence of arrays
+        The finest grid's values along each axis.
+    label_points : callable
+        Parameter values (points, d) float array -> integer labels.
+    tol : float
+        Final bracket width on the parameter: the returned point is its midpoint, within
+        ``tol / 2`` of a change of label.
+
+    Returns
+    -------
+    dict
+        ``points`` (boundaries, d) float, ``axis`` (int8, the axis bisected along),
+        ``label_below`` / ``label_above`` (the labels at the bracket's two ends: the pair
+        the point separates), ``solves`` (int).
+    """
+    low, axis = boundary_edges(tree)
+    lattice = tree.lattice
+    nodes = lattice.nodes(low)
+    x = np.stack([np.asarray(v)[nodes[:, j]] for j, v in enumerate(axis_values)], axis=1).astype(float)
+    rows = np.arange(len(low))
+    lo = x[rows, axis].copy()
+    up = nodes.copy()
+    up[rows, axis] += 1
+    hi = np.array([np.asarray(axis_values[j])[up[i, j]] for i, j in enumerate(axis)], dtype=float)
+    lab_lo = tree.lookup(low)
+    lab_hi = tree.lookup(low + lattice.strides[axis])
+    solves = 0
+    if len(low):
+        width = float(np.max(hi - lo))
+        steps = max(0, math.ceil(math.log2(width / tol))) if width > tol else 0
+        for _ in range(steps):
+            mid = 0.5 * (lo + hi)
+            probe = x.copy()
+            probe[rows, axis] = mid
+            got = np.asarray(label_points(probe), dtype=np.int64)
+            solves += len(mid)
+            right = got != lab_lo  # the change is in [lo, mid]
+            hi = np.where(right, mid, hi)
+            lab_hi = np.where(right, got, lab_hi)
+            lo = np.where(right, lo, mid)
+    x[rows, axis] = 0.5 * (lo + hi)
+    return {"points": x, "axis": axis, "label_below": lab_lo, "label_above": lab_hi, "solves": solves}
+
+
+# ----------------------------------------------------------------------------- the engine
+def spec_labeller(spec: Any, terms: Sequence[LabelTerm], threads: int = 0, batch: int = 1 << 18) -> Callable:
+    """A function (points, d) parameter values -> labels, solving with ``spec``'s method and
+    fixed parameters in batches of at most ``batch`` points (bounded memory)."""
+    names = [name for name, _ in spec.axes]
+    outputs = label_outputs(terms)
+
+    def label_points(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        out = np.empty(len(x), dtype=np.int64)
+        for start in range(0, len(x), batch):
+            part = x[start : start + batch]
+            swept = {name: part[:, j] for j, name in enumerate(names)}
+            columns = spec.columns(swept, len(part))
+            result = solve_flat(columns, method=spec.method, threads=threads, max_eq=spec.max_eq, outputs=outputs)
+            out[start : start + len(part)] = label_codes(terms, result)
+        return out
+
+    return label_points
+
+
+def node_labeller(lattice: Lattice, axis_values: Sequence[np.ndarray], label_points: Callable) -> Callable:
+    """Node indices -> labels, through the parameter values of the nodes."""
+    values = [np.asarray(v, dtype=float) for v in axis_values]
+
+    def label_nodes(index: np.ndarray) -> np.ndarray:
+        nodes = lattice.nodes(index)
+        return label_points(np.stack([values[j][nodes[:, j]] for j in range(lattice.d)], axis=1))
+
+    return label_nodes
+
+
+def adaptive_spec(params: Mapping[str, Any], coarse: int, label: str, min_level: int, **sweep: Any) -> Any:
+    """A validated ``design = "adaptive"`` :class:`~allysweep.sweeps.SweepSpec` from Python
+    arguments: a swept parameter is ``(lo, hi, n)`` or ``{"linspace": [lo, hi, n]}``."""
+    from .sweeps.spec import SweepSpec
+
+    table: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, tuple) and len(value) == 3:
+            table[name] = {"linspace": [float(value[0]), float(value[1]), int(value[2])]}
+        elif hasattr(value, "to_string"):
+            table[name] = value.to_string()
+        else:
+            table[name] = value
+    body = {"design": "adaptive", "coarse": coarse, "label": label, "min_level": min_level, **sweep}
+    return SweepSpec.from_dict({"sweep": body, "params": table}, source="asw.adaptive")
+
+
+def adaptive(
+    *,
+    coarse: int = 17,
+    label: str = LABEL_DEFAULT,
+    min_level: int = 0,
+    boundaries: bool = True,
+    tol: float = 1e-9,
+    method: str = "roots",
+    threads: int = 0,
+    max_eq: int = 4,
+    **params: Any,
+) -> xr.Dataset:
+    """A boundary-adaptive regime map, computed in this process.
+
+    Parameters
+    ----------
+    coarse : int
+        Points per axis of the starting grid (2^c + 1).
+    label : str
+        What the map shows (:func:`parse_label`); default: the selected equilibrium's kind and
+        ``n_eq`` together (``"kind,n_eq"``).
+    min_level : int
+        Split every cell down to this level (0: the coarse grid) whatever its corners say.
+    boundaries : bool
+        Bisect every finest edge whose ends disagree to ``tol`` and keep the boundary points.
+    tol : float
+        Bisection tolerance on the parameter.
+    method : str
+        Solver variant (as in :func:`allysweep.solve`).
+    threads : int
+        Engine threads (0: all cores).
+    max_eq : int
+        Equilibrium slots kept per point by the solver (``n_eq`` counts all).
+    **params
+        Model parameters: 2 to 6 swept, each ``(lo, hi, n)`` with the same finest resolution
+        n = 2^m + 1 (points per axis), the others fixed (numbers, distributions).
+
+    Returns
+    -------
+    xarray.Dataset
+        The cube: dimension ``point`` (every solved node: the swept parameters, ``level`` and
+        ``lattice`` as coordinates, ``label`` as data), ``cell`` (the tree: ``cell_level``,
+        ``cell_lattice``, ``cell_label``), ``boundary`` (``boundary_<param>``,
+        ``boundary_axis``, ``label_below``, ``label_above``); attributes name the labels
+        (``label_names``) and record the axes, the settings and the solver calls.
+
+    Examples
+    --------
+    >>> import allysweep as asw
+    >>> cube = asw.adaptive(k=(0.0, 0.15, 65), r=(0.035, 0.14, 65), coarse=9)
+    >>> int(cube.sizes["point"]) < 65 * 65
+    True
+    """
+    spec = adaptive_spec(params, coarse, label, min_level, method=method, max_eq=max_eq)
+    return run_in_process(spec, boundaries=boundaries, tol=tol, threads=threads)
+
+
+def spec_lattice(spec: Any) -> tuple[Lattice, list[np.ndarray]]:
+    """The lattice and the finest axis values of an adaptive specification."""
+    values = [np.asarray(v, dtype=float) for _, v in spec.axes]
+    return Lattice(len(values[0]), spec.coarse, len(values)), values
+
+
+def run_in_process(spec: Any, boundaries: bool = True, tol: float = 1e-9, threads: int = 0) -> xr.Dataset:
+    """Run an adaptive specification in this process and return its cube."""
+    terms = parse_label(spec.label)
+    lattice, values = spec_lattice(spec)
+    label_points = spec_labeller(spec, terms, threads=threads)
+    t0 = time.perf_counter()
+    tree = refine(lattice, node_labeller(lattice, values, label_points), min_level=spec.min_level)
+    t1 = time.perf_counter()
+    found = bisect_boundaries(tree, values, label_points, tol) if boundaries else None
+    t2 = time.perf_counter()
+    timing = {"refine_seconds": t1 - t0, "boundary_seconds": t2 - t1}
+    return to_cube(tree, [n for n, _ in spec.axes], values, terms, found, spec=spec, **timing)
+
+
+def to_cube(
+    tree: Tree,
+    names: Sequence[str],
+    axis_values: Sequence[np.ndarray],
+    terms: Sequence[LabelTerm],
+    found: Mapping[str, np.ndarray] | None,
+    spec: Any = None,
+    **attrs: Any,
+) -> xr.Dataset:
+    """The cube of a finished tree (see :func:`adaptive`)."""
+    lattice = tree.lattice
+    nodes = lattice.nodes(tree.keys)
+    coords: dict[str, Any] = {
+        name: ("point", np.asarray(axis_values[j])[nodes[:, j]], {"long_name": name}) for j, name in enumerate(names)
+    }
+    coords["level"] = ("point", tree.point_level, {"long_name": "level whose refinement solved the point"})
+    coords["lattice"] = ("point", tree.keys, {"long_name": "C-order index of the point in the finest grid"})
+    cell_keys = np.concatenate([c for c, _ in tree.cells]) if tree.cells else np.empty(0, np.int64)
+    cell_labels = np.concatenate([lab for _, lab in tree.cells]) if tree.cells else np.empty(0, np.int64)
+    cell_level = np.concatenate([np.full(len(c), lv, np.int8) for lv, (c, _) in enumerate(tree.cells)])
+    codes = np.unique(np.concatenate([tree.labels, cell_labels[cell_labels != MIXED]]))
+    data: dict[str, Any] = {
+        "label": ("point", tree.labels, {"long_name": "label at the point", "description": _terms_text(terms)}),
+        "cell_level": ("cell", cell_level, {"long_name": "level of the cell"}),
+        "cell_lattice": ("cell", cell_keys, {"long_name": "finest-grid index of the cell's lowest corner"}),
+        "cell_label": ("cell", cell_labels, {"long_name": f"corners' common label, {MIXED} where they disagree"}),
+    }
+    n_boundary = 0
+    if found is not None:
+        codes = np.union1d(codes, np.concatenate([found["label_below"], found["label_above"]]))
+        for j, name in enumerate(names):
+            where = {"long_name": f"{name} of the boundary point"}
+            data[f"boundary_{name}"] = ("boundary", found["points"][:, j], where)
+        data["boundary_axis"] = ("boundary", found["axis"], {"long_name": "index of the axis bisected along"})
+        data["label_below"] = ("boundary", found["label_below"], {"long_name": "label on the lower side"})
+        data["label_above"] = ("boundary", found["label_above"], {"long_name": "label on the upper side"})
+        n_boundary = int(found["solves"])
+    ds = xr.Dataset(data, coords=coords)
+    axes = [[n, float(v[0]), float(v[-1]), len(v)] for n, v in zip(names, axis_values, strict=True)]
+    ds.attrs.update(
+        {
+            "allysweep_design": "adaptive",
+            "adaptive_axes": json.dumps(axes),
+            "adaptive_axis_values": json.dumps([[float(x) for x in v] for v in axis_values]),
+            "coarse": lattice.coarse,
+            "levels": lattice.levels,
+            "label": ",".join(str(t) for t in terms),
+            "label_names": {str(int(c)): label_name(terms, int(c)) for c in codes},
+            "solver_calls_tree": int(tree.solved),
+            "solver_calls_boundaries": n_boundary,
+            "refine_overhead_seconds": float(tree.overhead),
+            "finished_levels": tree.level,
+            **{k: float(v) for k, v in attrs.items()},
+        }
+    )
+    if spec is not None:
+        ds.attrs["allysweep_spec"] = json.dumps(spec.to_dict(), sort_keys=True)
+    return ds
+
+
+def _terms_text(terms: Sequence[LabelTerm]) -> str:
+    return "integer code of (" + ", ".join(str(t) for t in terms) + "); names in the label_names attribute"
+
+
+# ----------------------------------------------------------------------------- rasterize
+def cube_tree(cube: xr.Dataset) -> tuple[Tree, list[str], list[np.ndarray]]:
+    """The tree, axis names and finest axis values stored in an adaptive cube."""
+    if cube.attrs.get("allysweep_design") != "adaptive":
+        raise ValueError("not an adaptive cube (no allysweep_design = 'adaptive' attribute)")
+    axes = json.loads(cube.attrs["adaptive_axes"])
+    values = [np.asarray(v, dtype=float) for v in json.loads(cube.attrs["adaptive_axis_values"])]
+    lattice = Lattice(int(axes[0][3]), int(cube.attrs["coarse"]), len(axes))
+    keys = np.asarray(cube["lattice"].values, dtype=np.int64)
+    order = np.argsort(keys)
+    tree = Tree(lattice, keys[order], np.asarray(cube["label"].values)[order], np.asarray(cube["level"].values)[order])
+    levels = np.asarray(cube["cell_level"].values)
+    ckeys = np.asarray(cube["cell_lattice"].values)
+    clabels = np.asarray(cube["cell_label"].values)
+    for lv in range(int(levels.max()) + 1 if len(levels) else 0):
+        here = levels == lv
+        o = np.argsort(ckeys[here])
+        tree.cells.append((ckeys[here][o], clabels[here][o]))
+    return tree, [a[0] for a in axes], values
+
+
+def rasterize(cube: xr.Dataset, resolution: int | None = None, max_batch: int = 1 << 20) -> xr.DataArray:
+    """The adaptive map as a regular grid, every label exact from the tree.
+
+    A raster point that was solved takes its own label; any other lies in a cell of the tree
+    whose corners all agree (the deepest such cell containing it) and takes their label. Nothing
+    is interpolated across a boundary.
+
+    Parameters
+    ----------
+    cube : xarray.Dataset
+        An adaptive cube (:func:`adaptive`).
+    resolution : int, optional
+        Points per axis, 2^j + 1 and at most the finest resolution (default: the finest).
+    max_batch : int
+        Raster points labelled at once (bounds the memory).
+
+    Returns
+    -------
+    xarray.DataArray
+        ``label`` over the swept parameters (integer codes; names in ``attrs["label_names"]``).
+    """
+    tree, names, values = cube_tree(cube)
+    lattice = tree.lattice
+    resolution = lattice.n if resolution is None else int(resolution)
+    step = (lattice.n - 1) // max(resolution - 1, 1)
+    if resolution < 2 or step * (resolution - 1) != lattice.n - 1 or step & (step - 1):
+        raise ParameterError("resolution", resolution, f"2^j + 1 points per axis, at most {lattice.n}")
+    index = lattice.grid(step)
+    out = np.empty(len(index), dtype=np.int64)
+    for start in range(0, len(index), max_batch):
+        out[start : start + max_batch] = tree_labels(tree, index[start : start + max_batch])
+    if (out == UNCOVERED).any():
+        raise RuntimeError(f"{int((out == UNCOVERED).sum())} raster points lie in no cell of the tree (a bug)")
+    shape = (resolution,) * lattice.d
+    coords = {name: np.asarray(values[j])[::step] for j, name in enumerate(names)}
+    attrs = {"long_name": "label", "label_names": cube.attrs["label_names"], "label": cube.attrs["label"]}
+    return xr.DataArray(out.reshape(shape), dims=names, coords=coords, name="label", attrs=attrs)
+
+
+def tree_labels(tree: Tree, index: np.ndarray) -> np.ndarray:
+    """Labels of finest-grid nodes from the tree: solved nodes their own, others the label of
+    the deepest evaluated cell containing them whose corners agree (:data:`UNCOVERED` if none)."""
+    lattice = tree.lattice
+    out = np.full(len(index), UNCOVERED, dtype=np.int64)
+    pos = np.minimum(np.searchsorted(tree.keys, index), len(tree.keys) - 1)
+    hit = tree.keys[pos] == index
+    out[hit] = tree.labels[pos[hit]]
+    todo = np.flatnonzero(~hit)
+    nodes = lattice.nodes(index[todo])
+    for level in range(len(tree.cells) - 1, -1, -1):
+        if not len(todo):
+            break
+        keys, labels = tree.cells[level]
+        if not len(keys):
+            continue
+        s = lattice.side(level)
+        low = np.minimum((nodes // s) * s, lattice.n - 1 - s)
+        cell = lattice.index(low)
+        p = np.minimum(np.searchsorted(keys, cell), len(keys) - 1)
+        ok = (keys[p] == cell) & (labels[p] != MIXED)
+        out[todo[ok]] = labels[p[ok]]
+        todo, nodes = todo[~ok], nodes[~ok]
+    return out
