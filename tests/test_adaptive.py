@@ -239,3 +239,22 @@ def test_spec_adaptive_design():
     for sweep, params in bad:
         with pytest.raises(SpecError):
             asw.SweepSpec.from_dict({"sweep": sweep, "params": params})
+
+
+def test_regime_map_draws_an_adaptive_cube():
+    """plot.regime_map on an adaptive cube: the raster, the label legend, points and boundaries."""
+    pytest.importorskip("holoviews")
+    import holoviews as hv
+
+    from allysweep.views import plot
+
+    cube = asw.adaptive(k=(0.0, 0.15, 65), r=(0.0, 0.14, 65), c_a=(0.1, 0.2, 65), coarse=9)
+    view = plot.regime_map(cube, "k", "r", max_cells=33)
+    labels = [layer.label for layer in view]
+    assert "exact boundary" in labels and "solved points" in labels
+    assert set(cube.attrs["label_names"].values()) >= {lab for lab in labels if "," in lab}
+    image = view.get(0)
+    assert image.data["label"].shape == (33, 33)
+    assert hv.render(view) is not None
+    with pytest.raises(asw.exceptions.PlotError):
+        plot.regime_map(cube, "k", "p")
