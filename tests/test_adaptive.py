@@ -258,3 +258,60 @@ def test_regime_map_draws_an_adaptive_cube():
     assert hv.render(view) is not None
     with pytest.raises(asw.exceptions.PlotError):
         plot.regime_map(cube, "k", "p")
+
+
+_RUN = """
+import sys
+from distributed import Client
+import allysweep as asw
+spec = asw.load_spec(sys.argv[1]).with_store(sys.argv[2])
+with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
+    asw.sweep(spec, client=client, resume=sys.argv[3] == "resume", progress=False)
+"""
+
+
+def _adaptive_run(spec_path, store, mode, kill_after=None):
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ)
+    env.pop("ALLYSWEEP_TEST_ADAPTIVE_KILL_AFTER", None)
+    if kill_after is not None:
+        env["ALLYSWEEP_TEST_ADAPTIVE_KILL_AFTER"] = str(kill_after)
+    return subprocess.run(
+        [sys.executable, "-c", _RUN, str(spec_path), str(store), mode], env=env, capture_output=True, text=True
+    )
+
+
+def test_resume_after_sigkill_equals_uninterrupted(tmp_path):
+    """A Dask run SIGKILLed after two persisted levels, then resumed, gives the cube of an
+    uninterrupted run (every point, cell and boundary point; the attributes but timings)."""
+    import zarr
+
+    spec_path = tmp_path / "map.toml"
+    spec_path.write_text(
+        '[sweep]\ndesign = "adaptive"\ncoarse = 9\nchunk_points = 300\n'
+        "[params]\nk = { linspace = [0.0, 0.15, 129] }\nr = { linspace = [0.0, 0.14, 129] }\n"
+    )
+    killed = _adaptive_run(spec_path, tmp_path / "killed.zarr", "new", kill_after=2)
+    assert killed.returncode == -9, killed.stderr
+    group = zarr.open_group(str(tmp_path / "killed.zarr"), mode="r")
+    assert group["_adaptive"].attrs["finished_levels"] == 2
+    assert "cube" not in group
+    with pytest.raises(asw.StoreError):
+        asw.open_cube(tmp_path / "killed.zarr")
+    resumed = _adaptive_run(spec_path, tmp_path / "killed.zarr", "resume")
+    assert resumed.returncode == 0, resumed.stderr
+    whole = _adaptive_run(spec_path, tmp_path / "whole.zarr", "new")
+    assert whole.returncode == 0, whole.stderr
+    a, b = asw.open_cube(tmp_path / "killed.zarr"), asw.open_cube(tmp_path / "whole.zarr")
+    assert a.attrs["levels_resumed"] == 2 and b.attrs["levels_resumed"] == 0
+    assert a.sizes == b.sizes and a.sizes["boundary"] > 0
+    for name in [*a.data_vars, *a.coords]:
+        assert np.array_equal(a[name].values, b[name].values), name
+    skip = {"levels_resumed", "refine_seconds", "boundary_seconds", "refine_overhead_seconds"}
+    assert {k: v for k, v in a.attrs.items() if k not in skip} == {k: v for k, v in b.attrs.items() if k not in skip}
+    # The Dask run is the in-process one.
+    local = asw.adaptive(k=(0.0, 0.15, 129), r=(0.0, 0.14, 129), coarse=9)
+    assert np.array_equal(asw.rasterize(a).values, asw.rasterize(local).values)

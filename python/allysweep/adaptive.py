@@ -256,6 +256,13 @@ class Tree:
     #: Seconds spent in the refinement's own bookkeeping (not solving).
     overhead: float = 0.0
     solved: int = 0
+    #: How many solved nodes carry each label (for the isolated-label guard).
+    label_counts: dict[int, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.label_counts and len(self.labels):
+            values, counts = _counts(self.labels)
+            self.label_counts = dict(zip(values.tolist(), counts.tolist(), strict=True))
 
     @property
     def level(self) -> int:
@@ -272,12 +279,14 @@ class Tree:
         return self.labels[pos]
 
     def add(self, index: np.ndarray, labels: np.ndarray, level: int) -> None:
-        """Add newly solved nodes (not solved before)."""
-        keys = np.concatenate([self.keys, index])
-        order = np.argsort(keys, kind="stable")
-        self.keys = keys[order]
-        self.labels = np.concatenate([self.labels, labels])[order]
-        self.point_level = np.concatenate([self.point_level, np.full(len(index), level, np.int8)])[order]
+        """Add newly solved nodes (sorted, none solved before): a linear merge."""
+        at = np.searchsorted(self.keys, index)
+        self.keys = np.insert(self.keys, at, index)
+        self.labels = np.insert(self.labels, at, labels)
+        self.point_level = np.insert(self.point_level, at, np.full(len(index), level, np.int8))
+        values, counts = _counts(labels)
+        for v, c in zip(values.tolist(), counts.tolist(), strict=True):
+            self.label_counts[v] = self.label_counts.get(v, 0) + c
 
 
 def refine(
@@ -315,6 +324,7 @@ def refine(
     Tree
     """
     off2, off3 = lattice.offsets(2), lattice.offsets(3)
+    inner = np.setdiff1d(off3, 2 * off2)  # child nodes that are no corner of the parent
     if tree is None:
         t0 = time.perf_counter()
         nodes = lattice.grid(lattice.side(0))
@@ -338,10 +348,14 @@ def refine(
         if level + 1 < lattice.levels:
             split = cells[~agree | (level < min_level)]
             if guard:
-                split = np.union1d(split, _guard_cells(tree, level))
+                lonely = _guard_cells(tree, level)
+                if len(lonely):
+                    split = _unique(np.concatenate([split, lonely]))
             half = s // 2
-            tree.pending = np.unique((split[:, None] + half * off2[None, :]).ravel())
-            candidates = np.unique((split[:, None] + half * off3[None, :]).ravel())
+            # Children of distinct cells are distinct: sorting is enough.
+            tree.pending = np.sort((split[:, None] + half * off2[None, :]).ravel())
+            # The nodes of the children that are not corners of the parent (those are solved).
+            candidates = _unique((split[:, None] + half * inner[None, :]).ravel())
             pos = np.minimum(np.searchsorted(tree.keys, candidates), len(tree.keys) - 1)
             new = candidates[tree.keys[pos] != candidates]
         else:
@@ -357,19 +371,40 @@ def refine(
     return tree
 
 
+def _unique(a: np.ndarray) -> np.ndarray:
+    """Sorted unique values of an int64 array (sort and compare: numpy's hash-based
+    ``np.unique`` is several times slower on these arrays)."""
+    a = np.sort(a)
+    if len(a) < 2:
+        return a
+    keep = np.empty(len(a), dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
+
+
+def _counts(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique values of an int64 array and how often each occurs."""
+    a = np.sort(a)
+    if not len(a):
+        return a, np.empty(0, np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], a[1:] != a[:-1]]))
+    return a[starts], np.diff(np.append(starts, len(a)))
+
+
 def _guard_cells(tree: Tree, level: int) -> np.ndarray:
     """Cells of ``level`` around every node whose label no other solved node has."""
     lattice = tree.lattice
-    values, first, counts = np.unique(tree.labels, return_index=True, return_counts=True)
-    lonely = tree.keys[first[counts == 1]]
-    if not len(lonely):
+    rare = [v for v, c in tree.label_counts.items() if c == 1]
+    if not rare:
         return np.empty(0, np.int64)
+    lonely = tree.keys[np.isin(tree.labels, rare)]
     s = lattice.side(level)
     base = (lattice.nodes(lonely) // s) * s
     shifts = np.stack(np.meshgrid(*[np.arange(-2, 2)] * lattice.d, indexing="ij"), -1).reshape(-1, lattice.d)
     around = base[:, None, :] + s * shifts[None, :, :]
     inside = ((around >= 0) & (around <= lattice.n - 1 - s)).all(axis=2)
-    return np.unique(lattice.index(around[inside]))
+    return _unique(lattice.index(around[inside]))
 
 
 # ----------------------------------------------------------------------------- boundaries
@@ -385,7 +420,7 @@ def boundary_edges(tree: Tree) -> tuple[np.ndarray, np.ndarray]:
         a = (mixed[:, None] + low[None, :]).ravel()
         b = a + lattice.strides[j]
         differ = tree.lookup(a) != tree.lookup(b)
-        lows.append(np.unique(a[differ]))
+        lows.append(_unique(a[differ]))
         axes.append(np.full(len(lows[-1]), j, np.int8))
     return np.concatenate(lows), np.concatenate(axes)
 
@@ -592,7 +627,7 @@ def to_cube(
     cell_keys = np.concatenate([c for c, _ in tree.cells]) if tree.cells else np.empty(0, np.int64)
     cell_labels = np.concatenate([lab for _, lab in tree.cells]) if tree.cells else np.empty(0, np.int64)
     cell_level = np.concatenate([np.full(len(c), lv, np.int8) for lv, (c, _) in enumerate(tree.cells)])
-    codes = np.unique(np.concatenate([tree.labels, cell_labels[cell_labels != MIXED]]))
+    codes = np.asarray(sorted(tree.label_counts), dtype=np.int64)
     data: dict[str, Any] = {
         "label": ("point", tree.labels, {"long_name": "label at the point", "description": _terms_text(terms)}),
         "cell_level": ("cell", cell_level, {"long_name": "level of the cell"}),
