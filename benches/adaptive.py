@@ -54,6 +54,14 @@ CASES = {
     "2d": {"k": (0.0, 0.15, 2049), "r": (0.0, 0.14, 2049)},
     "3d": {"k": (0.0, 0.15, 257), "r": (0.0, 0.14, 257), "c_a": (0.1, 0.2, 257)},
 }
+#: No dense reference (65^5 = 1.2e9 nodes): point count, time and peak memory only.
+FIVE_D = {
+    "k": (0.0, 0.15, 65),
+    "r": (0.0, 0.14, 65),
+    "c_a": (0.1, 0.2, 65),
+    "p": (0.3, 0.45, 65),
+    "c_c_extra": (0.0, 0.2, 65),
+}
 QUICK = {
     "2d": {"k": (0.0, 0.15, 513), "r": (0.0, 0.14, 513)},
     "3d": {"k": (0.0, 0.15, 65), "r": (0.0, 0.14, 65), "c_a": (0.1, 0.2, 65)},
@@ -264,11 +272,47 @@ def show(r):
             print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
+def run_five(threads):
+    """A 5-D map (no reference): solver calls, wall time and this process's peak memory."""
+    import resource
+
+    label = "kind,n_eq"
+    terms = parse_label(label)
+    spec = adaptive_spec(FIVE_D, 9, label, 0)
+    lattice, values = spec_lattice(spec)
+    print(f"\n== 5d: {', '.join(FIVE_D)} up to 65^5 = {65**5:,} nodes, coarse 9", flush=True)
+    counted = Counted(spec_labeller(spec, terms, threads=threads))
+    t0 = time.perf_counter()
+    tree = refine(lattice, node_labeller(lattice, values, counted))
+    seconds = time.perf_counter() - t0
+    found = bisect_boundaries(tree, values, counted, tol=1e-9)
+    total = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    out = {
+        "axes": {k: list(v) for k, v in FIVE_D.items()},
+        "tree_solver_calls": int(tree.solved),
+        "share_of_dense": tree.solved / 65**5,
+        "tree_seconds": seconds,
+        "boundary_points": len(found["axis"]),
+        "boundary_solver_calls": int(found["solves"]),
+        "total_seconds": total,
+        "overhead_us_per_point": (seconds - counted.seconds) / tree.solved * 1e6 if tree.solved else 0.0,
+        "peak_rss_bytes": peak,
+        "labels": sorted({label_name(terms, int(c)) for c in tree.label_counts}),
+    }
+    print(
+        f"5-D: {out['tree_solver_calls']:,} tree solves ({out['share_of_dense']:.3%} of 65^5) in {seconds:.1f} s, "
+        f"{out['boundary_points']:,} boundary points ({out['boundary_solver_calls']:,} solves), {total:.1f} s in all; "
+        f"overhead {out['overhead_us_per_point']:.2f} us/point; peak RSS of this process {peak / 2**20:,.0f} MiB"
+    )
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--threads", type=int, default=0)
-    parser.add_argument("--cases", default="2d,3d")
+    parser.add_argument("--cases", default="2d,3d", help="2d, 3d and/or 5d (run 5d alone: peak memory)")
     parser.add_argument("--no-learner2d", action="store_true")
     parser.add_argument("--learner-finest", type=int, default=513, help="finest resolution of the Learner2D match")
     parser.add_argument("--out", default=None)
@@ -281,6 +325,9 @@ def main() -> None:
         "quick": args.quick,
     }
     for name in args.cases.split(","):
+        if name == "5d":
+            results[name] = run_five(args.threads)
+            continue
         learner = 0 if args.no_learner2d else (min(args.learner_finest, 129) if args.quick else args.learner_finest)
         results[name] = run_case(name, cases[name], args.threads, learner)
     stem = f"adaptive-{dt.date.today().isoformat()}{'-quick' if args.quick else ''}"
