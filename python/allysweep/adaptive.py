@@ -341,12 +341,15 @@ def refine(
         level = tree.level
         s = lattice.side(level)
         cells = tree.pending if tree.pending is not None else np.empty(0, np.int64)
-        corner = tree.lookup(cells[:, None] + s * off2[None, :])
-        agree = (corner == corner[:, :1]).all(axis=1)
-        tree.cells.append((cells, np.where(agree, corner[:, 0], MIXED)))
+        # In chunks of cells: in 5-D a cell has 32 corners and 211 new child nodes.
+        step = max(1, _CHUNK // len(inner))
+        cell_label = np.concatenate(
+            [_cell_labels(tree, cells[i : i + step], s * off2) for i in range(0, len(cells), step)] or [cells]
+        )
+        tree.cells.append((cells, cell_label))
         new = np.empty(0, np.int64)
         if level + 1 < lattice.levels:
-            split = cells[~agree | (level < min_level)]
+            split = cells[(cell_label == MIXED) | (level < min_level)]
             if guard:
                 lonely = _guard_cells(tree, level)
                 if len(lonely):
@@ -355,9 +358,8 @@ def refine(
             # Children of distinct cells are distinct: sorting is enough.
             tree.pending = np.sort((split[:, None] + half * off2[None, :]).ravel())
             # The nodes of the children that are not corners of the parent (those are solved).
-            candidates = _unique((split[:, None] + half * inner[None, :]).ravel())
-            pos = np.minimum(np.searchsorted(tree.keys, candidates), len(tree.keys) - 1)
-            new = candidates[tree.keys[pos] != candidates]
+            parts = [_unsolved(tree, split[i : i + step], half * inner) for i in range(0, len(split), step)]
+            new = _unique(np.concatenate(parts)) if parts else new
         else:
             tree.pending = np.empty(0, np.int64)
         t_solve = time.perf_counter()
@@ -369,6 +371,24 @@ def refine(
         if after_level is not None:
             after_level(tree)
     return tree
+
+
+#: Entries of the corner and child-node arrays built at once (bounds the refinement's memory).
+_CHUNK = 1 << 22
+
+
+def _cell_labels(tree: Tree, cells: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """The corners' common label of each cell, :data:`MIXED` where they disagree."""
+    corner = tree.lookup(cells[:, None] + corners[None, :])
+    agree = (corner == corner[:, :1]).all(axis=1)
+    return np.where(agree, corner[:, 0], MIXED)
+
+
+def _unsolved(tree: Tree, cells: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The nodes at ``offsets`` from ``cells`` that are not solved yet, sorted, unique."""
+    candidates = _unique((cells[:, None] + offsets[None, :]).ravel())
+    pos = np.minimum(np.searchsorted(tree.keys, candidates), len(tree.keys) - 1)
+    return candidates[tree.keys[pos] != candidates]
 
 
 def _unique(a: np.ndarray) -> np.ndarray:
@@ -502,13 +522,20 @@ def spec_labeller(spec: Any, terms: Sequence[LabelTerm], threads: int = 0, batch
     return label_points
 
 
-def node_labeller(lattice: Lattice, axis_values: Sequence[np.ndarray], label_points: Callable) -> Callable:
-    """Node indices -> labels, through the parameter values of the nodes."""
+def node_labeller(
+    lattice: Lattice, axis_values: Sequence[np.ndarray], label_points: Callable, batch: int = 1 << 20
+) -> Callable:
+    """Node indices -> labels, through the parameter values of the nodes (``batch`` at a time:
+    with Dask, one batch is cut into that many point blocks)."""
     values = [np.asarray(v, dtype=float) for v in axis_values]
 
     def label_nodes(index: np.ndarray) -> np.ndarray:
-        nodes = lattice.nodes(index)
-        return label_points(np.stack([values[j][nodes[:, j]] for j in range(lattice.d)], axis=1))
+        out = np.empty(len(index), dtype=np.int64)
+        for start in range(0, len(index), batch):  # bounded memory: (batch, d) values at a time
+            nodes = lattice.nodes(index[start : start + batch])
+            x = np.stack([values[j][nodes[:, j]] for j in range(lattice.d)], axis=1)
+            out[start : start + len(x)] = label_points(x)
+        return out
 
     return label_nodes
 
