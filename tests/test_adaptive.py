@@ -315,3 +315,28 @@ def test_resume_after_sigkill_equals_uninterrupted(tmp_path):
     # The Dask run is the in-process one.
     local = asw.adaptive(k=(0.0, 0.15, 129), r=(0.0, 0.14, 129), coarse=9)
     assert np.array_equal(asw.rasterize(a).values, asw.rasterize(local).values)
+
+
+def test_adaptive_store_refusals(tmp_path):
+    """An existing adaptive store is neither overwritten silently nor resumed by another spec."""
+    from distributed import Client
+
+    def spec(n):
+        return asw.SweepSpec.from_dict(
+            {
+                "sweep": {"design": "adaptive", "coarse": 5, "store": str(tmp_path / "m.zarr")},
+                "params": {"k": {"linspace": [0.0, 0.15, n]}, "r": {"linspace": [0.0, 0.14, n]}},
+            }
+        )
+
+    with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
+        first = asw.sweep(spec(33), client=client, progress=False)
+        with pytest.raises(asw.StoreError, match="exists"):
+            asw.sweep(spec(33), client=client, progress=False)
+        with pytest.raises(asw.StoreError, match="another specification"):
+            asw.sweep(spec(65), client=client, resume=True, progress=False)
+        again = asw.sweep(spec(33), client=client, resume=True, progress=False)
+        assert again.attrs["levels_resumed"] == first.attrs["finished_levels"]
+        assert np.array_equal(again.label.values, first.label.values)
+        replaced = asw.sweep(spec(65), client=client, overwrite=True, progress=False)
+    assert replaced.sizes["point"] > first.sizes["point"]
