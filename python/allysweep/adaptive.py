@@ -478,9 +478,11 @@ def bisect_boundaries(
     x = np.stack([np.asarray(v)[nodes[:, j]] for j, v in enumerate(axis_values)], axis=1).astype(float)
     rows = np.arange(len(low))
     lo = x[rows, axis].copy()
-    up = nodes.copy()
-    up[rows, axis] += 1
-    hi = np.array([np.asarray(axis_values[j])[up[i, j]] for i, j in enumerate(axis)], dtype=float)
+    # The upper end's value along each edge's own axis (the next node of that axis).
+    hi = np.empty(len(low))
+    for j, v in enumerate(axis_values):
+        on = axis == j
+        hi[on] = np.asarray(v, dtype=float)[nodes[on, j] + 1]
     lab_lo = tree.lookup(low)
     lab_hi = tree.lookup(low + lattice.strides[axis])
     solves = 0
