@@ -39,16 +39,14 @@ from pathlib import Path
 import numpy as np
 
 from allysweep.adaptive import (
-    adaptive_spec,
     bisect_boundaries,
     label_name,
     node_labeller,
     parse_label,
     refine,
-    spec_labeller,
-    spec_lattice,
     tree_labels,
 )
+from allysweep.sweeps.adaptive import adaptive_spec, spec_labeller, spec_lattice
 
 CASES = {
     "2d": {"k": (0.0, 0.15, 2049), "r": (0.0, 0.14, 2049)},

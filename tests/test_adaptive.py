@@ -10,17 +10,15 @@ import allysweep as asw
 from allysweep.adaptive import (
     MIXED,
     Lattice,
-    adaptive_spec,
     bisect_boundaries,
     label_name,
     node_labeller,
     parse_label,
     refine,
-    spec_labeller,
-    spec_lattice,
     tree_labels,
 )
 from allysweep.exceptions import SpecError
+from allysweep.sweeps.adaptive import adaptive_spec, spec_labeller, spec_lattice
 
 # Base parameters of MODEL.md §10 (the API's defaults): p = 0.4, p' = 0.7, Δ_C = 0.1, c ~ U[0, 1].
 P, P_PRIME, EXTRA = 0.4, 0.7, 0.1

@@ -1,5 +1,6 @@
-"""Boundary-adaptive regime maps: refine a 2^d-tree where the label changes, and locate the
-boundaries exactly.
+"""Boundary-adaptive regime maps, the array core: refine a 2^d-tree where the label changes,
+locate the boundaries exactly, rasterize. It knows labels and node indices only; solving with
+a specification (in process or on Dask) is :mod:`allysweep.sweeps.adaptive`.
 
 A regime map is mostly flat: a few labels over large regions, separated by curves (surfaces in
 3-D). :func:`adaptive` starts from a coarse grid, splits every cell whose corners disagree on
@@ -34,11 +35,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from .engine import KIND_NAMES, OUTPUTS, solve_flat
+from .engine import KIND_NAMES, OUTPUTS
 from .exceptions import ParameterError, SpecError
 
 __all__ = [
-    "adaptive",
     "rasterize",
     "LABEL_DEFAULT",
     "MIXED",
@@ -48,7 +48,9 @@ __all__ = [
     "Tree",
     "refine",
     "bisect_boundaries",
-    "spec_labeller",
+    "node_labeller",
+    "to_cube",
+    "tree_labels",
 ]
 
 #: The default label: the selected equilibrium's kind and the number of equilibria, together.
@@ -346,6 +348,11 @@ def refine(
         cell_label = np.concatenate(
             [_cell_labels(tree, cells[i : i + step], s * off2) for i in range(0, len(cells), step)] or [cells]
         )
+        if level + 1 == lattice.levels:
+            # The finest level keeps its mixed cells only (their edges carry the boundaries): an
+            # agreeing finest cell has no node inside it, so it tells rasterize nothing.
+            mixed = cell_label == MIXED
+            cells, cell_label = cells[mixed], cell_label[mixed]
         tree.cells.append((cells, cell_label))
         new = np.empty(0, np.int64)
         if level + 1 < lattice.levels:
@@ -503,27 +510,7 @@ def bisect_boundaries(
     return {"points": x, "axis": axis, "label_below": lab_lo, "label_above": lab_hi, "solves": solves}
 
 
-# ----------------------------------------------------------------------------- the engine
-def spec_labeller(spec: Any, terms: Sequence[LabelTerm], threads: int = 0, batch: int = 1 << 18) -> Callable:
-    """A function (points, d) parameter values -> labels, solving with ``spec``'s method and
-    fixed parameters in batches of at most ``batch`` points (bounded memory)."""
-    names = [name for name, _ in spec.axes]
-    outputs = label_outputs(terms)
-
-    def label_points(x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float)
-        out = np.empty(len(x), dtype=np.int64)
-        for start in range(0, len(x), batch):
-            part = x[start : start + batch]
-            swept = {name: part[:, j] for j, name in enumerate(names)}
-            columns = spec.columns(swept, len(part))
-            result = solve_flat(columns, method=spec.method, threads=threads, max_eq=spec.max_eq, outputs=outputs)
-            out[start : start + len(part)] = label_codes(terms, result)
-        return out
-
-    return label_points
-
-
+# ----------------------------------------------------------------------------- the cube
 def node_labeller(
     lattice: Lattice, axis_values: Sequence[np.ndarray], label_points: Callable, batch: int = 1 << 20
 ) -> Callable:
@@ -540,100 +527,6 @@ def node_labeller(
         return out
 
     return label_nodes
-
-
-def adaptive_spec(params: Mapping[str, Any], coarse: int, label: str, min_level: int, **sweep: Any) -> Any:
-    """A validated ``design = "adaptive"`` :class:`~allysweep.sweeps.SweepSpec` from Python
-    arguments: a swept parameter is ``(lo, hi, n)`` or ``{"linspace": [lo, hi, n]}``."""
-    from .sweeps.spec import SweepSpec
-
-    table: dict[str, Any] = {}
-    for name, value in params.items():
-        if isinstance(value, tuple) and len(value) == 3:
-            table[name] = {"linspace": [float(value[0]), float(value[1]), int(value[2])]}
-        elif hasattr(value, "to_string"):
-            table[name] = value.to_string()
-        else:
-            table[name] = value
-    body = {"design": "adaptive", "coarse": coarse, "label": label, "min_level": min_level, **sweep}
-    return SweepSpec.from_dict({"sweep": body, "params": table}, source="asw.adaptive")
-
-
-def adaptive(
-    *,
-    coarse: int = 17,
-    label: str = LABEL_DEFAULT,
-    min_level: int = 0,
-    boundaries: bool = True,
-    tol: float = 1e-9,
-    method: str = "roots",
-    threads: int = 0,
-    max_eq: int = 4,
-    **params: Any,
-) -> xr.Dataset:
-    """A boundary-adaptive regime map, computed in this process.
-
-    Parameters
-    ----------
-    coarse : int
-        Points per axis of the starting grid (2^c + 1).
-    label : str
-        What the map shows (:func:`parse_label`); default: the selected equilibrium's kind and
-        ``n_eq`` together (``"kind,n_eq"``).
-    min_level : int
-        Split every cell down to this level (0: the coarse grid) whatever its corners say.
-    boundaries : bool
-        Bisect every finest edge whose ends disagree to ``tol`` and keep the boundary points.
-    tol : float
-        Bisection tolerance on the parameter.
-    method : str
-        Solver variant (as in :func:`allysweep.solve`).
-    threads : int
-        Engine threads (0: all cores).
-    max_eq : int
-        Equilibrium slots kept per point by the solver (``n_eq`` counts all).
-    **params
-        Model parameters: 2 to 6 swept, each ``(lo, hi, n)`` with the same finest resolution
-        n = 2^m + 1 (points per axis), the others fixed (numbers, distributions).
-
-    Returns
-    -------
-    xarray.Dataset
-        The cube: dimension ``point`` (every solved node: the swept parameters, ``level`` and
-        ``lattice`` as coordinates, ``label`` as data), ``cell`` (the tree: ``cell_level``,
-        ``cell_lattice``, ``cell_label``), ``boundary`` (``boundary_<param>``,
-        ``boundary_axis``, ``label_below``, ``label_above``); attributes name the labels
-        (``label_names``) and record the axes, the settings and the solver calls.
-
-    Examples
-    --------
-    >>> import allysweep as asw
-    >>> cube = asw.adaptive(k=(0.0, 0.15, 65), r=(0.035, 0.14, 65), coarse=9)
-    >>> int(cube.sizes["point"]) < 65 * 65
-    True
-    """
-    spec = adaptive_spec(params, coarse, label, min_level, method=method, max_eq=max_eq)
-    return run_in_process(spec, boundaries=boundaries, tol=tol, threads=threads)
-
-
-def spec_lattice(spec: Any) -> tuple[Lattice, list[np.ndarray]]:
-    """The lattice and the finest axis values of an adaptive specification."""
-    values = [np.asarray(v, dtype=float) for _, v in spec.axes]
-    return Lattice(len(values[0]), spec.coarse, len(values)), values
-
-
-def run_in_process(spec: Any, boundaries: bool = True, tol: float = 1e-9, threads: int = 0) -> xr.Dataset:
-    """Run an adaptive specification in this process and return its cube."""
-    terms = parse_label(spec.label)
-    lattice, values = spec_lattice(spec)
-    label_points = spec_labeller(spec, terms, threads=threads)
-    t0 = time.perf_counter()
-    tree = refine(lattice, node_labeller(lattice, values, label_points), min_level=spec.min_level)
-    t1 = time.perf_counter()
-    found = bisect_boundaries(tree, values, label_points, tol) if boundaries else None
-    t2 = time.perf_counter()
-    timing = {"refine_seconds": t1 - t0, "boundary_seconds": t2 - t1}
-    return to_cube(tree, [n for n, _ in spec.axes], values, terms, found, spec=spec, **timing)
 
 
 def to_cube(

@@ -1,4 +1,6 @@
-"""Adaptive sweeps (``design = "adaptive"``) on Dask, persisted level by level in Zarr, resumable.
+"""Adaptive sweeps (``design = "adaptive"``): :func:`adaptive` in process, and on Dask,
+persisted level by level in Zarr, resumable (:func:`adaptive_sweep`, what :func:`allysweep.sweep`
+runs for such a specification). The tree itself is :mod:`allysweep.adaptive`.
 
 Each refinement level is one batch of block tasks: the level's new points are cut into blocks of
 at most ``chunk_points``, each block solved on a worker by :func:`label_block` (one engine
@@ -28,6 +30,7 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +38,9 @@ import numpy as np
 import xarray as xr
 
 from ..adaptive import (
+    LABEL_DEFAULT,
+    LabelTerm,
+    Lattice,
     Tree,
     bisect_boundaries,
     label_codes,
@@ -42,17 +48,138 @@ from ..adaptive import (
     node_labeller,
     parse_label,
     refine,
-    spec_lattice,
     to_cube,
 )
 from ..engine import solve_flat
 from ..exceptions import StoreError
 from .spec import HASH_ATTR, SPEC_ATTR, SweepSpec
 
-__all__ = ["adaptive_sweep", "open_adaptive", "label_block", "load_tree"]
+__all__ = [
+    "adaptive",
+    "adaptive_spec",
+    "adaptive_sweep",
+    "open_adaptive",
+    "label_block",
+    "load_tree",
+    "spec_labeller",
+    "spec_lattice",
+    "run_in_process",
+]
 
 GROUP = "_adaptive"
 CUBE_GROUP = "cube"
+
+
+def spec_labeller(spec: SweepSpec, terms: Sequence[LabelTerm], threads: int = 0, batch: int = 1 << 18) -> Callable:
+    """A function (points, d) parameter values -> labels, solving with ``spec``'s method and
+    fixed parameters in batches of at most ``batch`` points (bounded memory)."""
+    names = [name for name, _ in spec.axes]
+    outputs = label_outputs(terms)
+
+    def label_points(x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        out = np.empty(len(x), dtype=np.int64)
+        for start in range(0, len(x), batch):
+            part = x[start : start + batch]
+            swept = {name: part[:, j] for j, name in enumerate(names)}
+            columns = spec.columns(swept, len(part))
+            result = solve_flat(columns, method=spec.method, threads=threads, max_eq=spec.max_eq, outputs=outputs)
+            out[start : start + len(part)] = label_codes(terms, result)
+        return out
+
+    return label_points
+
+
+def adaptive_spec(params: Mapping[str, Any], coarse: int, label: str, min_level: int, **sweep: Any) -> Any:
+    """A validated ``design = "adaptive"`` :class:`~allysweep.sweeps.SweepSpec` from Python
+    arguments: a swept parameter is ``(lo, hi, n)`` or ``{"linspace": [lo, hi, n]}``."""
+    table: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, tuple) and len(value) == 3:
+            table[name] = {"linspace": [float(value[0]), float(value[1]), int(value[2])]}
+        elif hasattr(value, "to_string"):
+            table[name] = value.to_string()
+        else:
+            table[name] = value
+    body = {"design": "adaptive", "coarse": coarse, "label": label, "min_level": min_level, **sweep}
+    return SweepSpec.from_dict({"sweep": body, "params": table}, source="asw.adaptive")
+
+
+def adaptive(
+    *,
+    coarse: int = 17,
+    label: str = LABEL_DEFAULT,
+    min_level: int = 0,
+    boundaries: bool = True,
+    tol: float = 1e-9,
+    method: str = "roots",
+    threads: int = 0,
+    max_eq: int = 4,
+    **params: Any,
+) -> xr.Dataset:
+    """A boundary-adaptive regime map, computed in this process.
+
+    Parameters
+    ----------
+    coarse : int
+        Points per axis of the starting grid (2^c + 1).
+    label : str
+        What the map shows (:func:`parse_label`); default: the selected equilibrium's kind and
+        ``n_eq`` together (``"kind,n_eq"``).
+    min_level : int
+        Split every cell down to this level (0: the coarse grid) whatever its corners say.
+    boundaries : bool
+        Bisect every finest edge whose ends disagree to ``tol`` and keep the boundary points.
+    tol : float
+        Bisection tolerance on the parameter.
+    method : str
+        Solver variant (as in :func:`allysweep.solve`).
+    threads : int
+        Engine threads (0: all cores).
+    max_eq : int
+        Equilibrium slots kept per point by the solver (``n_eq`` counts all).
+    **params
+        Model parameters: 2 to 6 swept, each ``(lo, hi, n)`` with the same finest resolution
+        n = 2^m + 1 (points per axis), the others fixed (numbers, distributions).
+
+    Returns
+    -------
+    xarray.Dataset
+        The cube: dimension ``point`` (every solved node: the swept parameters, ``level`` and
+        ``lattice`` as coordinates, ``label`` as data), ``cell`` (the tree: ``cell_level``,
+        ``cell_lattice``, ``cell_label``), ``boundary`` (``boundary_<param>``,
+        ``boundary_axis``, ``label_below``, ``label_above``); attributes name the labels
+        (``label_names``) and record the axes, the settings and the solver calls.
+
+    Examples
+    --------
+    >>> import allysweep as asw
+    >>> cube = asw.adaptive(k=(0.0, 0.15, 65), r=(0.035, 0.14, 65), coarse=9)
+    >>> int(cube.sizes["point"]) < 65 * 65
+    True
+    """
+    spec = adaptive_spec(params, coarse, label, min_level, method=method, max_eq=max_eq)
+    return run_in_process(spec, boundaries=boundaries, tol=tol, threads=threads)
+
+
+def spec_lattice(spec: Any) -> tuple[Lattice, list[np.ndarray]]:
+    """The lattice and the finest axis values of an adaptive specification."""
+    values = [np.asarray(v, dtype=float) for _, v in spec.axes]
+    return Lattice(len(values[0]), spec.coarse, len(values)), values
+
+
+def run_in_process(spec: Any, boundaries: bool = True, tol: float = 1e-9, threads: int = 0) -> xr.Dataset:
+    """Run an adaptive specification in this process and return its cube."""
+    terms = parse_label(spec.label)
+    lattice, values = spec_lattice(spec)
+    label_points = spec_labeller(spec, terms, threads=threads)
+    t0 = time.perf_counter()
+    tree = refine(lattice, node_labeller(lattice, values, label_points), min_level=spec.min_level)
+    t1 = time.perf_counter()
+    found = bisect_boundaries(tree, values, label_points, tol) if boundaries else None
+    t2 = time.perf_counter()
+    timing = {"refine_seconds": t1 - t0, "boundary_seconds": t2 - t1}
+    return to_cube(tree, [n for n, _ in spec.axes], values, terms, found, spec=spec, **timing)
 
 
 def label_block(spec: SweepSpec, x: np.ndarray) -> np.ndarray:
