@@ -28,7 +28,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -282,10 +282,18 @@ class Tree:
 
     def add(self, index: np.ndarray, labels: np.ndarray, level: int) -> None:
         """Add newly solved nodes (sorted, none solved before): a linear merge."""
+        # Final positions of the new nodes; the old ones fill the rest in order (one index
+        # array and one mask for the three arrays, where np.insert rebuilds both per array).
         at = np.searchsorted(self.keys, index)
-        self.keys = np.insert(self.keys, at, index)
-        self.labels = np.insert(self.labels, at, labels)
-        self.point_level = np.insert(self.point_level, at, np.full(len(index), level, np.int8))
+        at += np.arange(len(index), dtype=at.dtype)
+        old = np.ones(len(self.keys) + len(index), dtype=bool)
+        old[at] = False
+        for name, values in (("keys", index), ("labels", labels), ("point_level", np.int8(level))):
+            before = getattr(self, name)
+            merged = np.empty(len(old), dtype=before.dtype)
+            merged[at] = values
+            merged[old] = before
+            setattr(self, name, merged)
         values, counts = _counts(labels)
         for v, c in zip(values.tolist(), counts.tolist(), strict=True):
             self.label_counts[v] = self.label_counts.get(v, 0) + c
@@ -365,8 +373,7 @@ def refine(
             # Children of distinct cells are distinct: sorting is enough.
             tree.pending = np.sort((split[:, None] + half * off2[None, :]).ravel())
             # The nodes of the children that are not corners of the parent (those are solved).
-            parts = [_unsolved(tree, split[i : i + step], half * inner) for i in range(0, len(split), step)]
-            new = _unique(np.concatenate(parts)) if parts else new
+            new = _merged(_unsolved(tree, split[i : i + step], half * inner) for i in range(0, len(split), step))
         else:
             tree.pending = np.empty(0, np.int64)
         t_solve = time.perf_counter()
@@ -396,6 +403,21 @@ def _unsolved(tree: Tree, cells: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     candidates = _unique((cells[:, None] + offsets[None, :]).ravel())
     pos = np.minimum(np.searchsorted(tree.keys, candidates), len(tree.keys) - 1)
     return candidates[tree.keys[pos] != candidates]
+
+
+def _merged(parts: Iterable[np.ndarray]) -> np.ndarray:
+    """Sorted unique union of sorted arrays, merged whenever the pending parts outgrow the union
+    so far: neighbouring chunks of cells share nodes, and holding every chunk's nodes at once
+    took several times the union's memory in 5-D."""
+    union = np.empty(0, np.int64)
+    pending: list[np.ndarray] = []
+    size = 0
+    for part in parts:
+        pending.append(part)
+        size += len(part)
+        if size > max(_CHUNK, len(union)):
+            union, pending, size = _unique(np.concatenate([union, *pending])), [], 0
+    return _unique(np.concatenate([union, *pending])) if pending else union
 
 
 def _unique(a: np.ndarray) -> np.ndarray:
