@@ -20,12 +20,14 @@ import warnings
 
 from . import analysis  # noqa: E402  (after the sweeps it reads)
 from ._version import __version__
+from .adaptive import rasterize
 from .branches import branches
 from .engine import BUILD_PROFILE, KIND_NAMES, METHODS, solve_flat
 from .exceptions import AllysweepError, EngineError, ParameterError, SpecError, StoreError
 from .labelled import qre_path, selected, solve
 from .model import DEFAULTS, PARAMETERS, Logistic, Normal, TwoPoint, Uniform, parse_distribution
 from .sweeps import SweepSpec, cube_info, load_spec, open_cube, sweep
+from .sweeps.adaptive import adaptive
 from .views.table import to_latex
 
 if BUILD_PROFILE != "release":
@@ -39,6 +41,8 @@ if BUILD_PROFILE != "release":
 __all__ = [
     "solve",
     "selected",
+    "adaptive",
+    "rasterize",
     "branches",
     "to_latex",
     "solve_flat",

@@ -31,7 +31,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     if args.store:
         spec = spec.with_store(args.store)
-    if not args.quiet:
+    if not args.quiet and spec.design == "adaptive":
+        n = len(spec.axes[0][1])
+        print(
+            f"sweep {spec.name!r}: adaptive over {', '.join(spec.swept)} up to {n}^{len(spec.axes)} points, "
+            f"coarse {spec.coarse}, label {spec.label!r}, blocks of <= {spec.chunk_points:,} points, "
+            f"method {spec.method}",
+            file=sys.stderr,
+        )
+    elif not args.quiet:
         print(
             f"sweep {spec.name!r}: {spec.n_total:,} points ({spec.design} design over "
             f"{', '.join(spec.swept)}), {block_count(spec)} blocks of <= {spec.chunk_points:,} points, "
@@ -66,6 +74,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 143 if isinstance(err, Terminated) else 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+    if spec.design == "adaptive":
+        a = ds.attrs
+        print(f"cube: {spec.store} (adaptive: {a['finished_levels']} levels, label {a['label']})")
+        print(
+            f"solved: {ds.sizes['point']:,} points ({a['solver_calls_tree']:,} solver calls for the tree, "
+            f"{a['solver_calls_boundaries']:,} for {ds.sizes.get('boundary', 0):,} boundary points)"
+        )
+        print(f"open it with: import allysweep as asw; cube = asw.open_cube({spec.store!r}); asw.rasterize(cube)")
+        return 0
     run = json.loads(ds.attrs["last_run"])
     from ..sweeps import SweepSummary
 

@@ -148,6 +148,10 @@ def sweep(
     else:
         spec = spec.with_store(Path(spec.store).resolve())
     check_cluster_available(spec, client, scheduler, cluster)
+    if spec.design == "adaptive":  # levels of block tasks, persisted per level (issue 14)
+        from .adaptive import adaptive_sweep
+
+        return adaptive_sweep(spec, client, resume, overwrite, scheduler, cluster, progress)
     start = time.perf_counter()
     # One writer per store: the lock is taken before the store is even looked at, so a second
     # run is refused naming the first, whatever its flags (docs/conventions.md, "Store safety").

@@ -65,7 +65,9 @@ HASH_ATTR = "allysweep_spec_sha256"
 #: Cube attribute: the specification with every parameter value used, defaults made explicit.
 RESOLVED_ATTR = "allysweep_spec_resolved"
 
-DESIGNS = ("grid", "lhs", "sobol", "list", "saltelli", "morris")
+DESIGNS = ("grid", "lhs", "sobol", "list", "saltelli", "morris", "adaptive")
+#: Designs whose swept parameters are grid axes (``adaptive``: the finest grid of the tree).
+AXIS_DESIGNS = ("grid", "adaptive")
 #: Designs that sample ranges (``{ uniform = [lo, hi] }``, dependent ranges). ``saltelli`` is
 #: Saltelli's scheme for Sobol indices (SALib's ``sample.sobol``: ``n_base`` base points give
 #: n_base (2 D + 2) points, or n_base (D + 2) without second-order indices); ``morris`` is
@@ -92,6 +94,9 @@ _SWEEP_KEYS = {
     "second_order": bool,
     "n_trajectories": int,
     "levels": int,
+    "coarse": int,
+    "label": str,
+    "min_level": int,
 }
 _CLUSTER_KEYS = {"kind": str, "n_workers": int, "threads_per_worker": int, "scheduler": str, "jobqueue": dict}
 
@@ -139,6 +144,11 @@ class SweepSpec:
     #: Morris design: trajectories and grid levels.
     n_trajectories: int | None = None
     levels: int = 4
+    #: Adaptive design (``allysweep.adaptive``): points per axis of the coarse grid, the label
+    #: refined on, and the level every cell is split down to.
+    coarse: int = 17
+    label: str = "kind,n_eq"
+    min_level: int = 0
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -201,8 +211,12 @@ class SweepSpec:
             if must not in outputs:
                 outputs = (must, *outputs)
         n_points = sweep.get("n_points")
-        own = {"saltelli": ("n_base", "second_order"), "morris": ("n_trajectories", "levels")}
-        for key in ("n_base", "second_order", "n_trajectories", "levels"):
+        own = {
+            "saltelli": ("n_base", "second_order"),
+            "morris": ("n_trajectories", "levels"),
+            "adaptive": ("coarse", "label", "min_level"),
+        }
+        for key in ("n_base", "second_order", "n_trajectories", "levels", "coarse", "label", "min_level"):
             if key in sweep and key not in own.get(design, ()):
                 owner = next(d for d, keys in own.items() if key in keys)
                 raise fail(f"sweep.{key}", f"only for the {owner} design, not {design!r}")
@@ -263,7 +277,7 @@ class SweepSpec:
             elif _is_number(value):
                 fixed[key] = _finite(fail, where, value)
             elif isinstance(value, list):
-                if design != "grid":
+                if design not in AXIS_DESIGNS:
                     raise fail(where, f"a list of values makes a grid axis; design is {design!r}")
                 if not value:
                     raise fail(where, "empty list of values")
@@ -284,7 +298,7 @@ class SweepSpec:
                     )
                 ((kind, args),) = value.items()
                 if kind in ("linspace", "geomspace"):
-                    if design != "grid":
+                    if design not in AXIS_DESIGNS:
                         raise fail(where, f"{kind} makes a grid axis; design is {design!r} (use uniform/loguniform)")
                     axes.append((key, _spaced(fail, where, kind, args)))
                 elif kind in ("uniform", "loguniform"):
@@ -328,6 +342,8 @@ class SweepSpec:
                 "sweep.n_points" if design in ("lhs", "sobol") else "params",
                 f"{n_total:,} points: a sweep has at most {MAX_POINTS:,} (split it into several)",
             )
+        if design == "adaptive":
+            _check_adaptive(fail, sweep, axes)
         if design == "grid" and not axes:
             raise fail("params", "a grid design needs at least one swept parameter (a list or linspace/geomspace)")
         if design in SAMPLED_DESIGNS and not ranges and not dependents:
@@ -380,6 +396,9 @@ class SweepSpec:
             second_order=sweep.get("second_order", True),
             n_trajectories=sweep.get("n_trajectories"),
             levels=sweep.get("levels", 4),
+            coarse=sweep.get("coarse", 17),
+            label=sweep.get("label", "kind,n_eq"),
+            min_level=sweep.get("min_level", 0),
         )
         if derivatives:
             if method not in native.ENGINE_METHODS:
@@ -484,6 +503,8 @@ class SweepSpec:
             sweep.update(n_base=self.n_base, second_order=self.second_order)
         if self.design == "morris":
             sweep.update(n_trajectories=self.n_trajectories, levels=self.levels)
+        if self.design == "adaptive":
+            sweep.update(coarse=self.coarse, label=self.label, min_level=self.min_level)
         if self.lam is not None:
             sweep["lam"] = self.lam
         if self.derivatives:
@@ -710,6 +731,32 @@ class SweepSpec:
         ]
         rows += [(n, f"{len(v)} listed values") for n, v in self.points]
         return rows
+
+
+def _check_adaptive(fail, sweep: Mapping[str, Any], axes: list[tuple[str, tuple[float, ...]]]) -> None:
+    """An adaptive design: 2 to 6 increasing axes of one finest resolution n = 2^m + 1, a
+    coarse grid of 2^c + 1 <= n points per axis, a readable label, min_level >= 0."""
+    from ..adaptive import MAX_DIMS, parse_label
+
+    if not 2 <= len(axes) <= MAX_DIMS:
+        raise fail("params", f"the adaptive design sweeps 2 to {MAX_DIMS} parameters, got {len(axes)}")
+    sizes = {len(v) for _, v in axes}
+    n = len(axes[0][1])
+    if len(sizes) != 1 or n < 3 or (n - 1) & (n - 2):
+        shown = ", ".join(f"{name}: {len(v)}" for name, v in axes)
+        raise fail("params", f"adaptive axes need one finest resolution n = 2^m + 1 points (2049, 257, ...): {shown}")
+    for name, v in axes:
+        if not all(b > a for a, b in itertools.pairwise(v)):
+            raise fail(f"params.{name}", "an adaptive axis must increase")
+    coarse = sweep.get("coarse", 17)
+    if coarse < 2 or (coarse - 1) & (coarse - 2) or coarse > n:
+        raise fail("sweep.coarse", f"2^c + 1 points per axis (5, 9, 17, ...), at most n = {n}; got {coarse}")
+    if sweep.get("min_level", 0) < 0:
+        raise fail("sweep.min_level", f"must be >= 0, got {sweep['min_level']}")
+    try:
+        parse_label(sweep.get("label", "kind,n_eq"))
+    except SpecError as err:
+        raise fail("sweep.label", str(err).removeprefix("label: ")) from None
 
 
 #: Sampled designs up to this many points are also validated point by point when read.

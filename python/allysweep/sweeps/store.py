@@ -462,6 +462,10 @@ def open_cube(store: str | Path, *, warn: bool = True) -> xr.Dataset:
     """
     import zarr
 
+    if (Path(store) / "_adaptive").is_dir():  # an adaptive sweep (issue 14): its own layout
+        from .adaptive import open_adaptive
+
+        return open_adaptive(store)
     path = check_cube(store)
     ds = xr.open_zarr(str(path), consolidated=False)
     group = zarr.open_group(str(path), mode="r")

@@ -26,6 +26,7 @@ Asking for a dimension or variable the cube does not have raises
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -40,6 +41,7 @@ from ..exceptions import IncompleteCubeWarning, PlotError
 
 __all__ = [
     "regime_map",
+    "adaptive_map",
     "n_stable_d1",
     "heatmap",
     "lines",
@@ -476,7 +478,12 @@ def regime_map(
     >>> from allysweep.views import plot
     >>> ds = asw.solve(k=np.linspace(0, 0.12, 25), r=np.linspace(0, 0.14, 29))
     >>> view = plot.regime_map(ds, "k", "r")
+
+    An adaptive cube (:func:`allysweep.adaptive`) is drawn by :func:`adaptive_map`: its
+    rasterised labels, the solved points and the exact boundary points.
     """
+    if ds.attrs.get("allysweep_design") == "adaptive":
+        return adaptive_map(ds, x, y, max_cells=max_cells, width=width, height=height, hover=hover)
     _check_axes(ds, [x, y])
     _check_eq(ds, eq)
     names, colors, _ = _category(variable)
@@ -537,6 +544,117 @@ def regime_map(
         )
 
     return _frames(ds, others, build, dynamic)
+
+
+#: Colours of the labels of an adaptive map, in the order of their codes.
+ADAPTIVE_COLORS = (
+    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+    "#1f78b4", "#b2df8a", "#fb9a99", "#cab2d6",
+)  # fmt: skip
+
+
+def adaptive_map(
+    cube: xr.Dataset,
+    x: str,
+    y: str,
+    *,
+    at: Mapping[str, float] | None = None,
+    max_cells: int = MAX_CELLS,
+    points: bool = True,
+    boundaries: bool = True,
+    hover: bool = True,
+    width: int = _SIZE["width"],
+    height: int = _SIZE["height"],
+) -> Any:
+    """An adaptive regime map: the labels rasterised from the tree (:func:`allysweep.rasterize`),
+    with the solved points and the exact boundary points overlaid.
+
+    Parameters
+    ----------
+    cube : xarray.Dataset
+        An adaptive cube (:func:`allysweep.adaptive`).
+    x, y : str
+        Two of its swept parameters.
+    at : mapping, optional
+        Values of the other swept parameters (nearest finest node; default: the middle of each
+        axis). Points and boundary points within half a finest step of the slice are drawn.
+    max_cells : int
+        Raster resolution at most this many points per axis (the largest 2^j + 1 that fits).
+    points, boundaries : bool
+        Overlay the solved points (small grey dots) and the boundary points (black).
+    hover : bool
+        Hover tool on the raster (the label's name).
+    width, height : int
+        Size in screen pixels.
+
+    Returns
+    -------
+    holoviews.Overlay
+
+    Examples
+    --------
+    >>> import allysweep as asw
+    >>> from allysweep.views import plot
+    >>> cube = asw.adaptive(k=(0.0, 0.15, 65), r=(0.035, 0.14, 65), coarse=9)
+    >>> view = plot.adaptive_map(cube, "k", "r")
+    """
+    from ..adaptive import rasterize
+
+    hv = _hv()
+    axes = json.loads(cube.attrs["adaptive_axes"])
+    names = [a[0] for a in axes]
+    for axis in (x, y):
+        if axis not in names:
+            raise PlotError(axis, tuple(names), "swept parameter of the adaptive cube")
+    n = int(axes[0][3])
+    resolution = n
+    while resolution > max(max_cells, 3):
+        resolution = (resolution - 1) // 2 + 1
+    raster = rasterize(cube, resolution)
+    values = {a[0]: np.linspace(a[1], a[2], a[3]) for a in axes}
+    at = dict(at or {})
+    half = {name: 0.5 * (values[name][1] - values[name][0]) for name in names}
+    pick = {}
+    for name in names:
+        if name in (x, y):
+            continue
+        want = at.get(name, float(values[name][n // 2]))
+        pick[name] = float(raster[name].values[np.argmin(np.abs(raster[name].values - want))])
+    plane = raster.sel(pick).transpose(y, x)
+    label_names = {int(k): v for k, v in cube.attrs["label_names"].items()}
+    codes = sorted(label_names)
+    index = np.searchsorted(codes, plane.values)
+    palette = [ADAPTIVE_COLORS[i % len(ADAPTIVE_COLORS)] for i in range(len(codes))]
+    img = hv.Image((plane[x].values, plane[y].values, index.astype(float)), kdims=[x, y], vdims=["label"]).opts(
+        cmap=palette,
+        clim=(-0.5, len(codes) - 0.5),
+        color_levels=len(codes),
+        colorbar=False,
+        tools=["hover"] if hover else [],
+    )
+    layers = [img]
+    for i in np.unique(index):
+        swatch = hv.Points([(np.nan, np.nan)], label=label_names[codes[int(i)]])
+        layers.append(swatch.opts(color=palette[int(i)], marker="square", size=12))
+
+    def in_slice(prefix: str, dim: str) -> np.ndarray:
+        keep = np.ones(cube.sizes[dim], dtype=bool)
+        for name, value in pick.items():
+            keep &= np.abs(cube[f"{prefix}{name}"].values - value) <= half[name] * (1 + 1e-9)
+        return keep
+
+    if points:
+        keep = np.flatnonzero(in_slice("", "point"))[:MAX_POINTS]
+        dots = hv.Points((cube[x].values[keep], cube[y].values[keep]), kdims=[x, y], label="solved points")
+        layers.append(dots.opts(color="#555555", size=2, alpha=0.5))
+    if boundaries and "boundary" in cube.dims:
+        keep = np.flatnonzero(in_slice("boundary_", "boundary"))
+        edge = (cube[f"boundary_{x}"].values[keep], cube[f"boundary_{y}"].values[keep])
+        layers.append(hv.Points(edge, kdims=[x, y], label="exact boundary").opts(color="black", size=3))
+    title = f"Adaptive regime map: {cube.attrs['label']} ({cube.sizes['point']:,} solved points)"
+    if pick:
+        title += "; " + ", ".join(f"{k} = {v:g}" for k, v in pick.items())
+    return hv.Overlay(layers).opts(title=title, width=width, height=height, legend_position="right", show_legend=True)
 
 
 def _points_frame(ds: xr.Dataset, x: str, y: str | None, names: Sequence[str]) -> xr.Dataset:
