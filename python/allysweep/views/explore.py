@@ -147,7 +147,9 @@ def explorer(ds: xr.Dataset, title: str | None = None) -> Any:
         else:
             frame = plot._decimate(sub, [x, y], plot.MAX_CELLS)[frame_vars].load()
             kept = {k: v for k, v in element.opts.get().kwargs.items() if k in ("title", "width", "height")}
-            element = (element * _hover_layer(frame, x, y)).opts(legend_position="right", **kept)
+            element = (element * _hover_layer(frame, x, y)).opts(
+                legend_position="right", hooks=[plot._fit_labels], **kept
+            )
         summary = pn.pane.Markdown(_summary(frame, selection), css_classes=["allysweep-summary"])
         return pn.Column(summary, pn.pane.HoloViews(element, backend="bokeh"))
 

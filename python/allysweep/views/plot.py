@@ -130,6 +130,122 @@ def _hv() -> Any:
     return hv
 
 
+#: Widths of characters in ems, rounded up, as Chromium draws DejaVu Sans: the sans-serif a Linux
+#: browser falls back to for Bokeh's "helvetica", and wider than Helvetica or Arial, so text that
+#: fits in it fits elsewhere. Oblique is as wide as regular; a character not listed counts as 1 em.
+_EM_GROUPS = {
+    "normal": (
+        ("′", 0.25), ("'IJijl", 0.3), (" ,./:;\\|·", 0.35), ("()-[]ft", 0.4), ("!r", 0.45),
+        ('"*_`–', 0.5), ("?csz", 0.55), ("FLkvxy", 0.6), ("$0123456789EPSTYabdeghnopqu{}θ", 0.65),
+        ("ABCKRVXZΔ", 0.7), ("NU", 0.75), ("&DGHOQ", 0.8), ("#+<=>^w~−", 0.85), ("M", 0.9), ("%@Wm", 1.0),
+    ),
+    "bold": (
+        ("′", 0.3), (" 'ijl", 0.35), (",./:;IJ\\|·", 0.4), ("-f", 0.45), ("!()[]_`rt–", 0.5), ('"*', 0.55),
+        ("?csz", 0.6), ("Lx", 0.65), ("$0123456789EFTaekovyθ", 0.7), ("CPSYZbdghnpqu{}", 0.75),
+        ("ABKRVXΔ", 0.8), ("#+<=>DGHNU^~−", 0.85), ("&OQ", 0.9), ("w", 0.95), ("@M", 1.0), ("%m", 1.05),
+        ("W", 1.15),
+    ),
+}  # fmt: skip
+_EM = {style: {c: w for chars, w in groups for c in chars} for style, groups in _EM_GROUPS.items()}
+
+
+def _font_px(size: Any, default: float = 13.0) -> float:
+    """A Bokeh font size ("12pt", "13px", "1.2em") in pixels."""
+    text = str(size.value if hasattr(size, "value") else size or "").strip()
+    for suffix, factor in (("px", 1.0), ("pt", 4 / 3), ("em", 16.0)):
+        if text.endswith(suffix):
+            try:
+                return float(text[: -len(suffix)]) * factor
+            except ValueError:
+                break
+    return default
+
+
+def _text_px(text: str, font_px: float, bold: bool = False) -> float:
+    """An upper estimate of the width of one line of text, in pixels."""
+    em = _EM["bold" if bold else "normal"]
+    return sum(em.get(c, 1.0) for c in text) * font_px
+
+
+def _wrap(text: str, room: float, font_px: float, bold: bool = False) -> str:
+    """``text`` with each line broken at spaces so that no line is wider than ``room`` pixels
+    (a single word longer than that stays whole)."""
+    out = []
+    for line in str(text).split("\n"):
+        current = ""
+        for word in line.split(" "):
+            trial = f"{current} {word}" if current else word
+            if current and _text_px(trial, font_px, bold) > room:
+                out.append(current)
+                current = word
+            else:
+                current = trial
+        out.append(current)
+    return "\n".join(out)
+
+
+def _fit_labels(plot: Any, element: Any) -> None:
+    """HoloViews hook: wrap a figure's title and axis labels onto more lines wherever they would
+    be wider than the room the figure has for them.
+
+    Bokeh draws text on the plot's canvas and cuts off whatever overflows it, so a long title
+    (the regime map's multiplicity line) or a label built from a variable's ``long_name`` ("r: A's
+    reputation cost if allied, D attacked and A stays out") was clipped in small figures. The
+    frame's size is not known before BokehJS lays the figure out, so it is estimated from the
+    figure's size, the legend and colour bar beside it, and the fonts; every estimate errs on the
+    wide side (tests/test_explore.py measures the rendered report in Chromium). Colour bars'
+    titles are wrapped the same way."""
+    from bokeh.models import ColorBar, Legend
+
+    fig = plot.state
+    if not hasattr(fig, "xaxis") or not fig.width or not fig.height:
+        return
+    width, height = float(fig.width), float(fig.height)
+
+    def font(model_size: Any, key: str) -> float:
+        # HoloViews may style a title after this hook (its default is 12pt, bigger than the 13px
+        # on the model now): take the larger of the two.
+        try:
+            styled = plot._fontsize(key).get("fontsize")
+        except Exception:  # a private helper of HoloViews: never let a change of it break a plot
+            styled = None
+        return max(_font_px(model_size, 13.0), _font_px(styled, 0.0))
+
+    title = fig.title if fig.title is not None and fig.title.text else None
+    title_px = font(title.text_font_size, "title") if title is not None else 0.0
+    right = 20.0
+    for item in fig.right:
+        if isinstance(item, Legend):
+            label_px = font(item.label_text_font_size, "legend")
+            labels = [str(i.label.value) for i in item.items if i.label is not None and hasattr(i.label, "value")]
+            right += max((_text_px(t, label_px) for t in labels), default=0.0) + 60.0
+        elif isinstance(item, ColorBar):
+            right += 110.0
+
+    def lines(text: str | None) -> int:
+        return str(text).count("\n") + 1 if text else 0
+
+    # Vertical room first: the y labels run along the frame's height, which the title and the x
+    # axis take from the figure's.
+    top = 10.0 + (1.3 * title_px * lines(title.text) if title is not None else 0.0)
+    x_lines = max((lines(a.axis_label) for a in fig.xaxis), default=0)
+    bottom = 40.0 + 1.3 * 13.0 * (x_lines + 1)  # one more line, in case the x label wraps
+    y_px = {id(a): font(a.axis_label_text_font_size, "ylabel") for a in fig.yaxis}
+    for axis in fig.yaxis:
+        if axis.axis_label:
+            axis.axis_label = _wrap(axis.axis_label, height - top - bottom, y_px[id(axis)])
+    for bar in fig.right:  # a colour bar's title runs along the bar, as high as the frame
+        if isinstance(bar, ColorBar) and bar.title:
+            bar.title = _wrap(bar.title, height - top - bottom, font(bar.title_text_font_size, "clabel"))
+    left = 50.0 + max((1.3 * y_px[id(a)] * lines(a.axis_label) for a in fig.yaxis), default=0.0)
+    frame_width = max(width - left - right, 80.0)
+    for axis in fig.xaxis:
+        if axis.axis_label:
+            axis.axis_label = _wrap(axis.axis_label, frame_width, font(axis.axis_label_text_font_size, "xlabel"))
+    if title is not None:
+        title.text = _wrap(title.text, width - left - 10.0, title_px, bold=title.text_font_style == "bold")
+
+
 def warn_if_incomplete(ds: xr.Dataset, what: str, stacklevel: int = 3) -> None:
     """Warn (:class:`~allysweep.exceptions.IncompleteCubeWarning`) when ``ds`` comes from an
     incomplete cube: how much is missing and how to resume. Solved datasets never warn."""
@@ -533,7 +649,7 @@ def regime_map(
         if selection:
             title += f"; {_selection_title(selection)}"
         return hv.Overlay(layers).opts(
-            title=title, width=width, height=height, legend_position="right", show_legend=True
+            title=title, width=width, height=height, legend_position="right", show_legend=True, hooks=[_fit_labels]
         )
 
     return _frames(ds, others, build, dynamic)
@@ -568,7 +684,9 @@ def _regime_points(
         ring = hv.Points((xs[multi], ys[multi]), kdims=kdims, label=f"{what_multi} (ringed)")
         layers.append(ring.opts(fill_alpha=0, line_color="black", size=9))
     title = f"Regime map ({_eq_note(eq)})\n{_multiplicity_title(n_eq, n_robust)}"
-    return hv.Overlay(layers).opts(title=title, width=width, height=height, legend_position="right")
+    return hv.Overlay(layers).opts(
+        title=title, width=width, height=height, legend_position="right", hooks=[_fit_labels]
+    )
 
 
 # --------------------------------------------------------------------------- heatmap
@@ -637,7 +755,7 @@ def heatmap(
         pts = hv.Points((frame[x].values, frame[y].values, values), kdims=[_dim(ds, x), _dim(ds, y)], vdims=[vdim])
         return pts.opts(
             color=var, cmap=cmap, colorbar=True, size=6, tools=["hover"], width=width, height=height,
-            title=f"{label}{note}",
+            title=f"{label}{note}", hooks=[_fit_labels],
         )  # fmt: skip
     others = _other_dims(ds, [x, y])
     small = _decimate(ds, [x, y], max_cells)
@@ -662,6 +780,7 @@ def heatmap(
             width=width,
             height=height,
             title=title,
+            hooks=[_fit_labels],
         )
 
     return _frames(ds, others, build, dynamic)
@@ -783,7 +902,9 @@ def _branch_lines(ds: xr.Dataset, var: str, x: str, width: int, height: int) -> 
     if not layers:
         layers.append(hv.Curve(([], []), kdims=[kdim], vdims=[vdim]))
     title = f"{label}: branches (solid stable, dashed unstable)"
-    return hv.Overlay(layers).opts(title=title, width=width, height=height, legend_position="right")
+    return hv.Overlay(layers).opts(
+        title=title, width=width, height=height, legend_position="right", hooks=[_fit_labels]
+    )
 
 
 def _lines_one(ds: xr.Dataset, var: str, x: str, dynamic: bool, width: int, height: int) -> Any:
@@ -799,7 +920,7 @@ def _lines_one(ds: xr.Dataset, var: str, x: str, dynamic: bool, width: int, heig
         if not per_eq:
             element = hv.Scatter if sampled else hv.Curve
             return element((xs, np.asarray(frame[var].values, dtype=float)), kdims=[kdim], vdims=[vdim]).opts(
-                title=title, width=width, height=height, tools=["hover"], color="black"
+                title=title, width=width, height=height, tools=["hover"], color="black", hooks=[_fit_labels]
             )
         values = np.asarray(frame[var].transpose(..., "eq").values, dtype=float)
         kinds = np.asarray(frame["kind"].transpose(..., "eq").values).astype(int)
@@ -824,7 +945,9 @@ def _lines_one(ds: xr.Dataset, var: str, x: str, dynamic: bool, width: int, heig
             )
         if not layers:
             layers.append(hv.Curve(([], []), kdims=[kdim], vdims=[vdim]))
-        return hv.Overlay(layers).opts(title=title, width=width, height=height, legend_position="right")
+        return hv.Overlay(layers).opts(
+            title=title, width=width, height=height, legend_position="right", hooks=[_fit_labels]
+        )
 
     if _is_sampled(ds):
         frame = _points_frame(ds, x, None, names)
@@ -921,6 +1044,7 @@ def bargaining_ranges(
             ylabel="",
             legend_position="right",
             show_legend=False,
+            hooks=[_fit_labels],
         )
 
     def bands(frame: xr.Dataset, title: str) -> Any:
@@ -943,7 +1067,13 @@ def bargaining_ranges(
                 )
             )
         return hv.Overlay(layers).opts(
-            title=title, width=width, height=height, ylim=(0, 1.05), legend_position="right", ylabel=share.label
+            title=title,
+            width=width,
+            height=height,
+            ylim=(0, 1.05),
+            legend_position="right",
+            ylabel=share.label,
+            hooks=[_fit_labels],
         )
 
     title0 = f"Bargaining ranges ({eq_note})"
