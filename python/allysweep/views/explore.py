@@ -139,7 +139,7 @@ def explorer(ds: xr.Dataset, title: str | None = None) -> Any:
             if var in plot._CATEGORIES:  # kind, crisis_regime_*: categorical colours
                 element = plot.regime_map(sub, x, y, eq=eq, hover=sampled, variable=var)
             else:
-                element = plot.heatmap(sub, var, x, y, eq=eq, hover=sampled)
+                element = plot.heatmap(sub, var, x, y, eq=eq, hover=sampled, rasterize=False)  # + the hover layer
         names = ("kind", "selected", "n_eq", "stable", "d1_ok", *_HOVER_OUTPUTS)
         frame_vars = [v for v in names if v in sub.data_vars]
         if sampled:
@@ -265,7 +265,9 @@ def _write_report(
         sub2, fixed2 = _middle(ds, [x, y])
         note2 = f" at {plot._selection_title(fixed2)}" if fixed2 else ""
         heat = [
-            plot.heatmap(sub2, v, x, y, width=460, height=360) for v in ("prob_war", "prob_renege", "prob_alliance")
+            # Decimated, not rasterised: a static page has no server to re-aggregate a zoom.
+            plot.heatmap(sub2, v, x, y, width=460, height=360, rasterize=False)
+            for v in ("prob_war", "prob_renege", "prob_alliance")
         ]
         parts += [
             pn.pane.Markdown(f"## Outputs of the selected equilibrium{note2}"),
@@ -275,7 +277,7 @@ def _write_report(
         if regimes and bool((sub2[regimes[0]] > 0).any()):  # somewhere D does not simply resist
             crisis = [plot.regime_map(sub2, x, y, variable=v, width=460, height=360) for v in regimes]
             crisis += [
-                plot.heatmap(sub2, v, x, y, width=460, height=360)
+                plot.heatmap(sub2, v, x, y, width=460, height=360, rasterize=False)
                 for v in ("prob_concession", "immediate_deterrence")
                 if v in sub2.data_vars
             ]

@@ -12,12 +12,25 @@ Every function takes what :func:`allysweep.solve`, :func:`allysweep.sweep` or
 Per-equilibrium variables (dimension ``eq``) are reduced to the ``selected`` equilibrium unless
 ``eq=`` names a slot; :func:`lines` draws every equilibrium.
 
-Large cubes: a map never draws more than ``max_cells`` values along an axis. Where an axis is
-longer, every ``ceil(n / max_cells)``-th value is kept (nearest-sample decimation: a regime map
-keeps exact equilibrium kinds instead of averaging category codes, and nothing beyond HoloViews
-and Bokeh is needed). Sampled designs draw their first ``max_points`` points, which for Sobol and
-LHS designs still cover the whole box. The data of one frame is read from the (lazy) cube only
-when that frame is shown.
+Large cubes: a regime map never draws more than ``max_cells`` values along an axis. Where an
+axis is longer, every ``ceil(n / max_cells)``-th value is kept (nearest-sample decimation: the
+map keeps exact equilibrium kinds instead of averaging category codes). A heatmap of a
+continuous output over such axes is rasterised instead, through hvplot's xarray interface and
+datashader (``rasterize=True``): each screen pixel shows the mean of the cells under it, zooming
+re-aggregates, and the cube is read chunk by chunk, so it stays lazy on Zarr/Dask and never has to
+fit in memory; without datashader it is decimated like a regime map. Sampled designs draw their
+first ``max_points`` points, which for Sobol and LHS designs still cover the whole box. The data
+of one frame is read from the (lazy) cube only when that frame is shown.
+
+Cubes are plain xarray datasets, so hvplot works on them directly; the selected equilibrium
+first (:func:`allysweep.selected`), then any output, rasterised on large cubes::
+
+    import hvplot.xarray  # registers .hvplot
+    sel = asw.selected(asw.open_cube("sweep.zarr"))       # lazy: nothing is read yet
+    sel.hvplot.image(x="k", y="r", z="prob_war", rasterize=True, cmap="viridis")
+
+(Never rasterise ``kind`` or another category with the default mean: averaged codes are other
+kinds' codes. Use :func:`regime_map`, which is exact and has the legend.)
 
 Asking for a dimension or variable the cube does not have raises
 :class:`allysweep.exceptions.PlotError` naming what is available.
@@ -703,9 +716,17 @@ def heatmap(
     hover: bool = True,
     width: int = _SIZE["width"],
     height: int = _SIZE["height"],
+    rasterize: bool | None = None,
 ) -> Any:
     """Any output over two parameters, with a colour bar labelled from the variable's
     ``long_name`` and ``units``.
+
+    Large grid cubes are rasterised: rather than decimated, the output is drawn through
+    hvplot's xarray interface (``.hvplot.image(..., rasterize=True)``), so datashader averages
+    the cells that fall on each screen pixel, re-aggregates on zoom, and reads the (lazy,
+    Dask-backed) cube chunk by chunk when a frame is shown: a 10^7-point cube never has to fit
+    in memory (``benches/hvplot_bench.py``). Continuous outputs only: a regime map is never
+    averaged (:func:`regime_map` keeps exact kinds).
 
     Parameters
     ----------
@@ -719,14 +740,24 @@ def heatmap(
     eq : "selected" or int
         For per-equilibrium outputs: the selected equilibrium (default; NaN where there is none)
         or slot ``eq``.
-    dynamic, max_cells, hover, width, height
+    dynamic, hover, width, height
         As in :func:`regime_map`.
+    max_cells : int
+        Most values drawn along an axis without rasterising: longer axes are rasterised where
+        datashader is installed (``rasterize=None``), decimated otherwise or with
+        ``rasterize=False``.
     cmap : str
         A colour map name known to HoloViews.
+    rasterize : bool, optional
+        Rasterise with datashader (needs the ``plot`` extra's ``datashader``). Default: where an
+        axis is longer than ``max_cells`` and datashader is installed. Grid cubes with regular
+        axes only; sampled designs are drawn as points.
 
     Returns
     -------
     holoviews.Image, QuadMesh, Points, DynamicMap or HoloMap
+        Rasterised: a ``DynamicMap`` whose frames are datashaded images (sliders for the other
+        dimensions), or a ``HoloMap`` of them with ``dynamic=False``.
 
     Raises
     ------
@@ -739,6 +770,7 @@ def heatmap(
     >>> from allysweep.views import plot
     >>> ds = asw.solve(k=np.linspace(0, 0.12, 25), r=np.linspace(0, 0.14, 29))
     >>> view = plot.heatmap(ds, "prob_war", "k", "r")
+    >>> zoomable = plot.heatmap(ds, "prob_war", "k", "r", rasterize=True)  # datashader, lazy
     """
     _check_var(ds, var)
     _check_axes(ds, [x, y])
@@ -758,6 +790,11 @@ def heatmap(
             title=f"{label}{note}", hooks=[_fit_labels],
         )  # fmt: skip
     others = _other_dims(ds, [x, y])
+    if rasterize is None:
+        long_axes = any(ds.sizes[d] > max_cells for d in (x, y))
+        rasterize = long_axes and _has_datashader() and all(_is_regular(np.asarray(ds[d].values)) for d in (x, y))
+    if rasterize:
+        return _rasterized(ds, var, x, y, eq, others, dynamic, cmap, hover, width, height, vdim, f"{label}{note}")
     small = _decimate(ds, [x, y], max_cells)
 
     def build(selection: dict[str, Any]) -> Any:
@@ -784,6 +821,85 @@ def heatmap(
         )
 
     return _frames(ds, others, build, dynamic)
+
+
+def _has_datashader() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("datashader") is not None
+
+
+def _lazy_pick_eq(ds: xr.Dataset, var: str, eq: str | int) -> xr.DataArray:
+    """:func:`_pick_eq` without loading anything: the selected slot by a masked sum over ``eq``
+    (one slot at most is selected), which Dask evaluates chunk by chunk."""
+    da = ds[var]
+    if "eq" not in da.dims:
+        return da
+    if eq == "selected":
+        return da.astype(float).where(ds["selected"]).sum("eq", min_count=1)
+    return da.isel(eq=int(eq))
+
+
+def _rasterized(
+    ds: xr.Dataset,
+    var: str,
+    x: str,
+    y: str,
+    eq: str | int,
+    others: Mapping[str, np.ndarray],
+    dynamic: bool,
+    cmap: str,
+    hover: bool,
+    width: int,
+    height: int,
+    vdim: Any,
+    title: str,
+) -> Any:
+    """The heatmap through hvplot's xarray interface, rasterised by datashader, lazily."""
+    try:
+        import hvplot.xarray  # noqa: F401  (registers the .hvplot accessor)
+    except ImportError:
+        raise ImportError("a rasterised heatmap needs the plot extra: pip install 'allysweep[plot]'") from None
+    if not _has_datashader():
+        raise ImportError("rasterize=True needs datashader (in the plot extra): pip install 'allysweep[plot]'")
+    for d in (x, y):
+        if not _is_regular(np.asarray(ds[d].values, dtype=float)):
+            raise ValueError(f"rasterize=True needs evenly spaced axes; {d} is not (use rasterize=False)")
+    sub = ds[[n for n in (var, "selected") if n in ds.data_vars]]
+    da = _lazy_pick_eq(sub, var, eq).astype(float).rename(var)
+    da.attrs = dict(ds[var].attrs)
+    x_label, y_label = (_dim(ds, d).pprint_label for d in (x, y))
+    style = {
+        "cmap": cmap,
+        "colorbar": True,
+        "clabel": vdim.pprint_label,
+        "xlabel": x_label,
+        "ylabel": y_label,
+        "hover": hover,
+        "width": width,
+        "height": height,
+    }
+
+    def image(frame: xr.DataArray, title: str, groupby: list[str] | None, live: bool) -> Any:
+        view = frame.hvplot.image(x=x, y=y, groupby=groupby, rasterize=True, dynamic=live, title=title, **style)
+        return view.opts(clipping_colors={"NaN": "#eeeeee"}, hooks=[_fit_labels])
+
+    if dynamic or not others:  # hvplot's own widgets over the other dimensions, frames on demand
+        return image(da, title, list(others) or None, True)
+    # A HoloMap pre-renders every frame: thin the sliders as _frames does, one static image each.
+    hv = _hv()
+    per_dim = max(int(math.floor(MAX_FRAMES ** (1 / len(others)) + 1e-9)), 1)
+    values = {d: [_py(v) for v in _thin(np.asarray(v), per_dim)] for d, v in others.items()}
+    frames = {
+        key: image(
+            da.sel(dict(zip(values, key, strict=True))),
+            f"{title}\n{_selection_title(dict(zip(values, key, strict=True)))}",
+            None,
+            False,
+        )
+        for key in itertools.product(*values.values())
+    }
+    return hv.HoloMap(frames, kdims=[_dim(ds, d, values=v) for d, v in values.items()])
 
 
 # --------------------------------------------------------------------------- lines
