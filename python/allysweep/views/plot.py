@@ -197,6 +197,20 @@ def _wrap(text: str, room: float, font_px: float, bold: bool = False) -> str:
     return "\n".join(out)
 
 
+def _rewrap(model: Any, attr: str, room: float, font_px: float, bold: bool = False) -> None:
+    """Set ``model.attr`` to its text wrapped to ``room``, always from the text as it was before
+    any wrapping (kept in the model's ``tags``), so that wrapping again at other fonts (print)
+    does not break already broken lines once more; a text set anew since (a new frame) is taken
+    as it is."""
+    key = f"allysweep_unwrapped_{attr}"
+    text = str(getattr(model, attr))
+    memo = next((t for t in model.tags if isinstance(t, dict) and key in t), None)
+    original = memo[key] if memo is not None and memo.get("wrapped") == text else text
+    wrapped = _wrap(original, room, font_px, bold)
+    model.tags = [t for t in model.tags if t is not memo] + [{key: original, "wrapped": wrapped}]
+    setattr(model, attr, wrapped)
+
+
 def _fit_labels(plot: Any, element: Any) -> None:
     """HoloViews hook: wrap a figure's title and axis labels onto more lines wherever they would
     be wider than the room the figure has for them.
@@ -208,21 +222,35 @@ def _fit_labels(plot: Any, element: Any) -> None:
     figure's size, the legend and colour bar beside it, and the fonts; every estimate errs on the
     wide side (tests/test_explore.py measures the rendered report in Chromium). Colour bars'
     titles are wrapped the same way."""
+
+    def styled(key: str) -> Any:
+        # HoloViews may style a title after this hook (its default is 12pt, bigger than the 13px
+        # on the model now): _fit_figure takes the larger of the two.
+        try:
+            return plot._fontsize(key).get("fontsize")
+        except Exception:  # a private helper of HoloViews: never let a change of it break a plot
+            return None
+
+    _fit_figure(plot.state, styled)
+
+
+def _fit_figure(fig: Any, styled: Callable[[str], Any] = lambda key: None) -> None:
+    """:func:`_fit_labels` on a Bokeh figure; ``styled(key)`` is a font size HoloViews will
+    apply to the text ``key`` ("title", "xlabel", ...), if any."""
     from bokeh.models import ColorBar, Legend
 
-    fig = plot.state
-    if not hasattr(fig, "xaxis") or not fig.width or not fig.height:
+    if not hasattr(fig, "xaxis") or not fig.height and not fig.frame_height:
         return
-    width, height = float(fig.width), float(fig.height)
+    if fig.width and fig.height:
+        width, height = float(fig.width), float(fig.height)
+    elif fig.frame_width and fig.frame_height:  # a print figure sized by its frame (_print_style)
+        bars = sum(110.0 for item in fig.right if isinstance(item, ColorBar))
+        width, height = float(fig.frame_width) + 80.0 + bars, float(fig.frame_height) + 120.0
+    else:
+        return
 
     def font(model_size: Any, key: str) -> float:
-        # HoloViews may style a title after this hook (its default is 12pt, bigger than the 13px
-        # on the model now): take the larger of the two.
-        try:
-            styled = plot._fontsize(key).get("fontsize")
-        except Exception:  # a private helper of HoloViews: never let a change of it break a plot
-            styled = None
-        return max(_font_px(model_size, 13.0), _font_px(styled, 0.0))
+        return max(_font_px(model_size, 13.0), _font_px(styled(key), 0.0))
 
     title = fig.title if fig.title is not None and fig.title.text else None
     title_px = font(title.text_font_size, "title") if title is not None else 0.0
@@ -246,17 +274,19 @@ def _fit_labels(plot: Any, element: Any) -> None:
     y_px = {id(a): font(a.axis_label_text_font_size, "ylabel") for a in fig.yaxis}
     for axis in fig.yaxis:
         if axis.axis_label:
-            axis.axis_label = _wrap(axis.axis_label, height - top - bottom, y_px[id(axis)])
+            _rewrap(axis, "axis_label", height - top - bottom, y_px[id(axis)])
     for bar in fig.right:  # a colour bar's title runs along the bar, as high as the frame
         if isinstance(bar, ColorBar) and bar.title:
-            bar.title = _wrap(bar.title, height - top - bottom, font(bar.title_text_font_size, "clabel"))
+            _rewrap(bar, "title", height - top - bottom, font(bar.title_text_font_size, "clabel"))
     left = 50.0 + max((1.3 * y_px[id(a)] * lines(a.axis_label) for a in fig.yaxis), default=0.0)
     frame_width = max(width - left - right, 80.0)
     for axis in fig.xaxis:
         if axis.axis_label:
-            axis.axis_label = _wrap(axis.axis_label, frame_width, font(axis.axis_label_text_font_size, "xlabel"))
+            # Centred under the frame, it may reach over the y axis and under the legend.
+            room = frame_width + 2 * min(left, right) - 20.0
+            _rewrap(axis, "axis_label", room, font(axis.axis_label_text_font_size, "xlabel"))
     if title is not None:
-        title.text = _wrap(title.text, width - left - 10.0, title_px, bold=title.text_font_style == "bold")
+        _rewrap(title, "text", width - left - 10.0, title_px, bold=title.text_font_style == "bold")
 
 
 def warn_if_incomplete(ds: xr.Dataset, what: str, stacklevel: int = 3) -> None:
@@ -1358,6 +1388,9 @@ def _print_style(model: Any, vector: bool) -> None:
         for axis in [*fig.xaxis, *fig.yaxis]:
             axis.axis_label_text_font_size = PRINT_FONTS["axis_label"]
             axis.major_label_text_font_size = PRINT_FONTS["tick"]
+        for legend in fig.select({"type": Legend}):
+            legend.label_text_font_size = PRINT_FONTS["legend"]
+        _fit_figure(fig)  # wrapped again: the print fonts are larger than the screen's
         # A label longer than its axis ("r: A's reputation cost if ... (utility)") keeps its
         # symbol and units: "r (utility)".
         room = {"x": (fig.frame_width or fig.width or 600) / 8, "y": (fig.frame_height or fig.height or 300) / 8}
