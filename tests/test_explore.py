@@ -320,13 +320,13 @@ return out;
 """
 
 
-def test_report_titles_and_axis_labels_are_not_clipped(grid_cube_store, browser, tmp_path):
+def test_report_titles_and_axis_labels_are_not_clipped(grid_cube_store, browser, tmp_path, artifacts_dir):
     """Every title, axis label and colour-bar title of the report's figures lies inside its
     figure's canvas, measured in Chromium from the laid-out BokehJS views; a full-page screenshot
-    is kept in the test's tmp dir. Before the labels were wrapped to fit (plot._fit_labels), 15 of
-    the report's 30 titles and axis labels failed this check, among them every map's y label
-    (r: A's reputation cost if allied, D attacked and A stays out) and the regime map's
-    multiplicity line."""
+    is saved in the test's tmp dir (and copied to artifacts/). Before the labels were wrapped to
+    fit (plot._fit_labels), 15 of the report's 30 titles and axis labels failed this check, among
+    them every map's y label (r: A's reputation cost if allied, D attacked and A stays out) and
+    the regime map's multiplicity line."""
     out = tmp_path / "report.html"
     proc = subprocess.run(
         [sys.executable, "-m", "allysweep.cli", "report", str(grid_cube_store), "-o", str(out)],
@@ -353,6 +353,7 @@ def test_report_titles_and_axis_labels_are_not_clipped(grid_cube_store, browser,
     browser.set_window_size(1400, min(int(height) + 40, 8000))
     painted(browser, what="the report to be painted at full height")
     browser.get_screenshot_as_file(str(tmp_path / "report_full.png"))
+    (artifacts_dir / "report_full.png").write_bytes((tmp_path / "report_full.png").read_bytes())  # kept for people
     assert not clipped, "\n".join(clipped)
     # The wrapped texts keep every word: the y label of a map still names the variable in full.
     labels = " ".join(c["text"].replace("\n", " ") for c in checks)
