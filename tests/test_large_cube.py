@@ -27,8 +27,8 @@ SIDE = 3163
 #: slots): 343 MiB.
 TOUCHED_MIB = SIDE * SIDE * 4 * 9 / 2**20
 #: The bound on the render's peak resident memory above the process's memory just before it: a
-#: third of that. On the real 10^7-point sweep the peak was 62 MiB above (benches/results/
-#: hvplot-2026-12-02.json: 211 chunks of 15 x 3163 x 4, read two at a time).
+#: third of that. On the real 10^7-point sweep the peak was 59 to 63 MiB above (benches/results/
+#: hvplot-2026-12-02.json: 211 chunks of 15 x 3163 x 4).
 BOUND_MIB = TOUCHED_MIB / 3
 
 
