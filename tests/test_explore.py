@@ -252,3 +252,109 @@ def test_report_opens_from_disk_and_shows_the_regime_map(grid_cube_store, browse
     )
     (artifacts_dir / "report.png").write_bytes(png)
     assert present(pixels) == colours
+
+
+# Where each title and axis label of every Bokeh figure on the page is drawn, measured in the page.
+# Bokeh draws text on the figure's canvas and cuts off whatever overflows it, so nothing of it is
+# in the DOM as text: the script takes each figure's geometry from its BokehJS view once laid out
+# (the figure's size, its frame, the title's and the colour bar title's panels), measures each
+# line of text with the canvas's own font metrics (the font, size and style on the model), and
+# places it the way Bokeh does (a title from its panel's left edge; an axis label centred on the
+# frame; a colour bar's title up from the bottom of its panel). A text is clipped if it reaches
+# outside the canvas; a y label also must not run down into the x label's band.
+_CLIPPING = """
+const ctx = document.createElement('canvas').getContext('2d');
+function px(size) {
+  const m = /^([\\d.]+)(px|pt|em)?$/.exec(String(size).trim());
+  if (!m) return 13;
+  const v = parseFloat(m[1]);
+  return m[2] === 'pt' ? v * 4 / 3 : m[2] === 'em' ? v * 16 : v;
+}
+function widest(text, style, size, font) {
+  ctx.font = `${style} ${px(size)}px ${font}`;
+  return Math.max(0, ...String(text).split('\\n').map(l => ctx.measureText(l).width));
+}
+function lines(text) { return text ? String(text).split('\\n').length : 0; }
+const figures = [];
+function visit(v) {
+  if (!v) return;
+  if (v.model && v.model.type === 'Figure' && v.frame) figures.push(v);
+  for (const c of (v.child_views ?? [])) visit(c);
+  if (v.renderer_views) for (const c of v.renderer_views.values()) visit(c);
+}
+for (const v of Bokeh.index) visit(v);
+const out = [];
+for (const f of figures) {
+  const W = f.bbox.width, H = f.bbox.height, fr = f.frame.bbox, m = f.model, checks = [];
+  const views = [...f.renderer_views.values()];
+  if (m.title && m.title.text) {
+    const t = m.title, tv = views.find(r => r.model === t);
+    const w = widest(t.text, t.text_font_style, t.text_font_size, t.text_font);
+    const left = tv && tv.bbox ? tv.bbox.left : fr.left;
+    checks.push({what: 'title', text: t.text, lo: left, hi: left + w, limit: W});
+  }
+  const below = m.below.filter(a => a.axis_label);
+  const band = Math.max(0, ...below.map(a => 1.2 * px(a.axis_label_text_font_size) * lines(a.axis_label)));
+  for (const [side, axes] of [['below', m.below], ['above', m.above], ['left', m.left], ['right', m.right]]) {
+    for (const a of axes) {
+      if (!a.axis_label) continue;
+      const w = widest(a.axis_label, a.axis_label_text_font_style, a.axis_label_text_font_size, a.axis_label_text_font);
+      const horizontal = side === 'below' || side === 'above';
+      const c = horizontal ? fr.left + fr.width / 2 : fr.top + fr.height / 2;
+      checks.push({what: `${side} axis label`, text: a.axis_label, lo: c - w / 2, hi: c + w / 2,
+                   limit: horizontal ? W : H - band});
+    }
+  }
+  for (const bar of m.right) {
+    if (bar.type !== 'ColorBar' || !bar.title) continue;
+    const bv = views.find(r => r.model === bar);
+    const panel = bv && bv._title_view && bv._title_view.bbox ? bv._title_view.bbox : fr;
+    const w = widest(bar.title, bar.title_text_font_style, bar.title_text_font_size, bar.title_text_font);
+    const bottom = panel.top + panel.height;
+    checks.push({what: 'colour bar title', text: bar.title, lo: bottom - w, hi: bottom, limit: H});
+  }
+  for (const c of checks) c.clipped = c.lo < -0.5 || c.hi > c.limit + 0.5;
+  out.push({size: [W, H], checks});
+}
+return out;
+"""
+
+
+def test_report_titles_and_axis_labels_are_not_clipped(grid_cube_store, browser, tmp_path, artifacts_dir):
+    """Every title, axis label and colour-bar title of the report's figures lies inside its
+    figure's canvas, measured in Chromium from the laid-out BokehJS views; a full-page screenshot
+    is saved in the test's tmp dir (and copied to artifacts/). Before the labels were wrapped to
+    fit (plot._fit_labels), 15 of the report's 30 titles and axis labels failed this check, among
+    them every map's y label (r: A's reputation cost if allied, D attacked and A stays out) and
+    the regime map's multiplicity line."""
+    out = tmp_path / "report.html"
+    proc = subprocess.run(
+        [sys.executable, "-m", "allysweep.cli", "report", str(grid_cube_store), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    browser.get(out.resolve().as_uri())
+    wait_for(lambda: browser.execute_script(_FINISHED), what="Bokeh to finish rendering the report")
+    figures = browser.execute_script(_CLIPPING)
+    # The report's figures: three regime maps, three heatmaps, three line plots, the ranges.
+    assert len(figures) >= 10, figures
+    checks = [c for f in figures for c in f["checks"]]
+    assert sum(c["what"] == "title" for c in checks) >= 10
+    assert sum(c["what"].endswith("axis label") for c in checks) >= 20
+    assert sum(c["what"] == "colour bar title" for c in checks) >= 3
+    clipped = [
+        f"{c['what']} {c['text']!r}: drawn over [{c['lo']:.0f}, {c['hi']:.0f}] px of [0, {c['limit']:.0f}]"
+        for c in checks
+        if c["clipped"]
+    ]
+    height = browser.execute_script("return document.documentElement.scrollHeight")
+    browser.set_window_size(1400, min(int(height) + 40, 8000))
+    painted(browser, what="the report to be painted at full height")
+    browser.get_screenshot_as_file(str(tmp_path / "report_full.png"))
+    (artifacts_dir / "report_full.png").write_bytes((tmp_path / "report_full.png").read_bytes())  # kept for people
+    assert not clipped, "\n".join(clipped)
+    # The wrapped texts keep every word: the y label of a map still names the variable in full.
+    labels = " ".join(c["text"].replace("\n", " ") for c in checks)
+    assert "r: A's reputation cost if allied, D attacked and A stays out (utility)" in labels

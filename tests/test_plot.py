@@ -232,6 +232,47 @@ def test_heatmap_of_one_slot_and_of_a_per_point_output(cube3):
     assert "k = 0.06" in fig.title.text
 
 
+def test_heatmap_rasterized_through_hvplot_matches_the_cube(cube2):
+    """rasterize=True draws through hvplot + datashader; with more pixels than cells nothing is
+    averaged, so the image is the selected equilibrium's prob_war, cell for cell."""
+    view = plot.heatmap(cube2, "prob_war", "k", "r", rasterize=True)
+    assert isinstance(view, hv.DynamicMap)  # re-aggregated on zoom
+    fig = render(view)
+    (image,) = glyphs(fig, "Image")
+    sel = cube2.selected.values
+    expected = np.take_along_axis(cube2.prob_war.values, sel.argmax(-1)[..., None], -1)[..., 0]
+    np.testing.assert_allclose(np.asarray(image.data_source.data["image"][0]), expected.T, equal_nan=True)
+    (colorbar,) = [r for r in fig.right if type(r).__name__ == "ColorBar"]
+    assert "probability of war" in colorbar.title
+    assert fig.xaxis[0].axis_label.startswith("k: A's sunk") and "selected equilibrium" in fig.title.text
+
+
+def test_heatmap_rasterizes_long_axes_by_averaging_cells_under_each_pixel():
+    ds = asw.solve(k=np.linspace(0.0, 0.12, 240), r=np.linspace(0.0, 0.14, 180))
+    view = plot.heatmap(ds, "prob_renege", "k", "r", max_cells=100, width=200, height=160)
+    assert isinstance(view, hv.DynamicMap)  # longer than max_cells: rasterised, not decimated
+    (image,) = glyphs(render(view), "Image")
+    shown = np.asarray(image.data_source.data["image"][0])
+    value = asw.selected(ds).prob_renege.transpose("r", "k").values
+    assert shown.shape[0] < 180 and shown.shape[1] < 240  # fewer pixels than cells
+    # Means of blocks of cells: inside the data's range, and the same overall mean.
+    assert np.nanmin(value) - 1e-12 <= np.nanmin(shown) and np.nanmax(shown) <= np.nanmax(value) + 1e-12
+    assert abs(np.nanmean(shown) - np.nanmean(value)) < 0.01
+    # Not a subsample: some pixels lie strictly between the values of any cell (averaged).
+    assert not np.isin(np.round(shown[np.isfinite(shown)], 12), np.round(value[np.isfinite(value)], 12)).all()
+    assert isinstance(plot.heatmap(ds, "prob_renege", "k", "r", max_cells=100, rasterize=False), hv.Image)
+
+
+def test_heatmap_rasterized_with_sliders_static_and_live(cube3):
+    live = plot.heatmap(cube3, "prob_war", "k", "r", rasterize=True)
+    assert [d.name for d in live.kdims] == ["c_c_extra"]
+    static = plot.heatmap(cube3, "prob_war", "k", "r", rasterize=True, dynamic=False)
+    assert isinstance(static, hv.HoloMap) and list(static.keys()) == [0.0, 0.1, 0.2]
+    (image,) = glyphs(render(static[0.1]), "Image")
+    expected = asw.selected(cube3).prob_war.sel(c_c_extra=0.1).transpose("r", "k").values
+    np.testing.assert_allclose(np.asarray(image.data_source.data["image"][0]), expected, equal_nan=True)
+
+
 def test_heatmap_sampled_design(sampled):
     fig = render(plot.heatmap(sampled, "prob_renege", "k", "r"))
     (points,) = glyphs(fig, "Scatter")

@@ -413,6 +413,13 @@ def selected(ds: xr.Dataset) -> xr.Dataset:
         is its value at the selected slot (NaN / False where there is none); the per-point
         outputs and all coordinates are kept as they are.
 
+    Notes
+    -----
+    The result plots with hvplot directly, and stays lazy on a cube read from Zarr:
+    ``import hvplot.xarray`` then
+    ``asw.selected(cube).hvplot.image(x="k", y="r", z="prob_war", rasterize=True)``
+    (datashader aggregates it chunk by chunk; ``docs/plotting.md``).
+
     Examples
     --------
     >>> import numpy as np, allysweep as asw

@@ -139,7 +139,7 @@ def explorer(ds: xr.Dataset, title: str | None = None) -> Any:
             if var in plot._CATEGORIES:  # kind, crisis_regime_*: categorical colours
                 element = plot.regime_map(sub, x, y, eq=eq, hover=sampled, variable=var)
             else:
-                element = plot.heatmap(sub, var, x, y, eq=eq, hover=sampled)
+                element = plot.heatmap(sub, var, x, y, eq=eq, hover=sampled, rasterize=False)  # + the hover layer
         names = ("kind", "selected", "n_eq", "stable", "d1_ok", *_HOVER_OUTPUTS)
         frame_vars = [v for v in names if v in sub.data_vars]
         if sampled:
@@ -147,7 +147,9 @@ def explorer(ds: xr.Dataset, title: str | None = None) -> Any:
         else:
             frame = plot._decimate(sub, [x, y], plot.MAX_CELLS)[frame_vars].load()
             kept = {k: v for k, v in element.opts.get().kwargs.items() if k in ("title", "width", "height")}
-            element = (element * _hover_layer(frame, x, y)).opts(legend_position="right", **kept)
+            element = (element * _hover_layer(frame, x, y)).opts(
+                legend_position="right", hooks=[plot._fit_labels], **kept
+            )
         summary = pn.pane.Markdown(_summary(frame, selection), css_classes=["allysweep-summary"])
         return pn.Column(summary, pn.pane.HoloViews(element, backend="bokeh"))
 
@@ -263,7 +265,9 @@ def _write_report(
         sub2, fixed2 = _middle(ds, [x, y])
         note2 = f" at {plot._selection_title(fixed2)}" if fixed2 else ""
         heat = [
-            plot.heatmap(sub2, v, x, y, width=460, height=360) for v in ("prob_war", "prob_renege", "prob_alliance")
+            # Decimated, not rasterised: a static page has no server to re-aggregate a zoom.
+            plot.heatmap(sub2, v, x, y, width=460, height=360, rasterize=False)
+            for v in ("prob_war", "prob_renege", "prob_alliance")
         ]
         parts += [
             pn.pane.Markdown(f"## Outputs of the selected equilibrium{note2}"),
@@ -273,7 +277,7 @@ def _write_report(
         if regimes and bool((sub2[regimes[0]] > 0).any()):  # somewhere D does not simply resist
             crisis = [plot.regime_map(sub2, x, y, variable=v, width=460, height=360) for v in regimes]
             crisis += [
-                plot.heatmap(sub2, v, x, y, width=460, height=360)
+                plot.heatmap(sub2, v, x, y, width=460, height=360, rasterize=False)
                 for v in ("prob_concession", "immediate_deterrence")
                 if v in sub2.data_vars
             ]

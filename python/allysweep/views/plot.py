@@ -12,12 +12,25 @@ Every function takes what :func:`allysweep.solve`, :func:`allysweep.sweep` or
 Per-equilibrium variables (dimension ``eq``) are reduced to the ``selected`` equilibrium unless
 ``eq=`` names a slot; :func:`lines` draws every equilibrium.
 
-Large cubes: a map never draws more than ``max_cells`` values along an axis. Where an axis is
-longer, every ``ceil(n / max_cells)``-th value is kept (nearest-sample decimation: a regime map
-keeps exact equilibrium kinds instead of averaging category codes, and nothing beyond HoloViews
-and Bokeh is needed). Sampled designs draw their first ``max_points`` points, which for Sobol and
-LHS designs still cover the whole box. The data of one frame is read from the (lazy) cube only
-when that frame is shown.
+Large cubes: a regime map never draws more than ``max_cells`` values along an axis. Where an
+axis is longer, every ``ceil(n / max_cells)``-th value is kept (nearest-sample decimation: the
+map keeps exact equilibrium kinds instead of averaging category codes). A heatmap of a
+continuous output over such axes is rasterised instead, through hvplot's xarray interface and
+datashader (``rasterize=True``): each screen pixel shows the mean of the cells under it, zooming
+re-aggregates, and the cube is read chunk by chunk, so it stays lazy on Zarr/Dask and never has to
+fit in memory; without datashader it is decimated like a regime map. Sampled designs draw their
+first ``max_points`` points, which for Sobol and LHS designs still cover the whole box. The data
+of one frame is read from the (lazy) cube only when that frame is shown.
+
+Cubes are plain xarray datasets, so hvplot works on them directly; the selected equilibrium
+first (:func:`allysweep.selected`), then any output, rasterised on large cubes::
+
+    import hvplot.xarray  # registers .hvplot
+    sel = asw.selected(asw.open_cube("sweep.zarr"))       # lazy: nothing is read yet
+    sel.hvplot.image(x="k", y="r", z="prob_war", rasterize=True, cmap="viridis")
+
+(Never rasterise ``kind`` or another category with the default mean: averaged codes are other
+kinds' codes. Use :func:`regime_map`, which is exact and has the legend.)
 
 Asking for a dimension or variable the cube does not have raises
 :class:`allysweep.exceptions.PlotError` naming what is available.
@@ -130,6 +143,152 @@ def _hv() -> Any:
     elif hv.Store.current_backend != "bokeh":
         hv.Store.set_current_backend("bokeh")
     return hv
+
+
+#: Widths of characters in ems, rounded up, as Chromium draws DejaVu Sans: the sans-serif a Linux
+#: browser falls back to for Bokeh's "helvetica", and wider than Helvetica or Arial, so text that
+#: fits in it fits elsewhere. Oblique is as wide as regular; a character not listed counts as 1 em.
+_EM_GROUPS = {
+    "normal": (
+        ("′", 0.25), ("'IJijl", 0.3), (" ,./:;\\|·", 0.35), ("()-[]ft", 0.4), ("!r", 0.45),
+        ('"*_`–', 0.5), ("?csz", 0.55), ("FLkvxy", 0.6), ("$0123456789EPSTYabdeghnopqu{}θ", 0.65),
+        ("ABCKRVXZΔ", 0.7), ("NU", 0.75), ("&DGHOQ", 0.8), ("#+<=>^w~−", 0.85), ("M", 0.9), ("%@Wm", 1.0),
+    ),
+    "bold": (
+        ("′", 0.3), (" 'ijl", 0.35), (",./:;IJ\\|·", 0.4), ("-f", 0.45), ("!()[]_`rt–", 0.5), ('"*', 0.55),
+        ("?csz", 0.6), ("Lx", 0.65), ("$0123456789EFTaekovyθ", 0.7), ("CPSYZbdghnpqu{}", 0.75),
+        ("ABKRVXΔ", 0.8), ("#+<=>DGHNU^~−", 0.85), ("&OQ", 0.9), ("w", 0.95), ("@M", 1.0), ("%m", 1.05),
+        ("W", 1.15),
+    ),
+}  # fmt: skip
+_EM = {style: {c: w for chars, w in groups for c in chars} for style, groups in _EM_GROUPS.items()}
+
+
+def _font_px(size: Any, default: float = 13.0) -> float:
+    """A Bokeh font size ("12pt", "13px", "1.2em") in pixels."""
+    text = str(size.value if hasattr(size, "value") else size or "").strip()
+    for suffix, factor in (("px", 1.0), ("pt", 4 / 3), ("em", 16.0)):
+        if text.endswith(suffix):
+            try:
+                return float(text[: -len(suffix)]) * factor
+            except ValueError:
+                break
+    return default
+
+
+def _text_px(text: str, font_px: float, bold: bool = False) -> float:
+    """An upper estimate of the width of one line of text, in pixels."""
+    em = _EM["bold" if bold else "normal"]
+    return sum(em.get(c, 1.0) for c in text) * font_px
+
+
+def _wrap(text: str, room: float, font_px: float, bold: bool = False) -> str:
+    """``text`` with each line broken at spaces so that no line is wider than ``room`` pixels
+    (a single word longer than that stays whole)."""
+    out = []
+    for line in str(text).split("\n"):
+        current = ""
+        for word in line.split(" "):
+            trial = f"{current} {word}" if current else word
+            if current and _text_px(trial, font_px, bold) > room:
+                out.append(current)
+                current = word
+            else:
+                current = trial
+        out.append(current)
+    return "\n".join(out)
+
+
+def _rewrap(model: Any, attr: str, room: float, font_px: float, bold: bool = False) -> None:
+    """Set ``model.attr`` to its text wrapped to ``room``, always from the text as it was before
+    any wrapping (kept in the model's ``tags``), so that wrapping again at other fonts (print)
+    does not break already broken lines once more; a text set anew since (a new frame) is taken
+    as it is."""
+    key = f"allysweep_unwrapped_{attr}"
+    text = str(getattr(model, attr))
+    memo = next((t for t in model.tags if isinstance(t, dict) and key in t), None)
+    original = memo[key] if memo is not None and memo.get("wrapped") == text else text
+    wrapped = _wrap(original, room, font_px, bold)
+    model.tags = [t for t in model.tags if t is not memo] + [{key: original, "wrapped": wrapped}]
+    setattr(model, attr, wrapped)
+
+
+def _fit_labels(plot: Any, element: Any) -> None:
+    """HoloViews hook: wrap a figure's title and axis labels onto more lines wherever they would
+    be wider than the room the figure has for them.
+
+    Bokeh draws text on the plot's canvas and cuts off whatever overflows it, so a long title
+    (the regime map's multiplicity line) or a label built from a variable's ``long_name`` ("r: A's
+    reputation cost if allied, D attacked and A stays out") was clipped in small figures. The
+    frame's size is not known before BokehJS lays the figure out, so it is estimated from the
+    figure's size, the legend and colour bar beside it, and the fonts; every estimate errs on the
+    wide side (tests/test_explore.py measures the rendered report in Chromium). Colour bars'
+    titles are wrapped the same way."""
+
+    def styled(key: str) -> Any:
+        # HoloViews may style a title after this hook (its default is 12pt, bigger than the 13px
+        # on the model now): _fit_figure takes the larger of the two.
+        try:
+            return plot._fontsize(key).get("fontsize")
+        except Exception:  # a private helper of HoloViews: never let a change of it break a plot
+            return None
+
+    _fit_figure(plot.state, styled)
+
+
+def _fit_figure(fig: Any, styled: Callable[[str], Any] = lambda key: None) -> None:
+    """:func:`_fit_labels` on a Bokeh figure; ``styled(key)`` is a font size HoloViews will
+    apply to the text ``key`` ("title", "xlabel", ...), if any."""
+    from bokeh.models import ColorBar, Legend
+
+    if not hasattr(fig, "xaxis") or not fig.height and not fig.frame_height:
+        return
+    if fig.width and fig.height:
+        width, height = float(fig.width), float(fig.height)
+    elif fig.frame_width and fig.frame_height:  # a print figure sized by its frame (_print_style)
+        bars = sum(110.0 for item in fig.right if isinstance(item, ColorBar))
+        width, height = float(fig.frame_width) + 80.0 + bars, float(fig.frame_height) + 120.0
+    else:
+        return
+
+    def font(model_size: Any, key: str) -> float:
+        return max(_font_px(model_size, 13.0), _font_px(styled(key), 0.0))
+
+    title = fig.title if fig.title is not None and fig.title.text else None
+    title_px = font(title.text_font_size, "title") if title is not None else 0.0
+    right = 20.0
+    for item in fig.right:
+        if isinstance(item, Legend):
+            label_px = font(item.label_text_font_size, "legend")
+            labels = [str(i.label.value) for i in item.items if i.label is not None and hasattr(i.label, "value")]
+            right += max((_text_px(t, label_px) for t in labels), default=0.0) + 60.0
+        elif isinstance(item, ColorBar):
+            right += 110.0
+
+    def lines(text: str | None) -> int:
+        return str(text).count("\n") + 1 if text else 0
+
+    # Vertical room first: the y labels run along the frame's height, which the title and the x
+    # axis take from the figure's.
+    top = 10.0 + (1.3 * title_px * lines(title.text) if title is not None else 0.0)
+    x_lines = max((lines(a.axis_label) for a in fig.xaxis), default=0)
+    bottom = 40.0 + 1.3 * 13.0 * (x_lines + 1)  # one more line, in case the x label wraps
+    y_px = {id(a): font(a.axis_label_text_font_size, "ylabel") for a in fig.yaxis}
+    for axis in fig.yaxis:
+        if axis.axis_label:
+            _rewrap(axis, "axis_label", height - top - bottom, y_px[id(axis)])
+    for bar in fig.right:  # a colour bar's title runs along the bar, as high as the frame
+        if isinstance(bar, ColorBar) and bar.title:
+            _rewrap(bar, "title", height - top - bottom, font(bar.title_text_font_size, "clabel"))
+    left = 50.0 + max((1.3 * y_px[id(a)] * lines(a.axis_label) for a in fig.yaxis), default=0.0)
+    frame_width = max(width - left - right, 80.0)
+    for axis in fig.xaxis:
+        if axis.axis_label:
+            # Centred under the frame, it may reach over the y axis and under the legend.
+            room = frame_width + 2 * min(left, right) - 20.0
+            _rewrap(axis, "axis_label", room, font(axis.axis_label_text_font_size, "xlabel"))
+    if title is not None:
+        _rewrap(title, "text", width - left - 10.0, title_px, bold=title.text_font_style == "bold")
 
 
 def warn_if_incomplete(ds: xr.Dataset, what: str, stacklevel: int = 3) -> None:
@@ -540,7 +699,7 @@ def regime_map(
         if selection:
             title += f"; {_selection_title(selection)}"
         return hv.Overlay(layers).opts(
-            title=title, width=width, height=height, legend_position="right", show_legend=True
+            title=title, width=width, height=height, legend_position="right", show_legend=True, hooks=[_fit_labels]
         )
 
     return _frames(ds, others, build, dynamic)
@@ -686,7 +845,9 @@ def _regime_points(
         ring = hv.Points((xs[multi], ys[multi]), kdims=kdims, label=f"{what_multi} (ringed)")
         layers.append(ring.opts(fill_alpha=0, line_color="black", size=9))
     title = f"Regime map ({_eq_note(eq)})\n{_multiplicity_title(n_eq, n_robust)}"
-    return hv.Overlay(layers).opts(title=title, width=width, height=height, legend_position="right")
+    return hv.Overlay(layers).opts(
+        title=title, width=width, height=height, legend_position="right", hooks=[_fit_labels]
+    )
 
 
 # --------------------------------------------------------------------------- heatmap
@@ -703,9 +864,17 @@ def heatmap(
     hover: bool = True,
     width: int = _SIZE["width"],
     height: int = _SIZE["height"],
+    rasterize: bool | None = None,
 ) -> Any:
     """Any output over two parameters, with a colour bar labelled from the variable's
     ``long_name`` and ``units``.
+
+    Large grid cubes are rasterised: rather than decimated, the output is drawn through
+    hvplot's xarray interface (``.hvplot.image(..., rasterize=True)``), so datashader averages
+    the cells that fall on each screen pixel, re-aggregates on zoom, and reads the (lazy,
+    Dask-backed) cube chunk by chunk when a frame is shown: a 10^7-point cube never has to fit
+    in memory (``benches/hvplot_bench.py``). Continuous outputs only: a regime map is never
+    averaged (:func:`regime_map` keeps exact kinds).
 
     Parameters
     ----------
@@ -719,14 +888,24 @@ def heatmap(
     eq : "selected" or int
         For per-equilibrium outputs: the selected equilibrium (default; NaN where there is none)
         or slot ``eq``.
-    dynamic, max_cells, hover, width, height
+    dynamic, hover, width, height
         As in :func:`regime_map`.
+    max_cells : int
+        Most values drawn along an axis without rasterising: longer axes are rasterised where
+        datashader is installed (``rasterize=None``), decimated otherwise or with
+        ``rasterize=False``.
     cmap : str
         A colour map name known to HoloViews.
+    rasterize : bool, optional
+        Rasterise with datashader (needs the ``plot`` extra's ``datashader``). Default: where an
+        axis is longer than ``max_cells`` and datashader is installed. Grid cubes with regular
+        axes only; sampled designs are drawn as points.
 
     Returns
     -------
     holoviews.Image, QuadMesh, Points, DynamicMap or HoloMap
+        Rasterised: a ``DynamicMap`` whose frames are datashaded images (sliders for the other
+        dimensions), or a ``HoloMap`` of them with ``dynamic=False``.
 
     Raises
     ------
@@ -739,6 +918,7 @@ def heatmap(
     >>> from allysweep.views import plot
     >>> ds = asw.solve(k=np.linspace(0, 0.12, 25), r=np.linspace(0, 0.14, 29))
     >>> view = plot.heatmap(ds, "prob_war", "k", "r")
+    >>> zoomable = plot.heatmap(ds, "prob_war", "k", "r", rasterize=True)  # datashader, lazy
     """
     _check_var(ds, var)
     _check_axes(ds, [x, y])
@@ -755,9 +935,14 @@ def heatmap(
         pts = hv.Points((frame[x].values, frame[y].values, values), kdims=[_dim(ds, x), _dim(ds, y)], vdims=[vdim])
         return pts.opts(
             color=var, cmap=cmap, colorbar=True, size=6, tools=["hover"], width=width, height=height,
-            title=f"{label}{note}",
+            title=f"{label}{note}", hooks=[_fit_labels],
         )  # fmt: skip
     others = _other_dims(ds, [x, y])
+    if rasterize is None:
+        long_axes = any(ds.sizes[d] > max_cells for d in (x, y))
+        rasterize = long_axes and _has_datashader() and all(_is_regular(np.asarray(ds[d].values)) for d in (x, y))
+    if rasterize:
+        return _rasterized(ds, var, x, y, eq, others, dynamic, cmap, hover, width, height, vdim, f"{label}{note}")
     small = _decimate(ds, [x, y], max_cells)
 
     def build(selection: dict[str, Any]) -> Any:
@@ -780,9 +965,89 @@ def heatmap(
             width=width,
             height=height,
             title=title,
+            hooks=[_fit_labels],
         )
 
     return _frames(ds, others, build, dynamic)
+
+
+def _has_datashader() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("datashader") is not None
+
+
+def _lazy_pick_eq(ds: xr.Dataset, var: str, eq: str | int) -> xr.DataArray:
+    """:func:`_pick_eq` without loading anything: the selected slot by a masked sum over ``eq``
+    (one slot at most is selected), which Dask evaluates chunk by chunk."""
+    da = ds[var]
+    if "eq" not in da.dims:
+        return da
+    if eq == "selected":
+        return da.astype(float).where(ds["selected"]).sum("eq", min_count=1)
+    return da.isel(eq=int(eq))
+
+
+def _rasterized(
+    ds: xr.Dataset,
+    var: str,
+    x: str,
+    y: str,
+    eq: str | int,
+    others: Mapping[str, np.ndarray],
+    dynamic: bool,
+    cmap: str,
+    hover: bool,
+    width: int,
+    height: int,
+    vdim: Any,
+    title: str,
+) -> Any:
+    """The heatmap through hvplot's xarray interface, rasterised by datashader, lazily."""
+    try:
+        import hvplot.xarray  # noqa: F401  (registers the .hvplot accessor)
+    except ImportError:
+        raise ImportError("a rasterised heatmap needs the plot extra: pip install 'allysweep[plot]'") from None
+    if not _has_datashader():
+        raise ImportError("rasterize=True needs datashader (in the plot extra): pip install 'allysweep[plot]'")
+    for d in (x, y):
+        if not _is_regular(np.asarray(ds[d].values, dtype=float)):
+            raise ValueError(f"rasterize=True needs evenly spaced axes; {d} is not (use rasterize=False)")
+    sub = ds[[n for n in (var, "selected") if n in ds.data_vars]]
+    da = _lazy_pick_eq(sub, var, eq).astype(float).rename(var)
+    da.attrs = dict(ds[var].attrs)
+    x_label, y_label = (_dim(ds, d).pprint_label for d in (x, y))
+    style = {
+        "cmap": cmap,
+        "colorbar": True,
+        "clabel": vdim.pprint_label,
+        "xlabel": x_label,
+        "ylabel": y_label,
+        "hover": hover,
+        "width": width,
+        "height": height,
+    }
+
+    def image(frame: xr.DataArray, title: str, groupby: list[str] | None, live: bool) -> Any:
+        view = frame.hvplot.image(x=x, y=y, groupby=groupby, rasterize=True, dynamic=live, title=title, **style)
+        return view.opts(clipping_colors={"NaN": "#eeeeee"}, hooks=[_fit_labels])
+
+    if dynamic or not others:  # hvplot's own widgets over the other dimensions, frames on demand
+        return image(da, title, list(others) or None, True)
+    # A HoloMap pre-renders every frame: thin the sliders as _frames does, one static image each.
+    hv = _hv()
+    per_dim = max(int(math.floor(MAX_FRAMES ** (1 / len(others)) + 1e-9)), 1)
+    values = {d: [_py(v) for v in _thin(np.asarray(v), per_dim)] for d, v in others.items()}
+    frames = {
+        key: image(
+            da.sel(dict(zip(values, key, strict=True))),
+            f"{title}\n{_selection_title(dict(zip(values, key, strict=True)))}",
+            None,
+            False,
+        )
+        for key in itertools.product(*values.values())
+    }
+    return hv.HoloMap(frames, kdims=[_dim(ds, d, values=v) for d, v in values.items()])
 
 
 # --------------------------------------------------------------------------- lines
@@ -901,7 +1166,9 @@ def _branch_lines(ds: xr.Dataset, var: str, x: str, width: int, height: int) -> 
     if not layers:
         layers.append(hv.Curve(([], []), kdims=[kdim], vdims=[vdim]))
     title = f"{label}: branches (solid stable, dashed unstable)"
-    return hv.Overlay(layers).opts(title=title, width=width, height=height, legend_position="right")
+    return hv.Overlay(layers).opts(
+        title=title, width=width, height=height, legend_position="right", hooks=[_fit_labels]
+    )
 
 
 def _lines_one(ds: xr.Dataset, var: str, x: str, dynamic: bool, width: int, height: int) -> Any:
@@ -917,7 +1184,7 @@ def _lines_one(ds: xr.Dataset, var: str, x: str, dynamic: bool, width: int, heig
         if not per_eq:
             element = hv.Scatter if sampled else hv.Curve
             return element((xs, np.asarray(frame[var].values, dtype=float)), kdims=[kdim], vdims=[vdim]).opts(
-                title=title, width=width, height=height, tools=["hover"], color="black"
+                title=title, width=width, height=height, tools=["hover"], color="black", hooks=[_fit_labels]
             )
         values = np.asarray(frame[var].transpose(..., "eq").values, dtype=float)
         kinds = np.asarray(frame["kind"].transpose(..., "eq").values).astype(int)
@@ -942,7 +1209,9 @@ def _lines_one(ds: xr.Dataset, var: str, x: str, dynamic: bool, width: int, heig
             )
         if not layers:
             layers.append(hv.Curve(([], []), kdims=[kdim], vdims=[vdim]))
-        return hv.Overlay(layers).opts(title=title, width=width, height=height, legend_position="right")
+        return hv.Overlay(layers).opts(
+            title=title, width=width, height=height, legend_position="right", hooks=[_fit_labels]
+        )
 
     if _is_sampled(ds):
         frame = _points_frame(ds, x, None, names)
@@ -1039,6 +1308,7 @@ def bargaining_ranges(
             ylabel="",
             legend_position="right",
             show_legend=False,
+            hooks=[_fit_labels],
         )
 
     def bands(frame: xr.Dataset, title: str) -> Any:
@@ -1061,7 +1331,13 @@ def bargaining_ranges(
                 )
             )
         return hv.Overlay(layers).opts(
-            title=title, width=width, height=height, ylim=(0, 1.05), legend_position="right", ylabel=share.label
+            title=title,
+            width=width,
+            height=height,
+            ylim=(0, 1.05),
+            legend_position="right",
+            ylabel=share.label,
+            hooks=[_fit_labels],
         )
 
     title0 = f"Bargaining ranges ({eq_note})"
@@ -1230,6 +1506,9 @@ def _print_style(model: Any, vector: bool) -> None:
         for axis in [*fig.xaxis, *fig.yaxis]:
             axis.axis_label_text_font_size = PRINT_FONTS["axis_label"]
             axis.major_label_text_font_size = PRINT_FONTS["tick"]
+        for legend in fig.select({"type": Legend}):
+            legend.label_text_font_size = PRINT_FONTS["legend"]
+        _fit_figure(fig)  # wrapped again: the print fonts are larger than the screen's
         # A label longer than its axis ("r: A's reputation cost if ... (utility)") keeps its
         # symbol and units: "r (utility)".
         room = {"x": (fig.frame_width or fig.width or 600) / 8, "y": (fig.frame_height or fig.height or 300) / 8}
