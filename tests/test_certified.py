@@ -178,3 +178,49 @@ def test_certification_is_never_wrong_near_a_fold():
             assert len(got) == len(want), (case["name"], value, got, want)
             assert np.allclose(got, want, rtol=0, atol=1e-8), (got, want)
     assert checked > 40 and certified > 0.8 * checked, (checked, certified)
+
+
+# ------------------------------------------------ the one certified disagreement at 2 x 10^5 points
+#: The only certified point of benches/certified_agreement.py's 2 x 200,000 random points where
+#: `roots` and the NumPy reference count differently (2 against 4). The challenger cost
+#: Normal(-0.105, 0.036) puts G(tau_attack) at 1.0 in floating point, so at the allied belief
+#: q_1 = 0.1973 both W(q_1) = 0 (the W0 boundary) and g(1 + |W|) = 1 (the Cb boundary) hold:
+#: the mixed regime has zero width and both segments sit at one belief.
+COINCIDENT_BOUNDARIES = dict(
+    p=0.7945364077261164,
+    p_alliance=0.9067182379266473,
+    p_coalition=0.8952137509455866,
+    c_d=0.8280897122133186,
+    c_d_joint=0.7702266967754391,
+    c_c_extra=0.003909645644085258,
+    c_a=0.34525587622358284,
+    k=0.12265265646819652,
+    r=0.15865907953424166,
+    b_c=0.11461265214094263,
+)
+
+
+def test_coincident_crisis_boundaries_the_third_implementation_decides():
+    """There the reference reports the same cut-point three times, with D conceding after an
+    alliance with probability 0.103, 1 and 0.844. The game-tree implementation written from the
+    specs alone (tests/game_simulation.py) says the cut-point type is indifferent at only one of
+    them: `roots` reports that one, and certifies the point."""
+    import game_simulation as gs
+
+    theta, cost = (0.2927566957929665, 1.779394295799289), (-0.10538669616815027, 0.03595711865811252)
+    ds = asw.solve(**COINCIDENT_BOUNDARIES, theta=asw.Uniform(*theta), cost_c=asw.Normal(*cost))
+    n = int(ds.n_eq)
+    assert n == 2 and int(ds.status) & CERTIFIED
+    kinds = [int(k) for k in ds.kind.values[:n]]
+    assert kinds == [2, 1], kinds  # pool_no_alliance, cutpoint_bluff (docs/conventions.md)
+    u, rho = float(ds.cutpoint[1]), float(ds.prob_concession_alliance[1])
+    params = {**COINCIDENT_BOUNDARIES, "theta": ("uniform", *theta), "cost_c": ("normal", *cost)}
+
+    def gain(r: float) -> float:
+        return gs.ally_gain(params, {"cutpoint": u, "rho_alliance": r}, u)
+
+    assert abs(gain(rho)) < 1e-7
+    # Along the whole segment the gain is affine in rho and vanishes once: the other two are not equilibria.
+    rhos = np.linspace(0, 1, 21)
+    gains = np.array([gain(r) for r in rhos])
+    assert np.all(np.diff(gains) < 0) and abs(gain(0.10269848)) > 0.5 and abs(gain(1.0)) > 0.1
