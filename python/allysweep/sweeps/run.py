@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import numpy as np
 import xarray as xr
@@ -264,39 +265,83 @@ def _import_before_threads() -> None:
     import zarr  # noqa: F401
 
 
+#: Blocks kept submitted per worker thread (docs/conventions.md, "Bounded submission"): enough
+#: that a worker finishing a block finds the next one already queued while the client hears of
+#: the first and submits another (a round trip of a few milliseconds, against blocks of a tenth
+#: of a second and more), few enough that the scheduler never holds more than a handful of
+#: tasks per thread whatever the number of blocks.
+WINDOW_PER_THREAD = 4
+#: The window before any worker has joined (a SLURM or adaptive cluster starting up).
+MIN_WINDOW = 8
+#: How often the window follows the cluster's size (workers joining or leaving), in seconds.
+WINDOW_REFRESH_SECONDS = 2.0
+
+
+def _window(client: Any) -> int:
+    """Blocks to keep submitted: :data:`WINDOW_PER_THREAD` per worker thread of the cluster now."""
+    try:
+        threads = sum(client.nthreads().values())
+    except Exception:  # a scheduler that does not answer now: keep the floor
+        threads = 0
+    return max(MIN_WINDOW, WINDOW_PER_THREAD * threads)
+
+
 def _run_blocks(
     client: Any, spec: SweepSpec, pending: list[int], progress: bool, identity: tuple[int, int], already: int
 ) -> tuple[int, int, dict[str, float]]:
     """Run the pending blocks; returns (blocks computed, points computed, worker seconds spent
     solving, encoding and writing outputs, and on the rest of each task).
 
-    A block that fails stops the sweep: the other blocks are cancelled, and a write error (a
-    full disk) is raised as :class:`StoreWriteError` saying how many blocks are kept and how to
-    resume."""
+    Blocks are submitted in a sliding window (:func:`_window`: a few per worker thread), the
+    next one as each result arrives, and each result is reduced into the counts and the
+    progress bar and then dropped: the client and the scheduler hold a bounded number of tasks
+    and results whatever the number of blocks.
+
+    A block that fails stops the sweep: the blocks in flight are cancelled and no other is
+    submitted, and a write error (a full disk) is raised as :class:`StoreWriteError` saying how
+    many blocks are kept and how to resume."""
     from distributed import as_completed
 
-    n = len(pending)
-    futures = client.map(compute_block, [spec] * n, pending, [identity] * n, pure=False)
     bar = _progress_bar(len(pending), spec.n_total, enabled=progress)
     computed = points = 0
     worker = {"solve": 0.0, "write": 0.0, "other": 0.0}
     t0 = time.perf_counter()
+    queue = iter(pending)
+    in_flight: set[Any] = set()
+    running = as_completed()
+    window, checked = _window(client), time.monotonic()
+
+    def submit_up_to(limit: int) -> None:
+        while len(in_flight) < limit:
+            index = next(queue, None)
+            if index is None:
+                return
+            future = client.submit(compute_block, spec, index, identity, pure=False, key=f"block-{index}-{uuid4().hex}")
+            in_flight.add(future)
+            running.add(future)
+
     try:
-        for future in as_completed(futures):
+        submit_up_to(window)
+        for future in running:
+            in_flight.discard(future)
             stats = future.result()
+            future.release()  # the scheduler forgets the task and its result now
             computed += 1
             points += stats["points"]
             for key, value in stats["seconds"].items():
                 worker[key] += value
+            if time.monotonic() - checked > WINDOW_REFRESH_SECONDS:
+                window, checked = _window(client), time.monotonic()
+            submit_up_to(window)
             if bar is not None:
                 rate = points / max(time.perf_counter() - t0, 1e-9)
                 bar.set_postfix_str(f"{rate:,.0f} points/s", refresh=False)
                 bar.update(1)
     except KeyboardInterrupt:
-        client.cancel(futures)
+        client.cancel(list(in_flight))
         raise
     except StoreWriteError as err:
-        client.cancel(futures)
+        client.cancel(list(in_flight))
         kept = int(completed_blocks(spec.store).sum()) if Path(spec.store).exists() else already + computed
         raise StoreWriteError(
             f"the sweep stopped: {err}. The {kept} finished blocks of {block_count(spec)} are kept and valid; "
@@ -306,7 +351,7 @@ def _run_blocks(
             err.block,
         ) from None
     except BaseException:
-        client.cancel(futures)
+        client.cancel(list(in_flight))
         raise
     finally:
         if bar is not None:
