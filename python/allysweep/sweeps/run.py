@@ -19,13 +19,21 @@ from ..exceptions import StoreError, StoreWriteError
 from .cluster import check_cluster_available, client_for
 from .design import block_count
 from .lock import StoreLock
-from .resources import check_resources
+from .resources import check_resources, estimate, size_lines
 from .spec import SweepSpec
-from .store import append_history, apply_store_plan, completed_blocks, finished_stats, open_cube, plan_store
+from .store import (
+    _block_sizes,
+    append_history,
+    apply_store_plan,
+    completed_blocks,
+    finished_stats,
+    open_cube,
+    plan_store,
+)
 from .verify import reset_blocks, verify_cube
 from .worker import compute_block, store_identity
 
-__all__ = ["sweep", "SweepSummary"]
+__all__ = ["sweep", "sweep_plan", "SweepSummary"]
 
 
 @dataclass
@@ -96,6 +104,7 @@ def sweep(
     progress: bool = True,
     max_block_memory: int | str | None = None,
     max_disk: int | str | None = None,
+    ignore_free_space: bool = False,
 ) -> xr.Dataset:
     """Run a sweep into a Zarr cube and return the opened cube.
 
@@ -125,6 +134,9 @@ def sweep(
     max_disk : int or str, optional
         Refuse the sweep if the blocks to compute need more disk (estimated from a sample
         compressed as the cube is). The free space of the store's filesystem is always checked.
+    ignore_free_space : bool
+        Run even if the estimated cube is larger than the free space of the store's
+        filesystem (the estimate may be pessimistic, or space will be freed meanwhile).
 
     Returns
     -------
@@ -154,7 +166,7 @@ def sweep(
     # run is refused naming the first, whatever its flags (docs/conventions.md, "Store safety").
     said: list[str] = []  # a stale lock taken over: said once the run is known to go ahead
     with StoreLock(spec.store, say=said.append) as lock:
-        limits = (max_block_memory, max_disk)
+        limits = (max_block_memory, max_disk, ignore_free_space)
         return _sweep_locked(spec, lock, start, client, resume, overwrite, scheduler, cluster, progress, limits, said)
 
 
@@ -168,7 +180,7 @@ def _sweep_locked(
     scheduler: str | None,
     cluster: str | None,
     progress: bool,
-    limits: tuple[Any, Any] = (None, None),
+    limits: tuple[Any, Any, bool] = (None, None, False),
     said: list[str] | None = None,
 ) -> xr.Dataset:
     state = plan_store(spec, resume, overwrite)  # refusals happen here, before anything is written
@@ -180,8 +192,15 @@ def _sweep_locked(
     if state == "resumed":
         done, repaired = _verified_done(spec)
     pending = [int(i) for i in np.flatnonzero(~done)]
-    # Memory per block and disk for the cube, before anything is written (refused with sizes).
-    check_resources(spec, len(pending), state, *limits)
+    # Memory per block, disk and time for the cube, before anything is written: said, then
+    # checked (refused with the sizes).
+    max_block_memory, max_disk, ignore_free_space = limits
+    points = _pending_points(spec, ~done)
+    needs = estimate(spec, len(pending), points)
+    if progress:
+        for line in size_lines(spec, needs, len(pending), state):
+            print(f"allysweep: {line}", file=sys.stderr)
+    check_resources(spec, len(pending), state, max_block_memory, max_disk, ignore_free_space, points, needs)
     if repaired:
         shown = ", ".join(map(str, repaired[:20])) + (", ..." if len(repaired) > 20 else "")
         print(
@@ -238,6 +257,45 @@ def _sweep_locked(
         ) from None
     ds = open_cube(spec.store)
     return ds
+
+
+def _pending_points(spec: SweepSpec, pending: np.ndarray) -> int:
+    """Points of the blocks flagged in ``pending`` (edge blocks by their real points)."""
+    return int(_block_sizes(spec.shape, spec.chunks()).ravel()[pending].sum())
+
+
+def sweep_plan(
+    spec: SweepSpec,
+    store: str | Path | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    max_block_memory: int | str | None = None,
+    max_disk: int | str | None = None,
+    ignore_free_space: bool = False,
+) -> tuple[list[str], Exception | None]:
+    """What :func:`sweep` would do, writing nothing (no store, no lock): ``allysweep run
+    --dry-run``. Returns the lines it says before it starts (points and blocks, the estimated
+    disk against the free space, the estimated time) and the refusal it would meet
+    (:class:`~allysweep.sweeps.resources.ResourceError`, :class:`StoreError`), or ``None``.
+
+    A store being resumed is planned from its ``done`` flags; the run itself also verifies the
+    finished blocks and recomputes any found bad.
+    """
+    spec = spec.with_store(Path(store if store is not None else spec.store).resolve())
+    try:
+        state = plan_store(spec, resume, overwrite)
+    except StoreError as err:
+        return [], err
+    done = completed_blocks(spec.store) if state == "resumed" else np.zeros(block_count(spec), dtype=bool)
+    pending = int((~done).sum())
+    points = _pending_points(spec, ~done)
+    needs = estimate(spec, pending, points)
+    lines = [f"plan: {state} {spec.store}", *size_lines(spec, needs, pending, state)]
+    try:
+        check_resources(spec, pending, state, max_block_memory, max_disk, ignore_free_space, points, needs)
+    except StoreError as err:
+        return lines, err
+    return lines, None
 
 
 def _verified_done(spec: SweepSpec) -> tuple[np.ndarray, list[int]]:
