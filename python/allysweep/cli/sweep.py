@@ -46,6 +46,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"method {spec.method}",
             file=sys.stderr,
         )
+    if args.dry_run:
+        return _dry_run(spec, args)
     # A job ended with SIGTERM to its whole process group kills the workers before they clean
     # up; their multiprocessing resource tracker would then warn about leaked semaphores.
     os.environ.setdefault("PYTHONWARNINGS", "ignore::UserWarning:multiprocessing.resource_tracker")
@@ -60,6 +62,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress=not args.quiet,
             max_block_memory=args.max_block_memory,
             max_disk=args.max_disk,
+            ignore_free_space=args.ignore_free_space,
         )
     except StoreWriteError as err:
         # A full disk or another write error: the run stopped, finished blocks are valid.
@@ -100,6 +103,28 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dry_run(spec: Any, args: argparse.Namespace) -> int:
+    """``allysweep run SPEC --dry-run``: say what the run would do and need, write nothing.
+    Exit status 0 when it would run, 2 when it would be refused (the reason on stderr)."""
+    from ..sweeps import sweep_plan
+
+    lines, refusal = sweep_plan(
+        spec,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        max_block_memory=args.max_block_memory,
+        max_disk=args.max_disk,
+        ignore_free_space=args.ignore_free_space,
+    )
+    for line in lines:
+        print(line)
+    if refusal is not None:
+        print(f"allysweep: error: {refusal}", file=sys.stderr)
+        return 2
+    print("dry run: nothing was written; run it without --dry-run")
+    return 0
+
+
 def cmd_info(args: argparse.Namespace) -> int:
     """``allysweep info STORE``: describe a cube."""
     from ..sweeps import cube_info
@@ -135,9 +160,15 @@ def add_commands(sub: Any) -> None:
         help="compute a sweep into a Zarr cube (local Dask cluster by default)",
         description="Compute every point of a sweep specification (TOML) and write a resumable Zarr cube. "
         "By default a local Dask cluster with one single-threaded worker per core does the work; "
-        "--scheduler uses an existing cluster, --cluster slurm starts one through dask-jobqueue.",
+        "--scheduler uses an existing cluster, --cluster slurm starts one through dask-jobqueue. "
+        "Before any work the run says the number of points and blocks, the cube's expected size on disk "
+        "and the expected time (estimates measured on a sample of the sweep's points, solved and compressed "
+        "then), and refuses a cube larger than the free space of the target filesystem (both sizes in the "
+        "message; --ignore-free-space overrides). --dry-run does only this. Blocks are submitted a few per "
+        "worker thread at a time, so memory stays flat whatever the number of blocks.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example: allysweep run examples/quickstart.toml\n"
+        "         allysweep run examples/quickstart.toml --dry-run\n"
         "spec format: see the README (section 'Sweeps') or examples/*.toml",
     )
     p_run.add_argument("spec", help="sweep specification (TOML)")
@@ -160,6 +191,17 @@ def add_commands(sub: Any) -> None:
         type=_size,
         help="refuse the sweep if the cube needs more disk (estimated before anything is written; "
         "the free space is always checked)",
+    )
+    p_run.add_argument(
+        "--ignore-free-space",
+        action="store_true",
+        help="run even if the estimated cube is larger than the free space of the store's filesystem",
+    )
+    p_run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only say what the run would do and need (points, blocks, estimated disk and time, free space, "
+        "whether it would be refused); write nothing",
     )
     p_run.set_defaults(func=cmd_run)
 

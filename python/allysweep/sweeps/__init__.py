@@ -18,12 +18,13 @@ Memory stays bounded by the block size, whatever the size of the cube.
 """
 
 from .design import block_count, block_slices
-from .run import SweepSummary, sweep
+from .run import SweepSummary, sweep, sweep_plan
 from .spec import SweepSpec, load_spec
 from .store import completed_blocks, cube_info, open_cube
 
 __all__ = [
     "sweep",
+    "sweep_plan",
     "SweepSummary",
     "SweepSpec",
     "load_spec",

@@ -4,8 +4,14 @@ limits the user sets (``--max-block-memory`` / ``--max-disk``, or ``max_block_me
 ``max_disk`` of :func:`allysweep.sweep`) and against the free space of the store's filesystem.
 
 The memory of a block is counted from the output schema (inputs, the engine's output buffers,
-the slot-major copies written, the derivatives); the disk from a sample: a few thousand points of
-the sweep's first block are solved here, in memory, and compressed with the cube's codec.
+the slot-major copies written, the derivatives). The disk and the run time are *measured*, not
+assumed: a sample of the sweep's own points is solved here, in memory, on one thread (for a grid:
+the first, middle and last blocks, whole up to :data:`BLOCK_SAMPLE` points each; for a sampled
+design, points drawn from its ranges), each output is compressed with the cube's codec, and
+the bytes per point of every output, rounded up per chunk file to the filesystem's allocation
+unit, plus the four ``_progress`` entries of each block, give the disk of the blocks to compute;
+the time taken gives a rate per core (docs/conventions.md, "Size before work", says how close
+these estimates came on this machine).
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from __future__ import annotations
 import math
 import os
 import shutil
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -24,11 +31,27 @@ from .chunks import _SHUFFLES, BLOSC, _codec
 from .design import block_count
 from .spec import SweepSpec
 
-__all__ = ["ResourceError", "Needs", "estimate", "check_resources", "parse_size", "format_size"]
+__all__ = [
+    "ResourceError",
+    "Needs",
+    "estimate",
+    "check_resources",
+    "size_lines",
+    "parse_size",
+    "format_size",
+    "format_duration",
+]
 
-#: Points solved to estimate the compressed size (fewer for the slow methods).
+#: Points solved to estimate the compressed size for the slow methods (all sample blocks together).
 SAMPLE_POINTS = {"qre": 16, "reference": 32}
-DEFAULT_SAMPLE = 2048
+#: Points solved per sample block for the engine's fast methods: a whole block of the default
+#: size, so the sample compresses as a real chunk does (a few thousand spread-out points
+#: compressed about 1.5 times worse than the cube's chunks did: benches/results/scale-*.json).
+BLOCK_SAMPLE = 50_000
+#: Blocks of a grid sampled: the first, the middle and the last.
+SAMPLE_BLOCKS = 3
+#: ``_progress`` entries written per block (done, computed, started, stats): one small file each.
+PROGRESS_FILES = 4
 #: Disk the estimate must leave free beyond the cube (the estimate is from a sample; the
 #: filesystem also needs room for metadata and temporary chunk files).
 DISK_MARGIN = 1.25
@@ -72,6 +95,17 @@ def format_size(n: float) -> str:
     return f"{n:.1f} PiB"  # pragma: no cover
 
 
+def format_duration(seconds: float) -> str:
+    """``45 s``, ``12 min``, ``3.4 h``, ``2.1 days``."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 3 * 86400:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:,.1f} days"
+
+
 @dataclass
 class Needs:
     """What a sweep needs.
@@ -90,6 +124,13 @@ class Needs:
         Estimated bytes on disk of the blocks still to compute (compressed, from a sample).
     sample_points : int
         Points the disk estimate was made from.
+    bytes_per_point : dict of str to float
+        Measured compressed bytes per point of every stored output (before rounding up to the
+        filesystem's allocation unit).
+    seconds_per_point : float
+        Measured seconds per point on one thread to solve and compress the sample.
+    pending_points : int
+        Points of the blocks still to compute (edge blocks counted by their real points).
     """
 
     block_points: int
@@ -98,6 +139,14 @@ class Needs:
     cube_bytes: int
     disk_bytes: int
     sample_points: int
+    bytes_per_point: dict[str, float] = field(default_factory=dict)
+    seconds_per_point: float = 0.0
+    pending_points: int = 0
+
+    def run_seconds(self, cores: int) -> float:
+        """Expected seconds to compute the pending points on ``cores`` single-threaded workers at
+        the measured rate (Dask scheduling and the chunk writes come on top)."""
+        return self.pending_points * self.seconds_per_point / max(cores, 1)
 
 
 def _stored_outputs(spec: SweepSpec) -> list[tuple[str, int, bool]]:
@@ -128,23 +177,24 @@ def _block_memory(spec: SweepSpec, n: int) -> int:
     return n * per_point
 
 
-def _sample_columns(spec: SweepSpec, n: int) -> tuple[dict[str, np.ndarray], int]:
-    """Engine columns of up to ``n`` points like the sweep's: the first points of its first
-    block (grid), points drawn from its ranges (lhs / sobol) or its first listed points."""
+def _sample_columns(spec: SweepSpec, n: int) -> list[tuple[dict[str, np.ndarray], int]]:
+    """Engine columns of points like the sweep's, as (columns, count) pieces: for a grid, the
+    first ``n`` points of its first, middle and last blocks (what its chunks hold); for a list,
+    its first points; for lhs / sobol, ``n`` points drawn from its ranges."""
     if spec.design == "grid":
-        # Values spread evenly along each axis (the trailing axes first, whole where they fit),
-        # up to n points in all: what a block holds, without building a whole block.
-        axes, left = [], n
-        for _, values in reversed(spec.axes):
-            take = max(1, min(len(values), left))
-            pick = np.unique(np.linspace(0, len(values) - 1, take).round().astype(np.int64))
-            axes.append(np.asarray(values, dtype=float)[pick])
-            left = max(1, left // len(pick))
-        axes.reverse()
-        mesh = np.meshgrid(*axes, indexing="ij")
-        swept = {name: m.ravel() for (name, _), m in zip(spec.axes, mesh, strict=True)}
-        count = int(mesh[0].size)
-    elif spec.design == "list":
+        from .design import block_params, block_slices
+
+        blocks = block_count(spec)
+        picks = sorted({0, blocks // 2, blocks - 1})[:SAMPLE_BLOCKS]
+        per = max(1, n // len(picks)) if spec.method in SAMPLE_POINTS else n
+        pieces = []
+        for index in picks:
+            swept, count = block_params(spec, block_slices(spec, index), None)
+            count = min(count, per)
+            swept = {name: v[:count] for name, v in swept.items()}
+            pieces.append((spec.columns(swept, count), count))
+        return pieces
+    if spec.design == "list":
         count = min(n, len(spec.points[0][1]))
         swept = {name: np.asarray(v[:count], dtype=float) for name, v in spec.points}
     else:
@@ -154,39 +204,63 @@ def _sample_columns(spec: SweepSpec, n: int) -> tuple[dict[str, np.ndarray], int
         for name, kind, lo, hi in spec.ranges:
             u = rng.random(count)
             swept[name] = lo + u * (hi - lo) if kind == "uniform" else np.exp(np.log(lo) + u * np.log(hi / lo))
-    return spec.columns(swept, count), count
+    return [(spec.columns(swept, count), count)]
 
 
-def _compressed_per_point(spec: SweepSpec, n: int) -> tuple[float, int]:
-    """Bytes per point of the stored outputs, compressed with the cube's codec, from a sample
-    of up to ``n`` points solved here; and the sample's size."""
-    columns, count = _sample_columns(spec, n)
+def _compressed_per_point(spec: SweepSpec, n: int) -> tuple[dict[str, float], int, float]:
+    """Measured bytes per point of every stored output, compressed with the cube's codec, from
+    samples of up to ``n`` points each (:func:`_sample_columns`) solved here on one thread; the
+    sample's size; and the seconds per point it took to solve and compress."""
     from .worker import _computed
 
-    result = solve_flat(
-        columns, method=spec.method, threads=1, lam=spec.lam, max_eq=spec.max_eq, outputs=_computed(spec)
-    )
-    arrays = {name: np.asarray(result[name]) for name in spec.outputs}
-    if spec.derivatives:
-        lam = native.DEFAULT_LAM if spec.lam is None else spec.lam
-        got = native.derivatives(columns, spec.wrt_columns(), spec.method, 1, lam, spec.max_eq)
-        values = np.asarray(got["values"])
-        for o, name in enumerate(native.DERIVATIVE_OUTPUTS):
-            arrays[f"d_{name}"] = np.ascontiguousarray(values[:, :, o, :])
-        arrays["differentiable"] = np.asarray(got["differentiable"])
-    total = 0
+    sizes: dict[str, int] = {}
+    total_points = 0
+    t0 = time.perf_counter()
     shuffle = _SHUFFLES[BLOSC["shuffle"]]
-    for values in arrays.values():
-        if values.ndim > 1:  # stored slot-major
-            values = np.ascontiguousarray(np.moveaxis(values, 1, 0))
-        data = np.ascontiguousarray(values)
-        total += len(_codec(BLOSC["cname"], BLOSC["clevel"], shuffle, data.dtype.itemsize).encode(data)) + 16
-    return total / max(count, 1), count
+    for columns, count in _sample_columns(spec, n):
+        result = solve_flat(
+            columns, method=spec.method, threads=1, lam=spec.lam, max_eq=spec.max_eq, outputs=_computed(spec)
+        )
+        arrays = {name: np.asarray(result[name]) for name in spec.outputs}
+        if spec.derivatives:
+            lam = native.DEFAULT_LAM if spec.lam is None else spec.lam
+            got = native.derivatives(columns, spec.wrt_columns(), spec.method, 1, lam, spec.max_eq)
+            values = np.asarray(got["values"])
+            for o, name in enumerate(native.DERIVATIVE_OUTPUTS):
+                arrays[f"d_{name}"] = np.ascontiguousarray(values[:, :, o, :])
+            arrays["differentiable"] = np.asarray(got["differentiable"])
+        for name, values in arrays.items():
+            if values.ndim > 1 and not name.startswith("d_"):  # stored slot-major
+                values = np.moveaxis(values, 1, 0)
+            data = np.ascontiguousarray(values)
+            encoded = _codec(BLOSC["cname"], BLOSC["clevel"], shuffle, data.dtype.itemsize).encode(data)
+            sizes[name] = sizes.get(name, 0) + len(encoded)
+        total_points += count
+    seconds = time.perf_counter() - t0
+    points = max(total_points, 1)
+    return {name: size / points for name, size in sizes.items()}, total_points, seconds / points
 
 
-def estimate(spec: SweepSpec, pending: int | None = None) -> Needs:
+def _allocation_unit(path: Path) -> int:
+    """The filesystem's allocation unit at ``path`` (or its nearest existing parent): what
+    one small file takes on disk at least."""
+    here = path
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    try:
+        return max(512, int(os.statvfs(here).f_frsize))
+    except (OSError, AttributeError):
+        return 4096
+
+
+def _rounded(nbytes: float, unit: int) -> int:
+    return int(-(-max(nbytes, 1) // unit) * unit)
+
+
+def estimate(spec: SweepSpec, pending: int | None = None, pending_points: int | None = None) -> Needs:
     """What ``spec`` needs: block memory, template memory, the cube uncompressed, and the disk
-    for ``pending`` blocks (default: all) estimated from a sample.
+    and time for ``pending`` blocks of ``pending_points`` points (default: all) measured on a
+    sample (see the module's description).
 
     Raises
     ------
@@ -198,18 +272,25 @@ def estimate(spec: SweepSpec, pending: int | None = None) -> Needs:
     per_point = sum(size * (spec.max_eq if per_eq else 1) for _, size, per_eq in _stored_outputs(spec))
     blocks = block_count(spec)
     pending = blocks if pending is None else pending
-    sample = SAMPLE_POINTS.get(spec.method, DEFAULT_SAMPLE)
-    compressed, count = _compressed_per_point(spec, min(sample, block_points))
-    # The disk of the pending blocks (each block is whole chunks: edge blocks padded).
-    disk = compressed * block_points * pending
+    if pending_points is None:
+        pending_points = n_total if pending == blocks else min(n_total, pending * block_points)
+    sample = SAMPLE_POINTS.get(spec.method, BLOCK_SAMPLE)
+    per_output, count, seconds_per_point = _compressed_per_point(spec, min(sample, block_points))
+    # Each block writes one chunk file per output (edge chunks padded to the full chunk, as zarr
+    # stores them), each taking whole allocation units, and its small _progress entries.
+    unit = _allocation_unit(Path(spec.store))
+    per_block = sum(_rounded(bpp * block_points, unit) for bpp in per_output.values()) + PROGRESS_FILES * unit
     swept = len(spec.swept) if spec.design != "grid" else 0
     return Needs(
         block_points=block_points,
         block_memory=_block_memory(spec, block_points),
         template_memory=8 * (swept + 1) * n_total if spec.design != "grid" else 0,
         cube_bytes=per_point * n_total,
-        disk_bytes=int(disk),
+        disk_bytes=int(per_block * pending),
         sample_points=count,
+        bytes_per_point=per_output,
+        seconds_per_point=seconds_per_point,
+        pending_points=int(pending_points),
     )
 
 
@@ -248,11 +329,15 @@ def check_resources(
     state: str,
     max_block_memory: int | str | None = None,
     max_disk: int | str | None = None,
+    ignore_free_space: bool = False,
+    pending_points: int | None = None,
+    needs: Needs | None = None,
 ) -> Needs:
     """Refuse, before anything is written, a sweep whose block needs more memory than
     ``max_block_memory`` (default: this machine's memory per core), or whose ``pending`` blocks
     need more disk than ``max_disk`` or than the store's filesystem has free (an old cube being
-    overwritten counts as freed).
+    overwritten counts as freed; ``ignore_free_space`` skips this last check only). ``needs``:
+    an :func:`estimate` already made for these blocks (else one is made).
 
     Raises
     ------
@@ -261,7 +346,7 @@ def check_resources(
     """
     memory_limit = parse_size(max_block_memory)
     disk_limit = parse_size(max_disk)
-    needs = estimate(spec, pending)
+    needs = needs or estimate(spec, pending, pending_points)
     limit = memory_limit or default_block_memory()
     where = "the limit set" if memory_limit else "this machine's memory per core; set --max-block-memory"
     nothing = "nothing was written"
@@ -279,7 +364,7 @@ def check_resources(
         )
     if pending == 0:
         return needs
-    disk = int(needs.disk_bytes * DISK_MARGIN) + (needs.template_memory if state != "resumed" else 0)
+    disk = required_disk(needs, state)
     about = (
         f"about {format_size(disk)} on disk for {pending:,} blocks (estimated from {needs.sample_points:,} points "
         f"solved now, compressed as the cube is, with a {DISK_MARGIN - 1:.0%} margin; "
@@ -290,13 +375,58 @@ def check_resources(
             f"refusing to run {spec.store}: it needs {about}, more than the limit of {format_size(disk_limit)} "
             f"(--max-disk) ({nothing})"
         )
+    free = free_for(spec, state)
+    if disk > free and not ignore_free_space:
+        raise ResourceError(
+            f"refusing to run {spec.store}: it needs {about}, but only {format_size(free)} are free there "
+            f"({nothing}); free space or write the cube elsewhere (--store), or run anyway with --ignore-free-space"
+        )
+    return needs
+
+
+def required_disk(needs: Needs, state: str) -> int:
+    """The disk a run must find free: the estimate with its margin, and for a new cube the
+    coordinates of a sampled design."""
+    return int(needs.disk_bytes * DISK_MARGIN) + (needs.template_memory if state != "resumed" else 0)
+
+
+def free_for(spec: SweepSpec, state: str) -> int:
+    """Free bytes for the cube of ``spec``: its filesystem's free space, plus an old cube being
+    overwritten (replaced as a whole before the blocks are written)."""
     store = Path(spec.store)
     free = _free_bytes(store)
     if state == "overwritten" and store.exists():
-        free += _tree_bytes(store)  # replaced as a whole before the blocks are written
-    if disk > free:
-        raise ResourceError(
-            f"refusing to run {spec.store}: it needs {about}, but only {format_size(free)} are free there "
-            f"({nothing}); free space or write the cube elsewhere (--store)"
+        free += _tree_bytes(store)
+    return free
+
+
+def size_lines(spec: SweepSpec, needs: Needs, pending: int, state: str, cores: int | None = None) -> list[str]:
+    """What a run will do and need, said before it starts (``allysweep run``, ``--dry-run``):
+    points and blocks, the estimated cube size on disk against the free space, the estimated
+    time at the rate measured on the sample."""
+    blocks = block_count(spec)
+    cores = cores or os.cpu_count() or 1
+    done = blocks - pending
+    lines = [
+        f"size: {spec.n_total:,} points in {blocks:,} blocks of <= {needs.block_points:,} points"
+        + (f"; {pending:,} blocks ({needs.pending_points:,} points) to compute, {done:,} done" if done else "")
+    ]
+    measured = sorted(needs.bytes_per_point.items(), key=lambda item: -item[1])
+    shown = ", ".join(f"{name} {bpp:.2f}" for name, bpp in measured[:6])
+    if len(measured) > 6:
+        shown += f", {len(measured) - 6} more {sum(b for _, b in measured[6:]):.2f} together"
+    lines.append(
+        f"disk: about {format_size(needs.disk_bytes)} for the blocks to compute (an estimate: "
+        f"{format_size(needs.disk_bytes / max(needs.pending_points, 1))} per point measured on "
+        f"{needs.sample_points:,} points solved and compressed now, rounded up to whole filesystem blocks; "
+        f"compressed bytes per point: {shown}); refused above {format_size(required_disk(needs, state))} "
+        f"with the {DISK_MARGIN - 1:.0%} margin; {format_size(free_for(spec, state))} free there"
+    )
+    if pending:
+        rate = 1 / needs.seconds_per_point if needs.seconds_per_point > 0 else float("inf")
+        lines.append(
+            f"time: about {format_duration(needs.run_seconds(cores))} of computing on {cores} cores (an estimate: "
+            f"{rate:,.0f} points/s per core measured solving and compressing the sample; Dask and the writes "
+            "add to it)"
         )
-    return needs
+    return lines

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import numpy as np
 import xarray as xr
@@ -18,13 +19,21 @@ from ..exceptions import StoreError, StoreWriteError
 from .cluster import check_cluster_available, client_for
 from .design import block_count
 from .lock import StoreLock
-from .resources import check_resources
+from .resources import check_resources, estimate, size_lines
 from .spec import SweepSpec
-from .store import append_history, apply_store_plan, completed_blocks, finished_stats, open_cube, plan_store
+from .store import (
+    _block_sizes,
+    append_history,
+    apply_store_plan,
+    completed_blocks,
+    finished_stats,
+    open_cube,
+    plan_store,
+)
 from .verify import reset_blocks, verify_cube
 from .worker import compute_block, store_identity
 
-__all__ = ["sweep", "SweepSummary"]
+__all__ = ["sweep", "sweep_plan", "SweepSummary"]
 
 
 @dataclass
@@ -95,6 +104,7 @@ def sweep(
     progress: bool = True,
     max_block_memory: int | str | None = None,
     max_disk: int | str | None = None,
+    ignore_free_space: bool = False,
 ) -> xr.Dataset:
     """Run a sweep into a Zarr cube and return the opened cube.
 
@@ -124,6 +134,9 @@ def sweep(
     max_disk : int or str, optional
         Refuse the sweep if the blocks to compute need more disk (estimated from a sample
         compressed as the cube is). The free space of the store's filesystem is always checked.
+    ignore_free_space : bool
+        Run even if the estimated cube is larger than the free space of the store's
+        filesystem (the estimate may be pessimistic, or space will be freed meanwhile).
 
     Returns
     -------
@@ -157,7 +170,7 @@ def sweep(
     # run is refused naming the first, whatever its flags (docs/conventions.md, "Store safety").
     said: list[str] = []  # a stale lock taken over: said once the run is known to go ahead
     with StoreLock(spec.store, say=said.append) as lock:
-        limits = (max_block_memory, max_disk)
+        limits = (max_block_memory, max_disk, ignore_free_space)
         return _sweep_locked(spec, lock, start, client, resume, overwrite, scheduler, cluster, progress, limits, said)
 
 
@@ -171,7 +184,7 @@ def _sweep_locked(
     scheduler: str | None,
     cluster: str | None,
     progress: bool,
-    limits: tuple[Any, Any] = (None, None),
+    limits: tuple[Any, Any, bool] = (None, None, False),
     said: list[str] | None = None,
 ) -> xr.Dataset:
     state = plan_store(spec, resume, overwrite)  # refusals happen here, before anything is written
@@ -183,8 +196,15 @@ def _sweep_locked(
     if state == "resumed":
         done, repaired = _verified_done(spec)
     pending = [int(i) for i in np.flatnonzero(~done)]
-    # Memory per block and disk for the cube, before anything is written (refused with sizes).
-    check_resources(spec, len(pending), state, *limits)
+    # Memory per block, disk and time for the cube, before anything is written: said, then
+    # checked (refused with the sizes).
+    max_block_memory, max_disk, ignore_free_space = limits
+    points = _pending_points(spec, ~done)
+    needs = estimate(spec, len(pending), points)
+    if progress:
+        for line in size_lines(spec, needs, len(pending), state):
+            print(f"allysweep: {line}", file=sys.stderr)
+    check_resources(spec, len(pending), state, max_block_memory, max_disk, ignore_free_space, points, needs)
     if repaired:
         shown = ", ".join(map(str, repaired[:20])) + (", ..." if len(repaired) > 20 else "")
         print(
@@ -243,6 +263,45 @@ def _sweep_locked(
     return ds
 
 
+def _pending_points(spec: SweepSpec, pending: np.ndarray) -> int:
+    """Points of the blocks flagged in ``pending`` (edge blocks by their real points)."""
+    return int(_block_sizes(spec.shape, spec.chunks()).ravel()[pending].sum())
+
+
+def sweep_plan(
+    spec: SweepSpec,
+    store: str | Path | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    max_block_memory: int | str | None = None,
+    max_disk: int | str | None = None,
+    ignore_free_space: bool = False,
+) -> tuple[list[str], Exception | None]:
+    """What :func:`sweep` would do, writing nothing (no store, no lock): ``allysweep run
+    --dry-run``. Returns the lines it says before it starts (points and blocks, the estimated
+    disk against the free space, the estimated time) and the refusal it would meet
+    (:class:`~allysweep.sweeps.resources.ResourceError`, :class:`StoreError`), or ``None``.
+
+    A store being resumed is planned from its ``done`` flags; the run itself also verifies the
+    finished blocks and recomputes any found bad.
+    """
+    spec = spec.with_store(Path(store if store is not None else spec.store).resolve())
+    try:
+        state = plan_store(spec, resume, overwrite)
+    except StoreError as err:
+        return [], err
+    done = completed_blocks(spec.store) if state == "resumed" else np.zeros(block_count(spec), dtype=bool)
+    pending = int((~done).sum())
+    points = _pending_points(spec, ~done)
+    needs = estimate(spec, pending, points)
+    lines = [f"plan: {state} {spec.store}", *size_lines(spec, needs, pending, state)]
+    try:
+        check_resources(spec, pending, state, max_block_memory, max_disk, ignore_free_space, points, needs)
+    except StoreError as err:
+        return lines, err
+    return lines, None
+
+
 def _verified_done(spec: SweepSpec) -> tuple[np.ndarray, list[int]]:
     """The blocks of a store being resumed that are finished *and intact* (every check of
     :func:`~allysweep.sweeps.verify.verify_cube`, which is what ``allysweep verify`` runs), and
@@ -268,39 +327,83 @@ def _import_before_threads() -> None:
     import zarr  # noqa: F401
 
 
+#: Blocks kept submitted per worker thread (docs/conventions.md, "Bounded submission"): enough
+#: that a worker finishing a block finds the next one already queued while the client hears of
+#: the first and submits another (a round trip of a few milliseconds, against blocks of a tenth
+#: of a second and more), few enough that the scheduler never holds more than a handful of
+#: tasks per thread whatever the number of blocks.
+WINDOW_PER_THREAD = 4
+#: The window before any worker has joined (a SLURM or adaptive cluster starting up).
+MIN_WINDOW = 8
+#: How often the window follows the cluster's size (workers joining or leaving), in seconds.
+WINDOW_REFRESH_SECONDS = 2.0
+
+
+def _window(client: Any) -> int:
+    """Blocks to keep submitted: :data:`WINDOW_PER_THREAD` per worker thread of the cluster now."""
+    try:
+        threads = sum(client.nthreads().values())
+    except Exception:  # a scheduler that does not answer now: keep the floor
+        threads = 0
+    return max(MIN_WINDOW, WINDOW_PER_THREAD * threads)
+
+
 def _run_blocks(
     client: Any, spec: SweepSpec, pending: list[int], progress: bool, identity: tuple[int, int], already: int
 ) -> tuple[int, int, dict[str, float]]:
     """Run the pending blocks; returns (blocks computed, points computed, worker seconds spent
     solving, encoding and writing outputs, and on the rest of each task).
 
-    A block that fails stops the sweep: the other blocks are cancelled, and a write error (a
-    full disk) is raised as :class:`StoreWriteError` saying how many blocks are kept and how to
-    resume."""
+    Blocks are submitted in a sliding window (:func:`_window`: a few per worker thread), the
+    next one as each result arrives, and each result is reduced into the counts and the
+    progress bar and then dropped: the client and the scheduler hold a bounded number of tasks
+    and results whatever the number of blocks.
+
+    A block that fails stops the sweep: the blocks in flight are cancelled and no other is
+    submitted, and a write error (a full disk) is raised as :class:`StoreWriteError` saying how
+    many blocks are kept and how to resume."""
     from distributed import as_completed
 
-    n = len(pending)
-    futures = client.map(compute_block, [spec] * n, pending, [identity] * n, pure=False)
     bar = _progress_bar(len(pending), spec.n_total, enabled=progress)
     computed = points = 0
     worker = {"solve": 0.0, "write": 0.0, "other": 0.0}
     t0 = time.perf_counter()
+    queue = iter(pending)
+    in_flight: set[Any] = set()
+    running = as_completed()
+    window, checked = _window(client), time.monotonic()
+
+    def submit_up_to(limit: int) -> None:
+        while len(in_flight) < limit:
+            index = next(queue, None)
+            if index is None:
+                return
+            future = client.submit(compute_block, spec, index, identity, pure=False, key=f"block-{index}-{uuid4().hex}")
+            in_flight.add(future)
+            running.add(future)
+
     try:
-        for future in as_completed(futures):
+        submit_up_to(window)
+        for future in running:
+            in_flight.discard(future)
             stats = future.result()
+            future.release()  # the scheduler forgets the task and its result now
             computed += 1
             points += stats["points"]
             for key, value in stats["seconds"].items():
                 worker[key] += value
+            if time.monotonic() - checked > WINDOW_REFRESH_SECONDS:
+                window, checked = _window(client), time.monotonic()
+            submit_up_to(window)
             if bar is not None:
                 rate = points / max(time.perf_counter() - t0, 1e-9)
                 bar.set_postfix_str(f"{rate:,.0f} points/s", refresh=False)
                 bar.update(1)
     except KeyboardInterrupt:
-        client.cancel(futures)
+        client.cancel(list(in_flight))
         raise
     except StoreWriteError as err:
-        client.cancel(futures)
+        client.cancel(list(in_flight))
         kept = int(completed_blocks(spec.store).sum()) if Path(spec.store).exists() else already + computed
         raise StoreWriteError(
             f"the sweep stopped: {err}. The {kept} finished blocks of {block_count(spec)} are kept and valid; "
@@ -310,7 +413,7 @@ def _run_blocks(
             err.block,
         ) from None
     except BaseException:
-        client.cancel(futures)
+        client.cancel(list(in_flight))
         raise
     finally:
         if bar is not None:

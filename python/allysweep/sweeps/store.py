@@ -4,9 +4,11 @@ resume, overwrite as a whole, never half-written), plus opening and describing a
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
+import struct
 import warnings
 from pathlib import Path
 from typing import Any
@@ -102,7 +104,7 @@ def finished_stats(store: str | Path) -> dict[str, int]:
     progress = zarr.open_group(str(store), mode="r")[PROGRESS_GROUP]
     done = completed_blocks(store)
     try:
-        table = np.asarray(progress["stats"][:])[done]
+        table = _progress_entries(str(store), progress["stats"], "stats")[done]
     except Exception:  # a damaged entry (allysweep verify lists it): the readable ones
         from .chunks import read_chunk
 
@@ -212,20 +214,77 @@ def _template(spec: SweepSpec) -> xr.Dataset:
     return ds
 
 
+def _attr_value(value: Any) -> Any:
+    """An attribute as JSON (numpy arrays and scalars as lists and numbers), as xarray writes it."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _fill_attr(fill: float) -> str:
+    """A float variable's ``_FillValue`` attribute as xarray's Zarr writer stores it (base64 of
+    the little-endian double): it marks the fill as missing when the cube is read with CF decoding."""
+    return base64.standard_b64encode(struct.pack("<d", float(fill))).decode()
+
+
 def _create_store(spec: SweepSpec) -> None:
+    """Write the cube's template: every array's metadata (shape, chunks, codecs, fill value,
+    dimension names, attributes) through zarr's array API, and the coordinates' values. No
+    chunk of an output is written and no Dask graph is built, so the time and memory it takes
+    do not grow with the number of blocks (benches/scale.py). The layout is the one
+    ``xarray.Dataset.to_zarr`` writes for :func:`_template` (``tests/test_scale.py`` compares
+    every ``zarr.json`` with it), so ``xarray.open_zarr`` and :func:`open_cube` read it as before.
+    """
     import zarr
 
     ds = _template(spec)
-    encoding = {
-        name: {
-            **chunk_encoding(var.ndim, per_equilibrium="eq" in var.dims and "wrt" not in var.dims),
-            "fill_value": STORE_FILLS[name],
-        }
-        for name, var in ds.data_vars.items()
-    }
-    ds.to_zarr(spec.store, mode="w-", compute=False, encoding=encoding, consolidated=False)
-    group = zarr.open_group(spec.store, mode="r+")
-    progress = group.create_group(PROGRESS_GROUP)
+    root = zarr.open_group(
+        str(spec.store), mode="w-", zarr_format=3, attributes={k: _attr_value(v) for k, v in ds.attrs.items()}
+    )
+    # Coordinates are written with zarr's defaults (auto chunks, zstd), as xarray writes numpy
+    # variables; a non-dimension coordinate is named in the ``coordinates`` attribute of every
+    # variable whose dimensions include its own.
+    extra = {name: set(c.dims) for name, c in ds.coords.items() if c.dims != (name,)}
+    for name, coord in ds.coords.items():
+        values = np.asarray(coord.values)
+        if values.dtype.kind == "O":
+            values = values.astype(str)
+        attrs = {k: _attr_value(v) for k, v in coord.attrs.items()}
+        if values.dtype.kind == "f":
+            attrs["_FillValue"] = _fill_attr(float("nan"))
+        array = root.create_array(
+            name,
+            shape=values.shape,
+            dtype=str if values.dtype.kind == "U" else values.dtype,
+            fill_value=float("nan") if values.dtype.kind == "f" else None,
+            dimension_names=coord.dims if coord.dims else None,
+            attributes=attrs,
+        )
+        array[...] = values
+    for name, var in ds.data_vars.items():
+        per_equilibrium = "eq" in var.dims and "wrt" not in var.dims
+        codecs = chunk_encoding(var.ndim, per_equilibrium=per_equilibrium)
+        chunks = (*spec.chunks(), *var.shape[len(spec.dims) :])
+        attrs = {k: _attr_value(v) for k, v in var.attrs.items()}
+        fill = STORE_FILLS[name]
+        if var.dtype.kind == "f":
+            attrs["_FillValue"] = _fill_attr(fill)
+        near = [c for c, dims in extra.items() if dims <= set(var.dims)]
+        if near:
+            attrs["coordinates"] = " ".join(sorted(near))
+        root.create_array(
+            name,
+            shape=var.shape,
+            chunks=chunks,
+            dtype=var.dtype,
+            fill_value=fill,
+            dimension_names=var.dims,
+            attributes=attrs,
+            **codecs,
+        )
+    progress = root.create_group(PROGRESS_GROUP)
     n = block_count(spec)
     # One chunk per block, with the cube's codec, so workers write their flags as files directly
     # (write_chunk) and never share a chunk.
@@ -244,6 +303,30 @@ def _store_attrs(store: str) -> dict[str, Any]:
     return dict(zarr.open_group(store, mode="r").attrs)
 
 
+def _progress_entries(store: str, array: Any, name: str) -> np.ndarray:
+    """Every entry of ``_progress/<name>`` (one chunk file per block), read as files: zarr reads
+    one-element chunks at about 1 ms each (25 s for the 20,000 blocks of a 10^9-point cube, minutes
+    at 10^10), a plain read and decode in tens of microseconds. A block whose file is absent has
+    the fill value. Raises when the layout is not the flat one this reads (zarr reads it then)
+    or an entry does not decode (the caller reads entry by entry)."""
+    from .chunks import _direct_layout
+
+    key = f"{PROGRESS_GROUP}/{name}"
+    layout = _direct_layout(store, key)
+    if layout is None or layout.separator != ".":
+        raise LookupError(f"{key}: not a flat chunk layout")
+    shape, chunk = tuple(array.shape), tuple(array.chunks)
+    out = np.full(shape, array.fill_value, dtype=array.dtype)
+    for entry in os.scandir(os.path.join(store, PROGRESS_GROUP, name)):
+        if not entry.name.startswith("c."):  # zarr.json, hidden temporary files
+            continue
+        index = tuple(int(i) for i in entry.name.split(".")[1:])
+        with open(entry.path, "rb") as f:
+            values = layout.decode(f.read(), chunk, array.dtype)
+        out[tuple(slice(i * c, (i + 1) * c) for i, c in zip(index, chunk, strict=True))] = values
+    return out
+
+
 def completed_blocks(store: str | Path) -> np.ndarray:
     """Boolean array: which blocks of the cube at ``store`` are finished. An entry that does not
     decode (a damaged cube: ``allysweep verify`` lists it) reads as not finished."""
@@ -251,7 +334,7 @@ def completed_blocks(store: str | Path) -> np.ndarray:
 
     done = zarr.open_group(str(store), mode="r")[PROGRESS_GROUP]["done"]
     try:
-        return np.asarray(done[:]) == 1
+        return _progress_entries(str(store), done, "done").reshape(-1) == 1
     except Exception:  # one damaged entry: read them one by one
         from .chunks import read_chunk
 
