@@ -108,16 +108,22 @@ def test_template_equals_xarrays_to_zarr_file_for_file(tmp_path, sweep, params):
 def _create_in_subprocess(tmp_path: Path, points_exp: int) -> dict[str, float]:
     target = str(tmp_path / f"c{points_exp}.zarr")
     code = f"""
-import json, resource, time
+import json, time
 import allysweep as asw
 from allysweep.sweeps import store
+
+def peak_kib():
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child forked from a large
+    # pytest process would report the parent's size.
+    with open("/proc/self/status") as f:
+        return int(next(line for line in f if line.startswith("VmHWM:")).split()[1])
 spec = asw.SweepSpec.from_dict({{"sweep": {{"design": "grid", "chunk_points": 50000, "store": {target!r}}},
     "params": {{"k": {{"linspace": [0, 0.12, 1000]}}, "r": {{"linspace": [0, 0.14, 1000]}},
                "c_c_extra": {{"linspace": [0, 0.2, {10 ** (points_exp - 6)}]}}}}}})
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kib()
 t = time.perf_counter()
 store._create_store(spec)
-print(json.dumps({{"seconds": time.perf_counter() - t, "rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+print(json.dumps({{"seconds": time.perf_counter() - t, "rss_kib": peak_kib(),
                   "before_kib": before}}))
 """
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
