@@ -1140,3 +1140,76 @@ def test_crisis_reference_equals_the_engine_where_a1_holds(theta_kind, cost_kind
         assert np.all(crisis[f"crisis_regime_{side}"][on] == 0)
         np.testing.assert_allclose(crisis[f"prob_war_{side}"][on], crisis[f"prob_challenge_{side}"][on], atol=1e-12)
         np.testing.assert_allclose(crisis[f"prob_concession_{side}"][on], 0.0, atol=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# q-hat = q^C (no M piece). With a Normal(-0.105, 0.036) challenger cost G(tau_A) = 1.0 in
+# floating point, so h(q) = G(tau_A)(1 + omega - q d) - 1 = -W(q) and the Cb segment
+# (rho 1 -> rho-hat) meets the W0 segment (rho-hat -> 0) at one belief q_1 = 0.19732. On
+# both segments m_A = 1 and m_B = 0 (pi-bar = 1; G(kappa(rho)) = 1), so at the u-boundary
+# u_b Lambda_1 = rho u_b + (1 - rho) L_1(u_b) along rho in [0, 1]; after no alliance D
+# concedes (q_0 = 0 in C), Lambda_0 = u_b. Phi = (1 - rho)(u_b - L_1(u_b)) - k is linear in
+# rho: one pinned root, rho* = 1 - k/(u_b - L_1(u_b)) ~ 0.8443 on Cb (CRISIS.md 2.3, 3.3).
+# Off the boundary Phi = -k < 0 (C/C, u < u_b) and Phi > 0 on R/C (u > u_b): no other root.
+QHAT_EQ_QC = dict(
+    p=0.7945364077261164,
+    p_alliance=0.9067182379266473,
+    p_coalition=0.8952137509455866,
+    c_d=0.8280897122133186,
+    c_d_joint=0.7702266967754391,
+    c_c_extra=0.003909645644085258,
+    c_a=0.34525587622358284,
+    k=0.12265265646819652,
+    r=0.15865907953424166,
+    b_c=0.11461265214094263,
+    theta_kind=0,
+    theta_a=0.2927566957929665,
+    theta_b=1.779394295799289,
+    theta_c=math.nan,
+    cost_kind=2,
+    cost_a=-0.10538669616815027,
+    cost_b=0.03595711865811252,
+    range_cost=1.1924663662212462,
+)
+
+
+def test_qhat_equals_qc_one_pinned_root():
+    import allysweep as asw
+    from game_simulation import ally_gain
+
+    P = QHAT_EQ_QC
+    m = cr.Model(P)
+    assert abs(m.qhat[1] - m.qC[1]) < 1e-14 and float(m.G(m.tau(1, m.qhat[1]) + m.bc)) == 1.0
+    # closed form of the pinned root on the joined Cb + W0 segment (comment above)
+    u_b = P["theta_b"] - (P["theta_b"] - m.t[1]) / m.qhat[1]
+    assert P["theta_a"] < u_b < m.t[1]  # region I: L_1 = (1 - p) u + r
+    rho_star = 1.0 - P["k"] / (u_b - ((1.0 - P["p"]) * u_b + P["r"]))
+    assert m.rho_hat < rho_star < 1.0
+
+    # Phi is continuous along the cut-point path (CRISIS.md 2.5): no jump at the piece joints
+    path = cr.CutPath(m)
+    ends = [path.eval(pc, np.array(path.piece_range(pc)))["Phi"] for pc in path.pieces]
+    for left, right in zip(ends, ends[1:], strict=False):
+        assert abs(left[1] - right[0]) < 1e-9
+
+    out = asw.solve_flat({key: np.array([v]) for key, v in P.items()}, method="reference")
+    n = int(out["n_eq"][0])
+    assert n == 2
+    kinds = list(out["kind"][0, :n])
+    assert sorted(kinds) == sorted([K["pool_no_alliance"], K["cutpoint_bluff"]])
+    j = kinds.index(K["cutpoint_bluff"])
+    assert close(out["cutpoint"][0, j], u_b, 1e-12)
+    assert close(out["prob_concede_alliance"][0, j], rho_star, 1e-9)
+    assert out["crisis_regime_alliance"][0, j] == cr.REGIME_CODE["Cb"]
+    assert out["crisis_regime_no_alliance"][0, j] == cr.REGIME_CODE["C"]
+    assert out["pinned"][0, j] and out["stable"][0, j] and not out["degenerate"][0, j]
+    # every reported cut-point leaves its cut-point type indifferent in the independent
+    # game simulation (tests/game_simulation.py, which joins Cb and W0 when q-hat = q^C)
+    sim = {name: P[name] for name in cr.FLOAT_PARAMS if not name.startswith(("theta_", "cost_", "range_"))}
+    sim["theta"] = ("uniform", P["theta_a"], P["theta_b"])
+    sim["cost_c"] = ("normal", P["cost_a"], P["cost_b"])
+    for i in range(n):
+        if out["kind"][0, i] in (K["cutpoint_honest"], K["cutpoint_bluff"]):
+            u = float(out["cutpoint"][0, i])
+            strategy = {"cutpoint": u, "rho_alliance": float(out["prob_concede_alliance"][0, i])}
+            assert abs(ally_gain(sim, strategy, u)) < 1e-7

@@ -730,8 +730,8 @@ class CutPath:
                         "kind": "u",
                         "ua": ua,
                         "ub": u,
-                        "reg1": m.regime(1, float(self.q1(mid))),
-                        "reg0": m.regime(0, float(self.q0(mid))),
+                        "reg1": self._piece_regime(1, float(self.q1(mid)), bps[ua], bps[u]),
+                        "reg0": self._piece_regime(0, float(self.q0(mid)), bps[ua], bps[u]),
                     }
                 )
             if 0 < i < len(us) - 1:
@@ -741,6 +741,28 @@ class CutPath:
                     s["u"] = u
                     pieces.append(s)
         return pieces
+
+    def _piece_regime(self, a, q_mid, segs_start, segs_end):
+        """Regime of signal ``a`` on a u-piece: the regime at its midpoint belief ``q_mid``,
+        moved back into path order next to a segment of ``a`` at one of the piece's ends.
+
+        The path runs C | Cb | M | W0 | R and the moving belief increases with u, so a piece
+        that starts at a segment's u-boundary lies after it (at least M after Cb, R after
+        W0) and one that ends at it lies before it (C before Cb, at most M before W0).
+        This matters when the piece is a few ulps wide, e.g. the empty M piece when
+        q^C = q-hat (g = 1): its midpoint belief, computed through u, can fall on the
+        wrong side of a boundary by rounding, and the wrong regime would put jumps into
+        Phi and spurious roots at the joints.  Elsewhere the midpoint's regime is kept.
+        """
+        order = "CMR"
+        i = order.index(self.m.regime(a, q_mid))
+        for s in segs_start:
+            if s["alpha"] == a:
+                i = max(i, 1 if s["seg"] == "Cb" else 2)
+        for s in segs_end:
+            if s["alpha"] == a:
+                i = min(i, 0 if s["seg"] == "Cb" else 1)
+        return order[i]
 
     # evaluation -------------------------------------------------------------
     def eval(self, pc, x):
