@@ -294,7 +294,8 @@ def sweep_plan(
     pending = int((~done).sum())
     points = _pending_points(spec, ~done)
     needs = estimate(spec, pending, points)
-    lines = [f"plan: {state} {spec.store}", *size_lines(spec, needs, pending, state)]
+    would = {"created": "would create", "overwritten": "would overwrite", "resumed": "would resume"}[state]
+    lines = [f"plan: {would} {spec.store}", *size_lines(spec, needs, pending, state)]
     try:
         check_resources(spec, pending, state, max_block_memory, max_disk, ignore_free_space, points, needs)
     except StoreError as err:
