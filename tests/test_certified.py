@@ -29,6 +29,7 @@ import allysweep as asw
 import fold_reference as fr
 from test_branches import _fixed
 from test_crisis_parity import crisis_columns
+from test_crisis_reference import QHAT_EQ_QC
 
 from helpers import CERTIFIED
 
@@ -186,18 +187,9 @@ def test_certification_is_never_wrong_near_a_fold():
 #: Normal(-0.105, 0.036) puts G(tau_attack) at 1.0 in floating point, so at the allied belief
 #: q_1 = 0.1973 both W(q_1) = 0 (the W0 boundary) and g(1 + |W|) = 1 (the Cb boundary) hold:
 #: the mixed regime has zero width and both segments sit at one belief.
-COINCIDENT_BOUNDARIES = dict(
-    p=0.7945364077261164,
-    p_alliance=0.9067182379266473,
-    p_coalition=0.8952137509455866,
-    c_d=0.8280897122133186,
-    c_d_joint=0.7702266967754391,
-    c_c_extra=0.003909645644085258,
-    c_a=0.34525587622358284,
-    k=0.12265265646819652,
-    r=0.15865907953424166,
-    b_c=0.11461265214094263,
-)
+#: The point is tests/test_crisis_reference.py's QHAT_EQ_QC (its reference test derives the count).
+MODEL_PARAMS = ("p", "p_alliance", "p_coalition", "c_d", "c_d_joint", "c_c_extra", "c_a", "k", "r", "b_c")
+COINCIDENT_BOUNDARIES = {k: QHAT_EQ_QC[k] for k in MODEL_PARAMS}
 
 
 def test_coincident_crisis_boundaries_the_third_implementation_decides():
@@ -207,7 +199,8 @@ def test_coincident_crisis_boundaries_the_third_implementation_decides():
     them: `roots` reports that one, and certifies the point."""
     import game_simulation as gs
 
-    theta, cost = (0.2927566957929665, 1.779394295799289), (-0.10538669616815027, 0.03595711865811252)
+    theta = (QHAT_EQ_QC["theta_a"], QHAT_EQ_QC["theta_b"])
+    cost = (QHAT_EQ_QC["cost_a"], QHAT_EQ_QC["cost_b"])
     ds = asw.solve(**COINCIDENT_BOUNDARIES, theta=asw.Uniform(*theta), cost_c=asw.Normal(*cost))
     n = int(ds.n_eq)
     assert n == 2 and int(ds.status) & CERTIFIED

@@ -291,16 +291,9 @@ def test_many_tiny_blocks_keep_the_scheduler_bounded_and_sigkill_resume_computes
     from distributed import Client, LocalCluster
 
     from allysweep.sweeps import completed_blocks
+    from test_store_safety import start_run
 
-    def start(spec: Path, store_path: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
-        return subprocess.Popen(
-            [sys.executable, "-m", "allysweep.cli", "run", str(spec), "--store", str(store_path), "--quiet", *extra],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, **(env or {})},
-            start_new_session=True,
-        )
+    start = start_run  # the CLI run of tests/test_store_safety.py
 
     # Part 1.
     small = tiny_spec(tmp_path, "small", 20, 20)
