@@ -11,7 +11,12 @@ p_alliance >= p_coalition, narrow and wide costs), 80% with a continuous ally θ
 - points, certified points (status bit 4) and their share;
 - points where the equilibrium counts differ, certified (must be none) and not certified.
 
-Results, with the first differing points, go to ``benches/results/certified-agreement-<date>.json``.
+Results, with the first differing points, go to ``benches/results/certified-agreement-<date>-<points per family>.json``.
+
+The run is resumable: every finished chunk is appended to a checkpoint file
+(``--checkpoint``, by default ``benches/results/certified-agreement.partial.jsonl``), and a run
+started again with the same ``--points``, ``--chunk`` and ``--seed`` skips the chunks already
+there (pass ``--fresh`` to start over). The checkpoint is removed when the run completes.
 
 Usage::
 
@@ -27,7 +32,7 @@ import json
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +46,7 @@ CERTIFIED = 4
 def chunk(args: tuple[str, int, int, int]) -> dict:
     """Solve one chunk of a family with both methods and tally the comparison."""
     family, seed, n, two_type_every = args
+    t0 = time.perf_counter()
     sys.path.insert(0, str(ROOT / "tests"))
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
     import allysweep as asw
@@ -71,6 +77,7 @@ def chunk(args: tuple[str, int, int, int]) -> dict:
         point = {k: float(v[i]) for k, v in cols.items()}
         point.update(roots_n_eq=int(fast["n_eq"][i]), reference_n_eq=int(slow["n_eq"][i]))
         out["certified_differ"].append(point)
+    out["seconds"] = time.perf_counter() - t0
     return out
 
 
@@ -80,26 +87,54 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=5000, help="points per chunk (default 5000)")
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--seed", type=int, default=20261202)
+    parser.add_argument(
+        "--checkpoint",
+        default=str(RESULTS / "certified-agreement.partial.jsonl"),
+        help="file of finished chunks, for resuming (default benches/results/certified-agreement.partial.jsonl)",
+    )
+    parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint and start over")
     args = parser.parse_args()
     tasks = []
     for f, family in enumerate(FAMILIES):
         for c in range(0, args.points, args.chunk):
             n = min(args.chunk, args.points - c)
             tasks.append((family, args.seed + 1000 * (1 + f) * 1000 + 2 * (c // args.chunk), n, 5))
+    checkpoint = Path(args.checkpoint)
+    done_chunks: dict[tuple, dict] = {}
+    if checkpoint.exists() and not args.fresh:
+        for line in checkpoint.read_text().splitlines():
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:  # a line cut short by a kill: that chunk runs again
+                continue
+            done_chunks[tuple(entry["task"])] = entry["result"]
+    elif checkpoint.exists():
+        checkpoint.unlink()
+    todo = [t for t in tasks if tuple(t) not in done_chunks]
+    if done_chunks:
+        print(f"  resuming: {len(tasks) - len(todo)} of {len(tasks)} chunks already in {checkpoint}", flush=True)
+    started = time.time()
+    results = {tuple(t): done_chunks[tuple(t)] for t in tasks if tuple(t) in done_chunks}
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
+    with ProcessPoolExecutor(max_workers=args.workers) as pool, checkpoint.open("a") as log:
+        futures = {pool.submit(chunk, t): t for t in todo}
+        for done, future in enumerate(as_completed(futures), start=1):
+            task = futures[future]
+            results[tuple(task)] = res = future.result()
+            log.write(json.dumps({"task": list(task), "result": res}) + "\n")
+            log.flush()
+            if done % 20 == 0 or done == len(todo):
+                print(f"  {done}/{len(todo)} chunks, {time.time() - started:,.0f} s", flush=True)
     totals = {f: {} for f in FAMILIES}
     offending: list[dict] = []
     uncertified_differ = 0
-    started = time.time()
-    with ProcessPoolExecutor(max_workers=args.workers) as pool:
-        for done, (task, res) in enumerate(zip(tasks, pool.map(chunk, tasks), strict=True), start=1):
-            family = task[0]
-            for group, counts in res["groups"].items():
-                acc = totals[family].setdefault(group, dict.fromkeys(counts, 0))
-                for key, value in counts.items():
-                    acc[key] += value
-            offending += [dict(p, family=family) for p in res["certified_differ"]]
-            if done % 20 == 0 or done == len(tasks):
-                print(f"  {done}/{len(tasks)} chunks, {time.time() - started:,.0f} s", flush=True)
+    for task in tasks:
+        family, res = task[0], results[tuple(task)]
+        for group, counts in res["groups"].items():
+            acc = totals[family].setdefault(group, dict.fromkeys(counts, 0))
+            for key, value in counts.items():
+                acc[key] += value
+        offending += [dict(p, family=family) for p in res["certified_differ"]]
     print(f"roots vs reference, {args.points:,} random points per family (equilibrium counts):")
     head = f"  {'family':9} {'A1':9} {'points':>9} {'certified':>10} {'share':>9}"
     print(head + f" {'differ (cert.)':>15} {'differ (not)':>13}")
@@ -119,7 +154,7 @@ def main() -> None:
         uncertified_differ += sum(g["differ_uncertified"] for g in groups.values())
     RESULTS.mkdir(exist_ok=True)
     stamp = dt.date.today().isoformat()
-    out = RESULTS / f"certified-agreement-{stamp}.json"
+    out = RESULTS / f"certified-agreement-{stamp}-{args.points}.json"
     out.write_text(
         json.dumps(
             {
@@ -127,7 +162,8 @@ def main() -> None:
                 "date": stamp,
                 "points_per_family": args.points,
                 "seed": args.seed,
-                "seconds": time.time() - started,
+                "seconds_this_run": time.time() - started,
+                "chunk_seconds_total": sum(r.get("seconds", 0.0) for r in results.values()),
                 "summary": summary,
                 "certified_points_that_differ": offending[:50],
                 "command": " ".join(["python", "benches/certified_agreement.py", *sys.argv[1:]]),
@@ -136,6 +172,7 @@ def main() -> None:
         )
         + "\n"
     )
+    checkpoint.unlink(missing_ok=True)
     print(f"results: {out.relative_to(ROOT)}")
     if offending:
         print(f"CERTIFIED POINTS THAT DIFFER: {len(offending)} (first in the JSON)")
