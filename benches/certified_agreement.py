@@ -110,17 +110,17 @@ def main() -> None:
             done_chunks[tuple(entry["task"])] = entry["result"]
     elif checkpoint.exists():
         checkpoint.unlink()
-    todo = [t for t in tasks if tuple(t) not in done_chunks]
+    todo = [t for t in tasks if t not in done_chunks]
     if done_chunks:
         print(f"  resuming: {len(tasks) - len(todo)} of {len(tasks)} chunks already in {checkpoint}", flush=True)
     started = time.time()
-    results = {tuple(t): done_chunks[tuple(t)] for t in tasks if tuple(t) in done_chunks}
+    results = {t: done_chunks[t] for t in tasks if t in done_chunks}
     checkpoint.parent.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(max_workers=args.workers) as pool, checkpoint.open("a") as log:
         futures = {pool.submit(chunk, t): t for t in todo}
         for done, future in enumerate(as_completed(futures), start=1):
             task = futures[future]
-            results[tuple(task)] = res = future.result()
+            results[task] = res = future.result()
             log.write(json.dumps({"task": list(task), "result": res}) + "\n")
             log.flush()
             if done % 20 == 0 or done == len(todo):
@@ -129,7 +129,7 @@ def main() -> None:
     offending: list[dict] = []
     uncertified_differ = 0
     for task in tasks:
-        family, res = task[0], results[tuple(task)]
+        family, res = task[0], results[task]
         for group, counts in res["groups"].items():
             acc = totals[family].setdefault(group, dict.fromkeys(counts, 0))
             for key, value in counts.items():
