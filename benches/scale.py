@@ -1,7 +1,8 @@
 """Sweeps whose cost does not grow with the cube (issue 17): a benchmark, not a test.
 
 1. **Template**: creating the store of a 10^9- and a 10^10-point grid (every output), each in a
-   fresh process: wall time of ``_create_store`` and the process's peak RSS (``ru_maxrss``).
+   fresh process: wall time of ``_create_store`` and the process's peak RSS (``VmHWM`` of
+   /proc/self/status: ``ru_maxrss`` would carry over the peak of the process that exec'd it).
 2. **Sweeps** of 10^7, 10^8 and 10^9 points (``--sizes``) of a few outputs (``--outputs``,
    default ``n_eq,kind,selected,prob_war``), each run as a user runs it: ``allysweep run SPEC
    --quiet`` in a subprocess (default local cluster, one single-threaded worker per core). For
@@ -68,14 +69,15 @@ def toml(spec: dict) -> str:
 
 
 TEMPLATE_CODE = """
-import json, resource, sys, time
+import json, sys, time
 import allysweep as asw
 from allysweep.sweeps import block_count, store
 spec = asw.SweepSpec.from_dict(json.loads(sys.argv[1]))
 t = time.perf_counter()
 store._create_store(spec)
 seconds = time.perf_counter() - t
-print(json.dumps({"seconds": seconds, "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": seconds, "peak_rss_mib": int(hwm.split()[1]) / 1024,
                   "blocks": block_count(spec), "points": spec.n_total}))
 """
 
@@ -95,16 +97,21 @@ def template(points: int, where: Path) -> dict:
 
 
 class TreeMemory:
-    """Peaks of the summed RSS of a process and all its descendants, and of the process alone."""
+    """Peaks of the summed RSS of a process and all its descendants, and of the process alone;
+    and the process's own RSS every ``every`` seconds (``trace``: (seconds, MiB)), to see
+    whether the client and scheduler level off or keep growing over a long run."""
 
-    def __init__(self, pid: int, interval: float = 0.2):
+    def __init__(self, pid: int, interval: float = 0.2, every: float = 30.0):
         self.root = psutil.Process(pid)
         self.interval = interval
+        self.every = every
         self.peak = self.peak_root = 0
+        self.trace: list[tuple[float, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
+        start = time.monotonic()
         while not self._stop.is_set():
             try:
                 procs = [self.root, *self.root.children(recursive=True)]
@@ -119,6 +126,9 @@ class TreeMemory:
                 total += rss
                 if p.pid == self.root.pid:
                     self.peak_root = max(self.peak_root, rss)
+                    elapsed = time.monotonic() - start
+                    if not self.trace or elapsed - self.trace[-1][0] >= self.every:
+                        self.trace.append((round(elapsed, 1), round(rss / 2**20, 1)))
             self.peak = max(self.peak, total)
             time.sleep(self.interval)
 
@@ -177,6 +187,7 @@ def sweep(points: int, outputs: list[str], where: Path) -> dict:
         "compute_points_per_s": points / last["compute_seconds"],
         "peak_rss_all_processes_mib": memory.peak / 2**20,
         "peak_rss_client_scheduler_mib": memory.peak_root / 2**20,
+        "rss_client_scheduler_trace_mib": memory.trace,
         "disk_mib": allocated / 2**20,
         "apparent_mib": apparent / 2**20,
         "files": files,
@@ -192,6 +203,7 @@ def main() -> None:
     parser.add_argument("--templates", default="1e9,1e10", help="template sizes in points ('' for none)")
     parser.add_argument("--outputs", default="n_eq,kind,selected,prob_war")
     parser.add_argument("--dir", default="/tmp", help="where the stores are written (and deleted)")
+    parser.add_argument("--tag", default="", help="suffix of the result file (scale-<date>-<tag>.json)")
     args = parser.parse_args()
     where = Path(args.dir) / f"allysweep-scale-{os.getpid()}"
     where.mkdir(parents=True)
@@ -204,7 +216,7 @@ def main() -> None:
         "templates": [],
         "sweeps": [],
     }
-    path = HERE / "results" / f"scale-{dt.date.today().isoformat()}.json"
+    path = HERE / "results" / f"scale-{dt.date.today().isoformat()}{'-' + args.tag if args.tag else ''}.json"
 
     def save() -> None:
         path.write_text(json.dumps(result, indent=2) + "\n")
