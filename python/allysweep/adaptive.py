@@ -245,9 +245,14 @@ class Lattice:
 # ----------------------------------------------------------------------------- the tree
 @dataclass
 class Tree:
-    """What the refinement knows: every solved node (sorted indices, labels, the level whose
-    refinement solved it) and every evaluated cell per level (sorted lowest corners, the
-    corners' common label or :data:`MIXED`), plus the cells to evaluate next."""
+    """What the refinement knows: every node with a label (sorted indices, labels, the level
+    whose refinement added it, whether the label was inferred rather than solved) and every
+    evaluated cell per level (sorted lowest corners, the corners' common label or
+    :data:`MIXED`), plus the cells to evaluate next.
+
+    A node is *inferred* when it lies on a face (an edge, a 2-face, ... of any dimension below
+    d) of a split cell whose corners all carry one label: it gets that label without a solve
+    (:func:`refine`, ``infer=True``). ``solved`` counts the solver calls, not the nodes."""
 
     lattice: Lattice
     keys: np.ndarray
@@ -258,12 +263,20 @@ class Tree:
     #: Seconds spent in the refinement's own bookkeeping (not solving).
     overhead: float = 0.0
     solved: int = 0
-    #: How many solved nodes carry each label (for the isolated-label guard).
+    #: How many solved nodes carry each label (for the isolated-label guard; inferred nodes
+    #: are not counted: they repeat their face's label).
     label_counts: dict[int, int] = field(default_factory=dict)
+    #: Per node: True where the label was inferred from a face, not solved (default: none).
+    inferred: np.ndarray | None = None
+    #: Per evaluated level: the inferred nodes solved then (an end of a disagreeing edge of a
+    #: mixed cell) and their solved labels (see :func:`refine`).
+    checked: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if self.inferred is None:
+            self.inferred = np.zeros(len(self.keys), dtype=bool)
         if not self.label_counts and len(self.labels):
-            values, counts = _counts(self.labels)
+            values, counts = _counts(self.labels[~self.inferred])
             self.label_counts = dict(zip(values.tolist(), counts.tolist(), strict=True))
 
     @property
@@ -276,27 +289,47 @@ class Tree:
         return self.level >= self.lattice.levels
 
     def lookup(self, index: np.ndarray) -> np.ndarray:
-        """Labels of solved nodes (every index must be solved)."""
+        """Labels of known nodes (every index must be in the tree)."""
         pos = np.searchsorted(self.keys, index)
         return self.labels[pos]
 
-    def add(self, index: np.ndarray, labels: np.ndarray, level: int) -> None:
-        """Add newly solved nodes (sorted, none solved before): a linear merge."""
+    def add(self, index: np.ndarray, labels: np.ndarray, level: int, inferred: np.ndarray | None = None) -> None:
+        """Add new nodes (sorted, none in the tree before): a linear merge. ``inferred``
+        (bool per node, default all False) marks the labels that were not solved."""
+        if inferred is None:
+            inferred = np.zeros(len(index), dtype=bool)
         # Final positions of the new nodes; the old ones fill the rest in order (one index
-        # array and one mask for the three arrays, where np.insert rebuilds both per array).
+        # array and one mask for the arrays, where np.insert rebuilds both per array).
         at = np.searchsorted(self.keys, index)
         at += np.arange(len(index), dtype=at.dtype)
         old = np.ones(len(self.keys) + len(index), dtype=bool)
         old[at] = False
-        for name, values in (("keys", index), ("labels", labels), ("point_level", np.int8(level))):
+        fields = (("keys", index), ("labels", labels), ("point_level", np.int8(level)), ("inferred", inferred))
+        for name, values in fields:
             before = getattr(self, name)
             merged = np.empty(len(old), dtype=before.dtype)
             merged[at] = values
             merged[old] = before
+            del before
             setattr(self, name, merged)
+        del at, old
+        self._count(labels[~inferred])
+
+    def _count(self, labels: np.ndarray) -> None:
         values, counts = _counts(labels)
         for v, c in zip(values.tolist(), counts.tolist(), strict=True):
             self.label_counts[v] = self.label_counts.get(v, 0) + c
+
+    def correct(self, index: np.ndarray, labels: np.ndarray) -> bool:
+        """Replace inferred labels at ``index`` (sorted, in the tree, all inferred) by solved
+        ones; returns whether any label changed."""
+        pos = np.searchsorted(self.keys, index)
+        changed = bool((self.labels[pos] != labels).any())
+        self.labels[pos] = labels
+        self.inferred[pos] = False
+        self.solved += len(index)
+        self._count(labels)
+        return changed
 
 
 def refine(
@@ -307,6 +340,7 @@ def refine(
     tree: Tree | None = None,
     after_level: Callable[[Tree], None] | None = None,
     stop_after: int | None = None,
+    infer: bool = True,
 ) -> Tree:
     """Refine a 2^d-tree where the label changes, level by level.
 
@@ -319,8 +353,8 @@ def refine(
     min_level : int
         Every cell is split down to this level, whatever its corners say.
     guard : bool
-        Isolated-label guard: a label seen at one node only (of all solved so far) may be a
-        feature smaller than the cells; the cells around that node (two cells either side
+        Isolated-label guard: a label seen at one solved node only (of all solved so far) may
+        be a feature smaller than the cells; the cells around that node (two cells either side
         along every axis) are split too.
     tree : Tree, optional
         A partly refined tree to continue (resume); default: start from the coarse grid.
@@ -328,13 +362,32 @@ def refine(
         Called with the tree after each finished level (to persist it).
     stop_after : int, optional
         Stop once this many levels are finished (testing / interruption).
+    infer : bool
+        Face inference: when a mixed cell is split, a new node on a face of it (an edge, a
+        2-face, ..., any face but the cell itself) whose corners all carry one label gets that
+        label without a solve, the assumption the tree makes for an agreeing cell's interior
+        anyway; nodes on mixed faces and every cell's centre are solved. Cells split by
+        ``min_level`` or by the guard infer nothing (all their nodes are solved), and a node
+        that any split solves is solved (solved wins). ``False``: every new node is solved.
+        Inferred nodes are flagged in ``Tree.inferred``.
 
     Returns
     -------
     Tree
+
+    Notes
+    -----
+    A face is shared by the cells around it and its corners are nodes of the lattice, so every
+    mixed cell containing a node at a level sees the same face and takes the same decision.
     """
     off2, off3 = lattice.offsets(2), lattice.offsets(3)
-    inner = np.setdiff1d(off3, 2 * off2)  # child nodes that are no corner of the parent
+    is_corner = np.isin(off3, 2 * off2)
+    inner = off3[~is_corner]  # child nodes that are no corner of the parent
+    inner_at = np.flatnonzero(~is_corner)  # their positions among the 3^d child nodes
+    binary = np.stack(np.meshgrid(*[np.arange(2)] * lattice.d, indexing="ij"), -1).reshape(-1, lattice.d)
+    pairs = np.concatenate([np.flatnonzero(binary[:, j] == 0) for j in range(lattice.d)])
+    pairs = np.stack([pairs, pairs + np.repeat(2 ** np.arange(lattice.d - 1, -1, -1), len(binary) // 2)])
+    centre = int(np.flatnonzero(inner == off3[len(off3) // 2])[0])  # the parent's centre node
     if tree is None:
         t0 = time.perf_counter()
         nodes = lattice.grid(lattice.side(0))
@@ -356,6 +409,29 @@ def refine(
         cell_label = np.concatenate(
             [_cell_labels(tree, cells[i : i + step], s * off2) for i in range(0, len(cells), step)] or [cells]
         )
+        checked, checked_labels = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+        while tree.inferred.any():
+            # An inferred end of an edge whose ends disagree sits right next to a boundary, where
+            # the face's agreement is least trustworthy: solve it (and again, until no label
+            # changes: a corrected node can make another edge disagree).
+            mixed = cells[cell_label == MIXED]
+            suspects = _merged(
+                _suspects(tree, mixed[i : i + step], s * off2, pairs) for i in range(0, len(mixed), step)
+            )
+            if not len(suspects):
+                break
+            t_check = time.perf_counter()
+            got = np.asarray(label_nodes(suspects), dtype=np.int64)
+            t_start += time.perf_counter() - t_check
+            changed = tree.correct(suspects, got)
+            checked.append(suspects)
+            checked_labels.append(got)
+            if not changed:
+                break
+            cell_label = np.concatenate(
+                [_cell_labels(tree, cells[i : i + step], s * off2) for i in range(0, len(cells), step)]
+            )
+        tree.checked.append((np.concatenate(checked), np.concatenate(checked_labels)))
         if level + 1 == lattice.levels:
             # The finest level keeps its mixed cells only (their edges carry the boundaries): an
             # agreeing finest cell has no node inside it, so it tells rasterize nothing.
@@ -363,24 +439,62 @@ def refine(
             cells, cell_label = cells[mixed], cell_label[mixed]
         tree.cells.append((cells, cell_label))
         new = np.empty(0, np.int64)
+        guess = np.empty(0, np.int64)
+        guess_labels = np.empty(0, np.int64)
         if level + 1 < lattice.levels:
             split = cells[(cell_label == MIXED) | (level < min_level)]
+            forced = np.empty(0, np.int64)
             if guard:
-                lonely = _guard_cells(tree, level)
-                if len(lonely):
-                    split = _unique(np.concatenate([split, lonely]))
+                forced = _guard_cells(tree, level)
+                if len(forced):
+                    split = _unique(np.concatenate([split, forced]))
             half = s // 2
             # Children of distinct cells are distinct: sorting is enough.
             tree.pending = np.sort((split[:, None] + half * off2[None, :]).ravel())
-            # The nodes of the children that are not corners of the parent (those are solved).
-            new = _merged(_unsolved(tree, split[i : i + step], half * inner) for i in range(0, len(split), step))
+            if not infer:
+                # The nodes of the children that are not corners of the parent (those are known).
+                new = _merged(_unsolved(tree, split[i : i + step], half * inner) for i in range(0, len(split), step))
+            else:
+                if level < min_level:
+                    forced = split
+                inferring = split[~_member(split, forced)]
+                # A forced (guard) cell may lie in a leaf whose nodes were never solved: its own
+                # corners are solved too.
+                solve_forced = _merged(
+                    _unsolved(tree, forced[i : i + step], half * off3) for i in range(0, len(forced), step)
+                )
+                fstep = max(1, _CHUNK // (2 * len(off3)))
+                parts = [
+                    _face_split(tree, inferring[i : i + fstep], s * off2, half * inner, inner_at, centre)
+                    for i in range(0, len(inferring), fstep)
+                ]
+                solve_mixed = _merged(p[0] for p in parts)
+                guess, guess_labels = _merged_pairs([(p[1], p[2]) for p in parts])
+                del parts
+                new = _unique(np.concatenate([solve_forced, solve_mixed]))
+                del solve_forced, solve_mixed
+                # Solved wins: a node some split solves is not inferred.
+                if len(guess):
+                    keep = ~_member(guess, new)
+                    guess, guess_labels = guess[keep], guess_labels[keep]
+                    pos = np.minimum(np.searchsorted(tree.keys, guess), len(tree.keys) - 1)
+                    keep = tree.keys[pos] != guess  # never overwrite a known label
+                    guess, guess_labels = guess[keep], guess_labels[keep]
         else:
             tree.pending = np.empty(0, np.int64)
         t_solve = time.perf_counter()
         labels = np.asarray(label_nodes(new), dtype=np.int64) if len(new) else np.empty(0, np.int64)
         t_solved = time.perf_counter()
-        tree.add(new, labels, level + 1)
         tree.solved += len(new)
+        if len(guess):
+            both = np.concatenate([new, guess])
+            order = np.argsort(both, kind="stable")
+            flags = np.concatenate([np.zeros(len(new), bool), np.ones(len(guess), bool)])[order]
+            tree.add(both[order], np.concatenate([labels, guess_labels])[order], level + 1, flags)
+            del both, order, flags
+        else:
+            tree.add(new, labels, level + 1)
+        del new, labels, guess, guess_labels
         tree.overhead += (t_solve - t_start) + (time.perf_counter() - t_solved)
         if after_level is not None:
             after_level(tree)
@@ -389,6 +503,85 @@ def refine(
 
 #: Entries of the corner and child-node arrays built at once (bounds the refinement's memory).
 _CHUNK = 1 << 22
+
+
+def _suspects(tree: Tree, cells: np.ndarray, corners: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """The inferred corners of ``cells`` at an end of a cell edge whose ends disagree (sorted,
+    unique). ``pairs``: (2, edges) positions of each edge's two ends among the corners."""
+    index = cells[:, None] + corners[None, :]
+    pos = np.searchsorted(tree.keys, index)
+    label, flag = tree.labels[pos], tree.inferred[pos]
+    del pos
+    differ = label[:, pairs[0]] != label[:, pairs[1]]
+    del label
+    picked = [index[:, pairs[e]][differ & flag[:, pairs[e]]] for e in (0, 1)]
+    return _unique(np.concatenate(picked))
+
+
+def _face_split(
+    tree: Tree, cells: np.ndarray, corners: np.ndarray, children: np.ndarray, child_at: np.ndarray, centre: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Face inference for a chunk of mixed cells being split: (nodes to solve, sorted unique;
+    inferred nodes, sorted unique; their labels). A child node is the centre of exactly one face
+    of its parent (the axes where it sits halfway are the face's free axes); it is inferred
+    when that face's corners agree, except the parent's centre (the cell itself), always solved.
+    A node two cells would infer differently (never expected: they share the face) is solved."""
+    d = tree.lattice.d
+    corner = tree.lookup(cells[:, None] + corners[None, :]).reshape((len(cells),) + (2,) * d)
+    # lo / hi over each face's corners, for the 3^d faces (0, halfway, 1 along every axis).
+    lo = hi = corner
+    for ax in range(1, d + 1):
+        a0, a1 = np.take(lo, 0, axis=ax), np.take(lo, 1, axis=ax)
+        lo = np.stack([a0, np.minimum(a0, a1), a1], axis=ax)
+        a0, a1 = np.take(hi, 0, axis=ax), np.take(hi, 1, axis=ax)
+        hi = np.stack([a0, np.maximum(a0, a1), a1], axis=ax)
+        del a0, a1
+    lo = lo.reshape(len(cells), -1)[:, child_at]
+    agree = lo == hi.reshape(len(cells), -1)[:, child_at]
+    del hi, corner
+    agree[:, centre] = False
+    nodes = cells[:, None] + children[None, :]
+    solve = _unique(nodes[~agree])
+    guess, labels = nodes[agree], lo[agree]
+    del nodes, lo, agree
+    order = np.argsort(guess, kind="stable")
+    guess, labels = guess[order], labels[order]
+    if len(guess) > 1:
+        dup = guess[1:] == guess[:-1]
+        clash = guess[1:][dup & (labels[1:] != labels[:-1])]
+        keep = np.concatenate([[True], ~dup])
+        guess, labels = guess[keep], labels[keep]
+        if len(clash):
+            solve = _unique(np.concatenate([solve, clash]))
+            keep = ~_member(guess, solve)
+            guess, labels = guess[keep], labels[keep]
+    return solve, guess, labels
+
+
+def _member(a: np.ndarray, sorted_b: np.ndarray) -> np.ndarray:
+    """Which entries of ``a`` are in the sorted array ``sorted_b``."""
+    if not len(sorted_b):
+        return np.zeros(len(a), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_b, a), len(sorted_b) - 1)
+    return sorted_b[pos] == a
+
+
+def _merged_pairs(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Union of (sorted unique nodes, labels) parts: sorted unique nodes and a label each (the
+    first part's where parts share a node; they agree, see :func:`_face_split`)."""
+    if not parts:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    nodes = np.concatenate([p[0] for p in parts])
+    labels = np.concatenate([p[1] for p in parts])
+    order = np.argsort(nodes, kind="stable")
+    nodes, labels = nodes[order], labels[order]
+    del order
+    if len(nodes) > 1:
+        keep = np.empty(len(nodes), dtype=bool)
+        keep[0] = True
+        np.not_equal(nodes[1:], nodes[:-1], out=keep[1:])
+        nodes, labels = nodes[keep], labels[keep]
+    return nodes, labels
 
 
 def _cell_labels(tree: Tree, cells: np.ndarray, corners: np.ndarray) -> np.ndarray:
@@ -482,6 +675,10 @@ def bisect_boundaries(
 ) -> dict[str, np.ndarray]:
     """Bisect every finest edge whose ends disagree, on its parameter, to ``tol``.
 
+    An end whose label was inferred (:func:`refine`, ``infer=True``) is solved first, so that
+    every bracket starts from two solved labels; an edge whose ends then agree is dropped (the
+    inference was wrong there: counted in ``contradicted``).
+
     Parameters
     ----------
     tree : Tree
@@ -498,11 +695,32 @@ def bisect_boundaries(
     -------
     dict
         ``points`` (boundaries, d) float, ``axis`` (int8, the axis bisected along),
-        ``label_below`` / ``label_above`` (the labels at the bracket's two ends: the pair
-        the point separates), ``solves`` (int).
+        ``label_below`` / ``label_above`` (the solved labels at the bracket's two ends: the
+        pair the point separates), ``solves`` (int, the inferred ends' solves included),
+        ``verified`` (inferred ends solved) and ``contradicted`` (of those, how many carry
+        another label than the inferred one).
     """
     low, axis = boundary_edges(tree)
     lattice = tree.lattice
+    high = low + lattice.strides[axis]
+    lab_lo = tree.lookup(low)
+    lab_hi = tree.lookup(high)
+    solves = verified = contradicted = 0
+    guessed = tree.inferred[np.searchsorted(tree.keys, low)] | tree.inferred[np.searchsorted(tree.keys, high)]
+    if guessed.any():
+        ends = _unique(np.concatenate([low[guessed], high[guessed]]))
+        ends = ends[tree.inferred[np.searchsorted(tree.keys, ends)]]
+        truth = np.asarray(node_labeller(lattice, axis_values, label_points)(ends), dtype=np.int64)
+        solves = verified = len(ends)
+        contradicted = int((truth != tree.lookup(ends)).sum())
+
+        def solved(index: np.ndarray, known: np.ndarray) -> np.ndarray:
+            pos = np.minimum(np.searchsorted(ends, index), len(ends) - 1)
+            return np.where(ends[pos] == index, truth[pos], known)
+
+        lab_lo, lab_hi = solved(low, lab_lo), solved(high, lab_hi)
+        keep = lab_lo != lab_hi
+        low, axis, lab_lo, lab_hi = low[keep], axis[keep], lab_lo[keep], lab_hi[keep]
     nodes = lattice.nodes(low)
     x = np.stack([np.asarray(v)[nodes[:, j]] for j, v in enumerate(axis_values)], axis=1).astype(float)
     rows = np.arange(len(low))
@@ -512,9 +730,6 @@ def bisect_boundaries(
     for j, v in enumerate(axis_values):
         on = axis == j
         hi[on] = np.asarray(v, dtype=float)[nodes[on, j] + 1]
-    lab_lo = tree.lookup(low)
-    lab_hi = tree.lookup(low + lattice.strides[axis])
-    solves = 0
     if len(low):
         width = float(np.max(hi - lo))
         steps = max(0, math.ceil(math.log2(width / tol))) if width > tol else 0
@@ -529,7 +744,15 @@ def bisect_boundaries(
             lab_hi = np.where(right, got, lab_hi)
             lo = np.where(right, lo, mid)
     x[rows, axis] = 0.5 * (lo + hi)
-    return {"points": x, "axis": axis, "label_below": lab_lo, "label_above": lab_hi, "solves": solves}
+    return {
+        "points": x,
+        "axis": axis,
+        "label_below": lab_lo,
+        "label_above": lab_hi,
+        "solves": solves,
+        "verified": verified,
+        "contradicted": contradicted,
+    }
 
 
 # ----------------------------------------------------------------------------- the cube
@@ -568,6 +791,7 @@ def to_cube(
     }
     coords["level"] = ("point", tree.point_level, {"long_name": "level whose refinement solved the point"})
     coords["lattice"] = ("point", tree.keys, {"long_name": "C-order index of the point in the finest grid"})
+    coords["inferred"] = ("point", tree.inferred, {"long_name": "label inferred from an agreeing face, not solved"})
     cell_keys = np.concatenate([c for c, _ in tree.cells]) if tree.cells else np.empty(0, np.int64)
     cell_labels = np.concatenate([lab for _, lab in tree.cells]) if tree.cells else np.empty(0, np.int64)
     cell_level = np.concatenate([np.full(len(c), lv, np.int8) for lv, (c, _) in enumerate(tree.cells)])
@@ -579,6 +803,7 @@ def to_cube(
         "cell_label": ("cell", cell_labels, {"long_name": f"corners' common label, {MIXED} where they disagree"}),
     }
     n_boundary = 0
+    checks: dict[str, int] = {}
     if found is not None:
         codes = np.union1d(codes, np.concatenate([found["label_below"], found["label_above"]]))
         for j, name in enumerate(names):
@@ -588,6 +813,10 @@ def to_cube(
         data["label_below"] = ("boundary", found["label_below"], {"long_name": "label on the lower side"})
         data["label_above"] = ("boundary", found["label_above"], {"long_name": "label on the upper side"})
         n_boundary = int(found["solves"])
+        checks = {
+            "inferred_verified": int(found.get("verified", 0)),
+            "inferred_contradicted": int(found.get("contradicted", 0)),
+        }
     ds = xr.Dataset(data, coords=coords)
     axes = [[n, float(v[0]), float(v[-1]), len(v)] for n, v in zip(names, axis_values, strict=True)]
     ds.attrs.update(
@@ -600,6 +829,8 @@ def to_cube(
             "label": ",".join(str(t) for t in terms),
             "label_names": {str(int(c)): label_name(terms, int(c)) for c in codes},
             "solver_calls_tree": int(tree.solved),
+            "inferred_points": int(tree.inferred.sum()),
+            **checks,
             "solver_calls_boundaries": n_boundary,
             "refine_overhead_seconds": float(tree.overhead),
             "finished_levels": tree.level,
@@ -625,7 +856,14 @@ def cube_tree(cube: xr.Dataset) -> tuple[Tree, list[str], list[np.ndarray]]:
     lattice = Lattice(int(axes[0][3]), int(cube.attrs["coarse"]), len(axes))
     keys = np.asarray(cube["lattice"].values, dtype=np.int64)
     order = np.argsort(keys)
-    tree = Tree(lattice, keys[order], np.asarray(cube["label"].values)[order], np.asarray(cube["level"].values)[order])
+    inferred = np.asarray(cube["inferred"].values, dtype=bool)[order] if "inferred" in cube.variables else None
+    tree = Tree(
+        lattice,
+        keys[order],
+        np.asarray(cube["label"].values)[order],
+        np.asarray(cube["level"].values)[order],
+        inferred=inferred,
+    )
     levels = np.asarray(cube["cell_level"].values)
     ckeys = np.asarray(cube["cell_lattice"].values)
     clabels = np.asarray(cube["cell_label"].values)
@@ -639,7 +877,8 @@ def cube_tree(cube: xr.Dataset) -> tuple[Tree, list[str], list[np.ndarray]]:
 def rasterize(cube: xr.Dataset, resolution: int | None = None, max_batch: int = 1 << 20) -> xr.DataArray:
     """The adaptive map as a regular grid, every label exact from the tree.
 
-    A raster point that was solved takes its own label; any other lies in a cell of the tree
+    A raster point that is a node of the tree takes its own label (solved, or inferred from an
+    agreeing face: the cube's ``inferred``); any other lies in a cell of the tree
     whose corners all agree (the deepest such cell containing it) and takes their label. Nothing
     is interpolated across a boundary.
 
@@ -676,7 +915,7 @@ def rasterize(cube: xr.Dataset, resolution: int | None = None, max_batch: int = 
 
 
 def tree_labels(tree: Tree, index: np.ndarray) -> np.ndarray:
-    """Labels of finest-grid nodes from the tree: solved nodes their own, others the label of
+    """Labels of finest-grid nodes from the tree: its nodes (solved or inferred) their own, others the label of
     the deepest evaluated cell containing them whose corners agree (:data:`UNCOVERED` if none)."""
     lattice = tree.lattice
     out = np.full(len(index), UNCOVERED, dtype=np.int64)
