@@ -464,37 +464,38 @@ def refine(
                     _unsolved(tree, forced[i : i + step], half * off3) for i in range(0, len(forced), step)
                 )
                 fstep = max(1, _CHUNK // (2 * len(off3)))
-                parts = [
-                    _face_split(tree, inferring[i : i + fstep], s * off2, half * inner, inner_at, centre)
-                    for i in range(0, len(inferring), fstep)
-                ]
-                solve_mixed = _merged(p[0] for p in parts)
-                guess, guess_labels = _merged_pairs([(p[1], p[2]) for p in parts])
-                del parts
-                new = _unique(np.concatenate([solve_forced, solve_mixed]))
-                del solve_forced, solve_mixed
+                solve, guessed = _Union(), _Union()
+                solve.add(solve_forced)
+                del solve_forced
+                for i in range(0, len(inferring), fstep):
+                    part = _face_split(tree, inferring[i : i + fstep], s * off2, half * inner, inner_at, centre)
+                    solve.add(part[0])
+                    guessed.add(part[1], part[2])
+                    del part
+                new, _ = solve.result()
+                new = new[~_member(new, tree.keys)]  # (never expected: child nodes are new)
+                guess, guess_labels = guessed.result()
+                del solve, guessed
                 # Solved wins: a node some split solves is not inferred.
                 if len(guess):
                     keep = ~_member(guess, new)
                     guess, guess_labels = guess[keep], guess_labels[keep]
-                    pos = np.minimum(np.searchsorted(tree.keys, guess), len(tree.keys) - 1)
-                    keep = tree.keys[pos] != guess  # never overwrite a known label
+                    keep = ~_member(guess, tree.keys)  # never overwrite a known label
                     guess, guess_labels = guess[keep], guess_labels[keep]
+                    del keep
         else:
             tree.pending = np.empty(0, np.int64)
         t_solve = time.perf_counter()
         labels = np.asarray(label_nodes(new), dtype=np.int64) if len(new) else np.empty(0, np.int64)
         t_solved = time.perf_counter()
         tree.solved += len(new)
+        # Two linear merges (solved, then inferred nodes: disjoint sets) hold less at once than
+        # sorting the two together.
+        tree.add(new, labels, level + 1)
+        del new, labels
         if len(guess):
-            both = np.concatenate([new, guess])
-            order = np.argsort(both, kind="stable")
-            flags = np.concatenate([np.zeros(len(new), bool), np.ones(len(guess), bool)])[order]
-            tree.add(both[order], np.concatenate([labels, guess_labels])[order], level + 1, flags)
-            del both, order, flags
-        else:
-            tree.add(new, labels, level + 1)
-        del new, labels, guess, guess_labels
+            tree.add(guess, guess_labels, level + 1, np.ones(len(guess), dtype=bool))
+        del guess, guess_labels
         tree.overhead += (t_solve - t_start) + (time.perf_counter() - t_solved)
         if after_level is not None:
             after_level(tree)
@@ -566,22 +567,49 @@ def _member(a: np.ndarray, sorted_b: np.ndarray) -> np.ndarray:
     return sorted_b[pos] == a
 
 
-def _merged_pairs(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """Union of (sorted unique nodes, labels) parts: sorted unique nodes and a label each (the
-    first part's where parts share a node; they agree, see :func:`_face_split`)."""
-    if not parts:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    nodes = np.concatenate([p[0] for p in parts])
-    labels = np.concatenate([p[1] for p in parts])
-    order = np.argsort(nodes, kind="stable")
-    nodes, labels = nodes[order], labels[order]
-    del order
-    if len(nodes) > 1:
-        keep = np.empty(len(nodes), dtype=bool)
-        keep[0] = True
-        np.not_equal(nodes[1:], nodes[:-1], out=keep[1:])
-        nodes, labels = nodes[keep], labels[keep]
-    return nodes, labels
+class _Union:
+    """Sorted unique union of sorted unique arrays, each entry optionally with a value (the
+    first part's where parts share an entry; face inference's parts agree there, see
+    :func:`_face_split`), merged whenever the pending parts outgrow the union so far: chunks
+    of neighbouring cells share most of their face nodes, so keeping every chunk's part until
+    the end took several times the union's memory in 5-D."""
+
+    def __init__(self) -> None:
+        self.keys = np.empty(0, np.int64)
+        self.values: np.ndarray | None = None
+        self.pending: list[tuple[np.ndarray, np.ndarray | None]] = []
+        self.size = 0
+
+    def add(self, keys: np.ndarray, values: np.ndarray | None = None) -> None:
+        self.pending.append((keys, values))
+        self.size += len(keys)
+        if self.size > max(_CHUNK, len(self.keys)):
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self.pending:
+            return
+        keys = np.concatenate([self.keys, *(k for k, _ in self.pending)])
+        if self.pending[0][1] is None:
+            self.keys, self.pending, self.size = _unique(keys), [], 0
+            return
+        before = [] if self.values is None else [self.values]
+        values = np.concatenate([*before, *(v for _, v in self.pending)])
+        self.pending, self.size = [], 0
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+        del order
+        if len(keys) > 1:
+            keep = np.empty(len(keys), dtype=bool)
+            keep[0] = True
+            np.not_equal(keys[1:], keys[:-1], out=keep[1:])
+            keys, values = keys[keep], values[keep]
+        self.keys, self.values = keys, values
+
+    def result(self) -> tuple[np.ndarray, np.ndarray]:
+        """The union's entries (sorted, unique) and their values (empty without values)."""
+        self._flush()
+        return self.keys, (self.values if self.values is not None else np.empty(0, np.int64))
 
 
 def _cell_labels(tree: Tree, cells: np.ndarray, corners: np.ndarray) -> np.ndarray:
