@@ -273,6 +273,7 @@ class Tree:
     checked: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.labels = np.asarray(self.labels).astype(_label_dtype(np.dtype(np.int32), self.labels), copy=False)
         if self.inferred is None:
             self.inferred = np.zeros(len(self.keys), dtype=bool)
         if not self.label_counts and len(self.labels):
@@ -304,6 +305,7 @@ class Tree:
         at += np.arange(len(index), dtype=at.dtype)
         old = np.ones(len(self.keys) + len(index), dtype=bool)
         old[at] = False
+        self._widen(labels)
         fields = (("keys", index), ("labels", labels), ("point_level", np.int8(level)), ("inferred", inferred))
         for name, values in fields:
             before = getattr(self, name)
@@ -315,21 +317,37 @@ class Tree:
         del at, old
         self._count(labels[~inferred])
 
+    def _widen(self, labels: np.ndarray) -> None:
+        """Labels are held as int32 while every code fits (the default label's do: half the
+        memory of int64 on millions of nodes), as int64 once one does not."""
+        wanted = _label_dtype(self.labels.dtype, labels)
+        if wanted != self.labels.dtype:
+            self.labels = self.labels.astype(wanted)
+
     def _count(self, labels: np.ndarray) -> None:
         values, counts = _counts(labels)
         for v, c in zip(values.tolist(), counts.tolist(), strict=True):
             self.label_counts[v] = self.label_counts.get(v, 0) + c
 
-    def correct(self, index: np.ndarray, labels: np.ndarray) -> bool:
+    def correct(self, index: np.ndarray, labels: np.ndarray) -> np.ndarray:
         """Replace inferred labels at ``index`` (sorted, in the tree, all inferred) by solved
-        ones; returns whether any label changed."""
+        ones; returns the nodes whose label changed."""
+        self._widen(labels)
         pos = np.searchsorted(self.keys, index)
-        changed = bool((self.labels[pos] != labels).any())
+        changed = index[self.labels[pos] != labels]
         self.labels[pos] = labels
         self.inferred[pos] = False
         self.solved += len(index)
         self._count(labels)
         return changed
+
+
+def _label_dtype(current: np.dtype, labels: np.ndarray) -> np.dtype:
+    """int32 if ``current`` is and every label fits in it, else int64."""
+    small = np.iinfo(np.int32)
+    if current == np.int32 and (not len(labels) or (labels.min() >= small.min and labels.max() <= small.max)):
+        return np.dtype(np.int32)
+    return np.dtype(np.int64)
 
 
 def refine(
@@ -383,11 +401,9 @@ def refine(
     off2, off3 = lattice.offsets(2), lattice.offsets(3)
     is_corner = np.isin(off3, 2 * off2)
     inner = off3[~is_corner]  # child nodes that are no corner of the parent
-    inner_at = np.flatnonzero(~is_corner)  # their positions among the 3^d child nodes
     binary = np.stack(np.meshgrid(*[np.arange(2)] * lattice.d, indexing="ij"), -1).reshape(-1, lattice.d)
     pairs = np.concatenate([np.flatnonzero(binary[:, j] == 0) for j in range(lattice.d)])
     pairs = np.stack([pairs, pairs + np.repeat(2 ** np.arange(lattice.d - 1, -1, -1), len(binary) // 2)])
-    centre = int(np.flatnonzero(inner == off3[len(off3) // 2])[0])  # the parent's centre node
     if tree is None:
         t0 = time.perf_counter()
         nodes = lattice.grid(lattice.side(0))
@@ -406,31 +422,33 @@ def refine(
         cells = tree.pending if tree.pending is not None else np.empty(0, np.int64)
         # In chunks of cells: in 5-D a cell has 32 corners and 211 new child nodes.
         step = max(1, _CHUNK // len(inner))
-        cell_label = np.concatenate(
-            [_cell_labels(tree, cells[i : i + step], s * off2) for i in range(0, len(cells), step)] or [cells]
-        )
+        check = bool(tree.inferred.any())
+        # One pass of corner lookups gives each cell's label and the inferred corners to check.
+        parts = [_evaluate(tree, cells[i : i + step], s * off2, pairs, check) for i in range(0, len(cells), step)]
+        cell_label = np.concatenate([p[0] for p in parts] or [cells])
+        suspects = _merged(p[1] for p in parts)
+        del parts
         checked, checked_labels = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
-        while tree.inferred.any():
+        while len(suspects):
             # An inferred end of an edge whose ends disagree sits right next to a boundary, where
             # the face's agreement is least trustworthy: solve it (and again, until no label
             # changes: a corrected node can make another edge disagree).
-            mixed = cells[cell_label == MIXED]
-            suspects = _merged(
-                _suspects(tree, mixed[i : i + step], s * off2, pairs) for i in range(0, len(mixed), step)
-            )
-            if not len(suspects):
-                break
             t_check = time.perf_counter()
             got = np.asarray(label_nodes(suspects), dtype=np.int64)
             t_start += time.perf_counter() - t_check
             changed = tree.correct(suspects, got)
             checked.append(suspects)
             checked_labels.append(got)
-            if not changed:
+            if not len(changed):
                 break
-            cell_label = np.concatenate(
-                [_cell_labels(tree, cells[i : i + step], s * off2) for i in range(0, len(cells), step)]
-            )
+            # Only the cells with a corrected corner can change.
+            around = _unique((changed[:, None] - s * off2[None, :]).ravel())
+            where = np.searchsorted(cells, around)
+            hit = _member(around, cells)
+            where = where[hit]
+            label, suspects = _evaluate(tree, cells[where], s * off2, pairs, True)
+            cell_label[where] = label
+            del around, where, hit, label
         tree.checked.append((np.concatenate(checked), np.concatenate(checked_labels)))
         if level + 1 == lattice.levels:
             # The finest level keeps its mixed cells only (their edges carry the boundaries): an
@@ -463,26 +481,26 @@ def refine(
                 solve_forced = _merged(
                     _unsolved(tree, forced[i : i + step], half * off3) for i in range(0, len(forced), step)
                 )
-                fstep = max(1, _CHUNK // (2 * len(off3)))
-                solve, guessed = _Union(), _Union()
-                solve.add(solve_forced)
+                candidates = _merged(
+                    _unsolved(tree, inferring[i : i + step], half * inner) for i in range(0, len(inferring), step)
+                )
+                candidates = candidates[~_member(candidates, solve_forced)]  # solved wins
+                solve_parts, guess_parts, label_parts = [solve_forced], [candidates[:0]], [candidates[:0]]
                 del solve_forced
-                for i in range(0, len(inferring), fstep):
-                    part = _face_split(tree, inferring[i : i + fstep], s * off2, half * inner, inner_at, centre)
-                    solve.add(part[0])
-                    guessed.add(part[1], part[2])
-                    del part
-                new, _ = solve.result()
-                new = new[~_member(new, tree.keys)]  # (never expected: child nodes are new)
-                guess, guess_labels = guessed.result()
-                del solve, guessed
-                # Solved wins: a node some split solves is not inferred.
-                if len(guess):
-                    keep = ~_member(guess, new)
-                    guess, guess_labels = guess[keep], guess_labels[keep]
-                    keep = ~_member(guess, tree.keys)  # never overwrite a known label
-                    guess, guess_labels = guess[keep], guess_labels[keep]
-                    del keep
+                nstep = max(1, _CHUNK >> lattice.d)
+                for i in range(0, len(candidates), nstep):
+                    part = candidates[i : i + nstep]
+                    label = _face_label(tree, part, s)
+                    known = label != MIXED
+                    solve_parts.append(part[~known])
+                    guess_parts.append(part[known])
+                    label_parts.append(label[known])
+                    del part, label, known
+                del candidates
+                new = _unique(np.concatenate(solve_parts))
+                # Candidates are sorted and unique, so their inferred part is too.
+                guess, guess_labels = np.concatenate(guess_parts), np.concatenate(label_parts)
+                del solve_parts, guess_parts, label_parts
         else:
             tree.pending = np.empty(0, np.int64)
         t_solve = time.perf_counter()
@@ -506,57 +524,59 @@ def refine(
 _CHUNK = 1 << 22
 
 
-def _suspects(tree: Tree, cells: np.ndarray, corners: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    """The inferred corners of ``cells`` at an end of a cell edge whose ends disagree (sorted,
-    unique). ``pairs``: (2, edges) positions of each edge's two ends among the corners."""
+def _evaluate(
+    tree: Tree, cells: np.ndarray, corners: np.ndarray, pairs: np.ndarray, check: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluate cells: the corners' common label of each (:data:`MIXED` where they disagree)
+    and, with ``check``, the inferred corners at an end of a cell edge whose ends disagree
+    (sorted, unique). ``pairs``: (2, edges) positions of each edge's two ends among the
+    corners."""
     index = cells[:, None] + corners[None, :]
     pos = np.searchsorted(tree.keys, index)
-    label, flag = tree.labels[pos], tree.inferred[pos]
-    del pos
-    differ = label[:, pairs[0]] != label[:, pairs[1]]
-    del label
-    picked = [index[:, pairs[e]][differ & flag[:, pairs[e]]] for e in (0, 1)]
-    return _unique(np.concatenate(picked))
+    corner = tree.labels[pos]
+    agree = (corner == corner[:, :1]).all(axis=1)
+    label = np.where(agree, corner[:, 0], MIXED)
+    if not check:
+        return label, np.empty(0, np.int64)
+    rows = np.flatnonzero(~agree)
+    corner, pos = corner[rows], pos[rows]
+    suspect = np.zeros(corner.shape, dtype=bool)
+    differ = corner[:, pairs[0]] != corner[:, pairs[1]]
+    for e in range(pairs.shape[1]):
+        suspect[:, pairs[0, e]] |= differ[:, e]
+        suspect[:, pairs[1, e]] |= differ[:, e]
+    del differ
+    suspect &= tree.inferred[pos]
+    return label, _unique(index[rows][suspect])
 
 
-def _face_split(
-    tree: Tree, cells: np.ndarray, corners: np.ndarray, children: np.ndarray, child_at: np.ndarray, centre: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Face inference for a chunk of mixed cells being split: (nodes to solve, sorted unique;
-    inferred nodes, sorted unique; their labels). A child node is the centre of exactly one face
-    of its parent (the axes where it sits halfway are the face's free axes); it is inferred
-    when that face's corners agree, except the parent's centre (the cell itself), always solved.
-    A node two cells would infer differently (never expected: they share the face) is solved."""
-    d = tree.lattice.d
-    corner = tree.lookup(cells[:, None] + corners[None, :]).reshape((len(cells),) + (2,) * d)
-    # lo / hi over each face's corners, for the 3^d faces (0, halfway, 1 along every axis).
-    lo = hi = corner
-    for ax in range(1, d + 1):
-        a0, a1 = np.take(lo, 0, axis=ax), np.take(lo, 1, axis=ax)
-        lo = np.stack([a0, np.minimum(a0, a1), a1], axis=ax)
-        a0, a1 = np.take(hi, 0, axis=ax), np.take(hi, 1, axis=ax)
-        hi = np.stack([a0, np.maximum(a0, a1), a1], axis=ax)
-        del a0, a1
-    lo = lo.reshape(len(cells), -1)[:, child_at]
-    agree = lo == hi.reshape(len(cells), -1)[:, child_at]
-    del hi, corner
-    agree[:, centre] = False
-    nodes = cells[:, None] + children[None, :]
-    solve = _unique(nodes[~agree])
-    guess, labels = nodes[agree], lo[agree]
-    del nodes, lo, agree
-    order = np.argsort(guess, kind="stable")
-    guess, labels = guess[order], labels[order]
-    if len(guess) > 1:
-        dup = guess[1:] == guess[:-1]
-        clash = guess[1:][dup & (labels[1:] != labels[:-1])]
-        keep = np.concatenate([[True], ~dup])
-        guess, labels = guess[keep], labels[keep]
-        if len(clash):
-            solve = _unique(np.concatenate([solve, clash]))
-            keep = ~_member(guess, solve)
-            guess, labels = guess[keep], labels[keep]
-    return solve, guess, labels
+def _face_label(tree: Tree, nodes: np.ndarray, side: int) -> np.ndarray:
+    """Face inference for new child nodes of level cells of ``side``: the common label of the
+    corners of each node's face, :data:`MIXED` where they disagree or where the node is a
+    cell's centre (always solved). A child node is the centre of exactly one face of the level's
+    grid: its free axes are those where it sits halfway between two grid nodes, its corners
+    the nodes half a side away along them. The decision is the node's, whichever cell it came
+    from: neighbouring cells share the face."""
+    lattice = tree.lattice
+    d, half = lattice.d, side // 2
+    coords = lattice.nodes(nodes)
+    free = coords % side != 0
+    del coords
+    pattern = free @ (1 << np.arange(d))
+    del free
+    out = np.full(len(nodes), MIXED, dtype=np.int64)
+    for bits in np.unique(pattern).tolist():
+        axes = [j for j in range(d) if bits >> j & 1]
+        if len(axes) == d:
+            continue  # a cell's centre
+        on = np.flatnonzero(pattern == bits)
+        signs = np.stack(np.meshgrid(*[np.array([-1, 1])] * len(axes), indexing="ij"), -1).reshape(-1, len(axes))
+        offsets = (signs * half) @ lattice.strides[axes]
+        corner = tree.lookup(nodes[on][:, None] + offsets[None, :])
+        agree = (corner == corner[:, :1]).all(axis=1)
+        out[on[agree]] = corner[agree, 0]
+        del on, corner, agree
+    return out
 
 
 def _member(a: np.ndarray, sorted_b: np.ndarray) -> np.ndarray:
@@ -565,58 +585,6 @@ def _member(a: np.ndarray, sorted_b: np.ndarray) -> np.ndarray:
         return np.zeros(len(a), dtype=bool)
     pos = np.minimum(np.searchsorted(sorted_b, a), len(sorted_b) - 1)
     return sorted_b[pos] == a
-
-
-class _Union:
-    """Sorted unique union of sorted unique arrays, each entry optionally with a value (the
-    first part's where parts share an entry; face inference's parts agree there, see
-    :func:`_face_split`), merged whenever the pending parts outgrow the union so far: chunks
-    of neighbouring cells share most of their face nodes, so keeping every chunk's part until
-    the end took several times the union's memory in 5-D."""
-
-    def __init__(self) -> None:
-        self.keys = np.empty(0, np.int64)
-        self.values: np.ndarray | None = None
-        self.pending: list[tuple[np.ndarray, np.ndarray | None]] = []
-        self.size = 0
-
-    def add(self, keys: np.ndarray, values: np.ndarray | None = None) -> None:
-        self.pending.append((keys, values))
-        self.size += len(keys)
-        if self.size > max(_CHUNK, len(self.keys)):
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self.pending:
-            return
-        keys = np.concatenate([self.keys, *(k for k, _ in self.pending)])
-        if self.pending[0][1] is None:
-            self.keys, self.pending, self.size = _unique(keys), [], 0
-            return
-        before = [] if self.values is None else [self.values]
-        values = np.concatenate([*before, *(v for _, v in self.pending)])
-        self.pending, self.size = [], 0
-        order = np.argsort(keys, kind="stable")
-        keys, values = keys[order], values[order]
-        del order
-        if len(keys) > 1:
-            keep = np.empty(len(keys), dtype=bool)
-            keep[0] = True
-            np.not_equal(keys[1:], keys[:-1], out=keep[1:])
-            keys, values = keys[keep], values[keep]
-        self.keys, self.values = keys, values
-
-    def result(self) -> tuple[np.ndarray, np.ndarray]:
-        """The union's entries (sorted, unique) and their values (empty without values)."""
-        self._flush()
-        return self.keys, (self.values if self.values is not None else np.empty(0, np.int64))
-
-
-def _cell_labels(tree: Tree, cells: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """The corners' common label of each cell, :data:`MIXED` where they disagree."""
-    corner = tree.lookup(cells[:, None] + corners[None, :])
-    agree = (corner == corner[:, :1]).all(axis=1)
-    return np.where(agree, corner[:, 0], MIXED)
 
 
 def _unsolved(tree: Tree, cells: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -775,8 +743,8 @@ def bisect_boundaries(
     return {
         "points": x,
         "axis": axis,
-        "label_below": lab_lo,
-        "label_above": lab_hi,
+        "label_below": lab_lo.astype(np.int64),
+        "label_above": lab_hi.astype(np.int64),
         "solves": solves,
         "verified": verified,
         "contradicted": contradicted,
@@ -821,11 +789,17 @@ def to_cube(
     coords["lattice"] = ("point", tree.keys, {"long_name": "C-order index of the point in the finest grid"})
     coords["inferred"] = ("point", tree.inferred, {"long_name": "label inferred from an agreeing face, not solved"})
     cell_keys = np.concatenate([c for c, _ in tree.cells]) if tree.cells else np.empty(0, np.int64)
-    cell_labels = np.concatenate([lab for _, lab in tree.cells]) if tree.cells else np.empty(0, np.int64)
+    cell_labels = (
+        np.concatenate([lab.astype(np.int64) for _, lab in tree.cells]) if tree.cells else np.empty(0, np.int64)
+    )
     cell_level = np.concatenate([np.full(len(c), lv, np.int8) for lv, (c, _) in enumerate(tree.cells)])
     codes = np.asarray(sorted(tree.label_counts), dtype=np.int64)
     data: dict[str, Any] = {
-        "label": ("point", tree.labels, {"long_name": "label at the point", "description": _terms_text(terms)}),
+        "label": (
+            "point",
+            tree.labels.astype(np.int64),
+            {"long_name": "label at the point", "description": _terms_text(terms)},
+        ),
         "cell_level": ("cell", cell_level, {"long_name": "level of the cell"}),
         "cell_lattice": ("cell", cell_keys, {"long_name": "finest-grid index of the cell's lowest corner"}),
         "cell_label": ("cell", cell_labels, {"long_name": f"corners' common label, {MIXED} where they disagree"}),
