@@ -4,7 +4,8 @@ runs for such a specification). The tree itself is :mod:`allysweep.adaptive`.
 
 Each refinement level is one batch of block tasks: the level's new points are cut into blocks of
 at most ``chunk_points``, each block solved on a worker by :func:`label_block` (one engine
-thread), the labels gathered back. The tree lives in the driver (16 bytes per solved point plus
+thread), the labels gathered back. The tree lives in the driver (14 bytes per node, solved or
+inferred: int64 index, int32 label while the codes fit, level, flag; plus
 the cells); the workers hold one block at a time, so memory stays bounded by the block size as
 in every sweep.
 
