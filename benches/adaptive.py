@@ -5,6 +5,8 @@ Run from the repository root::
     python benches/adaptive.py            # 2-D (k, r) at 2049^2 and 3-D (k, r, c_a) at 257^3
     python benches/adaptive.py --quick    # 2-D at 513^2, 3-D at 65^3: a smoke run
     python benches/adaptive.py --no-learner2d
+    python benches/adaptive.py --cases 5d # the 5-D map alone (its peak memory is the process's)
+    python benches/adaptive.py --no-infer # every node of the tree solved (no face inference)
 
 For each case: a dense reference grid (every node solved), the adaptive map (coarse grid 17,
 label ``kind,n_eq``) rasterised to the reference's resolution, and
@@ -107,7 +109,16 @@ def nearest_uniform(spec, terms, values, calls, threads, reference):
     return {"points_per_axis": u, "solver_calls": u**d, "mislabelled_share": wrong / reference.size}
 
 
-def run_case(name, params, threads, learner):
+def peak_rss_bytes() -> int:
+    """This process's peak resident set (VmHWM in /proc/self/status; ru_maxrss can carry over
+    a parent's peak across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
+def run_case(name, params, threads, learner, infer=True):
     label = "kind,n_eq"
     terms = parse_label(label)
     spec = adaptive_spec(params, 17, label, 0)
@@ -119,7 +130,7 @@ def run_case(name, params, threads, learner):
 
     counted = Counted(spec_labeller(spec, terms, threads=threads))
     t0 = time.perf_counter()
-    tree = refine(lattice, node_labeller(lattice, values, counted))
+    tree = refine(lattice, node_labeller(lattice, values, counted), infer=infer)
     t_tree = time.perf_counter() - t0
     solve_tree, calls_tree = counted.seconds, counted.calls
     t1 = time.perf_counter()
@@ -137,8 +148,15 @@ def run_case(name, params, threads, learner):
         "nodes": n**d,
         "labels": sorted({label_name(terms, int(c)) for c in np.unique(reference)}),
         "reference_seconds": t_ref,
+        "infer": infer,
         "tree_solver_calls": int(calls_tree),
         "tree_solver_share": calls_tree / n**d,
+        "tree_nodes": len(tree.keys),
+        "inferred_nodes": int(tree.inferred.sum()),
+        "inferred_checked_in_tree": int(sum(len(c) for c, _ in tree.checked)),
+        "inferred_wrong_nodes": int((tree.labels[tree.inferred] != reference.ravel()[tree.keys[tree.inferred]]).sum()),
+        "bisection_verified": int(found["verified"]),
+        "bisection_contradicted": int(found["contradicted"]),
         "boundary_solver_calls": int(found["solves"]),
         "total_solver_share": (calls_tree + found["solves"]) / n**d,
         "boundary_points": len(found["axis"]),
@@ -159,18 +177,19 @@ def run_case(name, params, threads, learner):
         spec, terms, values, calls_tree + found["solves"], threads, reference
     )
     if learner and d == 2:
-        result["learner2d"] = run_learner2d(params, terms, values, learner, threads, reference)
+        result["learner2d"] = run_learner2d(params, terms, values, learner, threads, reference, infer)
     show(result)
     return result
 
 
-def run_learner2d(params, terms, values, finest, threads, reference):
+def run_learner2d(params, terms, values, finest, threads, reference, infer=True):
     """python-adaptive's Learner2D against an adaptive map with the same number of points.
 
-    Learner2D costs milliseconds per point (its triangulation), so the comparison is made at the
-    point count of an adaptive map whose finest level is ``finest`` per axis (513: about 7,500
-    points) rather than at the full map's. Both are read at every reference node by their
-    nearest node / sampled point (no interpolation), and timed end to end (solves included)."""
+    Learner2D costs milliseconds per point (its triangulation); the comparison is made at the
+    point count of an adaptive map whose finest level is ``finest`` per axis (default 2049, the
+    full map: about 19,000 points, two minutes of Learner2D; 513 gives about 5,000). Both are
+    read at every reference node by their nearest node / sampled point (no interpolation), and
+    timed end to end (solves included)."""
     # This file is benches/adaptive.py: keep its folder off the path so ``import adaptive`` finds
     # python-adaptive, not this script.
     here = Path(__file__).resolve().parent
@@ -183,7 +202,9 @@ def run_learner2d(params, terms, values, finest, threads, reference):
     spec = adaptive_spec(small, 17, ",".join(str(t) for t in terms), 0)
     lattice, small_values = spec_lattice(spec)
     t = time.perf_counter()
-    tree = refine(lattice, node_labeller(lattice, small_values, spec_labeller(spec, terms, threads=threads)))
+    tree = refine(
+        lattice, node_labeller(lattice, small_values, spec_labeller(spec, terms, threads=threads)), infer=infer
+    )
     ours_seconds = time.perf_counter() - t
     ours = tree_labels(tree, lattice.grid(1)).reshape(finest, finest)
     n = len(values[0])
@@ -270,11 +291,9 @@ def show(r):
             print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
-def run_five(threads):
+def run_five(threads, infer=True):
     """A 5-D map (no reference, no bisection: millions of boundary edges): solver calls, wall
     time and this process's peak memory (run it alone: ``--cases 5d``)."""
-    import resource
-
     label = "kind,n_eq"
     terms = parse_label(label)
     spec = adaptive_spec(FIVE_D, 5, label, 0)
@@ -282,17 +301,21 @@ def run_five(threads):
     print(f"\n== 5d: {', '.join(FIVE_D)} up to 33^5 = {33**5:,} nodes, coarse 5", flush=True)
     counted = Counted(spec_labeller(spec, terms, threads=threads))
     t0 = time.perf_counter()
-    tree = refine(lattice, node_labeller(lattice, values, counted))
+    tree = refine(lattice, node_labeller(lattice, values, counted), infer=infer)
     seconds = time.perf_counter() - t0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = peak_rss_bytes()
     out = {
         "axes": {k: list(v) for k, v in FIVE_D.items()},
+        "infer": infer,
         "tree_solver_calls": int(tree.solved),
         "share_of_dense": tree.solved / 33**5,
+        "tree_nodes": len(tree.keys),
+        "inferred_nodes": int(tree.inferred.sum()),
         "tree_seconds": seconds,
         "cells_per_level": [len(c) for c, _ in tree.cells],
         "overhead_us_per_point": (seconds - counted.seconds) / tree.solved * 1e6 if tree.solved else 0.0,
         "peak_rss_bytes": peak,
+        "peak_rss_source": "VmHWM (/proc/self/status)",
         "labels": sorted({label_name(terms, int(c)) for c in tree.label_counts}),
     }
     print(
@@ -309,7 +332,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--cases", default="2d,3d", help="2d, 3d and/or 5d (run 5d alone: peak memory)")
     parser.add_argument("--no-learner2d", action="store_true")
-    parser.add_argument("--learner-finest", type=int, default=513, help="finest resolution of the Learner2D match")
+    parser.add_argument("--learner-finest", type=int, default=2049, help="finest resolution of the Learner2D match")
+    parser.add_argument("--no-infer", action="store_true", help="solve every node of the tree (no face inference)")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     cases = QUICK if args.quick else CASES
@@ -321,10 +345,10 @@ def main() -> None:
     }
     for name in args.cases.split(","):
         if name == "5d":
-            results[name] = run_five(args.threads)
+            results[name] = run_five(args.threads, infer=not args.no_infer)
             continue
         learner = 0 if args.no_learner2d else (min(args.learner_finest, 129) if args.quick else args.learner_finest)
-        results[name] = run_case(name, cases[name], args.threads, learner)
+        results[name] = run_case(name, cases[name], args.threads, learner, infer=not args.no_infer)
     stem = f"adaptive-{dt.date.today().isoformat()}{'-quick' if args.quick else ''}"
     out = Path(args.out or f"benches/results/{stem}.json")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -306,6 +306,7 @@ def test_resume_after_sigkill_equals_uninterrupted(tmp_path):
     a, b = asw.open_cube(tmp_path / "killed.zarr"), asw.open_cube(tmp_path / "whole.zarr")
     assert a.attrs["levels_resumed"] == 2 and b.attrs["levels_resumed"] == 0
     assert a.sizes == b.sizes and a.sizes["boundary"] > 0
+    assert a["inferred"].any() and a.attrs["inferred_points"] == b.attrs["inferred_points"]  # inference persisted
     for name in [*a.data_vars, *a.coords]:
         assert np.array_equal(a[name].values, b[name].values), name
     skip = {"levels_resumed", "refine_seconds", "boundary_seconds", "refine_overhead_seconds"}
@@ -338,3 +339,157 @@ def test_adaptive_store_refusals(tmp_path):
         assert np.array_equal(again.label.values, first.label.values)
         replaced = asw.sweep(spec(65), client=client, overwrite=True, progress=False)
     assert replaced.sizes["point"] > first.sizes["point"]
+
+
+# ----------------------------------------------------------------------------- face inference
+def _model_tree(params: dict, coarse: int, infer: bool, label: str = "kind,n_eq"):
+    spec = adaptive_spec(params, coarse, label, 0)
+    lattice, values = spec_lattice(spec)
+    label_points = spec_labeller(spec, parse_label(label))
+    return refine(lattice, node_labeller(lattice, values, label_points), infer=infer), values, label_points
+
+
+MAP_2D = {"k": (0.0, 0.15, 257), "r": (0.0, 0.14, 257)}
+MAP_3D = {"k": (0.0, 0.15, 33), "r": (0.035, 0.08, 33), "c_a": (0.12, 0.2, 33)}
+
+
+def test_infer_false_solves_every_node_as_before():
+    """``infer=False`` is the refinement before face inference: every node is solved. The call
+    count is pinned from the code before inference was added (3,796 on this map)."""
+    tree, _, _ = _model_tree(MAP_2D, 17, infer=False)
+    assert not tree.inferred.any()
+    assert tree.solved == len(tree.keys) == 3796
+
+
+@pytest.mark.parametrize(("params", "coarse"), [(MAP_2D, 17), (MAP_3D, 5)])
+def test_inference_keeps_the_tree_and_saves_solves(params, coarse):
+    """Where every inferred label is right, inference changes nothing but the solver calls: the
+    same nodes, labels and cells as solving every node, fewer calls, and each inferred label
+    equals a direct solve at that node (MODEL.md §9's regions: the boundaries are smooth)."""
+    full, values, label_points = _model_tree(params, coarse, infer=False)
+    tree, _, _ = _model_tree(params, coarse, infer=True)
+    assert tree.inferred.sum() > 0.2 * len(tree.keys)
+    assert tree.solved == int((~tree.inferred).sum()) < 0.8 * full.solved
+    lattice = tree.lattice
+    nodes = lattice.nodes(tree.keys[tree.inferred])
+    x = np.stack([values[j][nodes[:, j]] for j in range(lattice.d)], axis=1)
+    assert np.array_equal(label_points(x), tree.labels[tree.inferred])
+    assert np.array_equal(tree.keys, full.keys) and np.array_equal(tree.labels, full.labels)
+    assert len(tree.cells) == len(full.cells)
+    for (ca, la), (cb, lb) in zip(tree.cells, full.cells, strict=True):
+        assert np.array_equal(ca, cb) and np.array_equal(la, lb)
+
+
+def test_inferred_nodes_lie_on_agreeing_faces_only():
+    """On a disc (a curved boundary known in closed form) every inferred label is the disc's,
+    the rasterised map is exact, and no cell centre is ever inferred: a node is inferred only
+    where it sits on a lower-dimensional face (some coordinate on the parent's grid)."""
+    disc = _disc_labeller((0.41, 0.57), 0.23, 257)
+    tree, missed = _synthetic(disc, infer=True)
+    full, _ = _synthetic(disc, infer=False)
+    assert missed == 0 and tree.inferred.any() and tree.solved < 0.7 * full.solved
+    lattice = tree.lattice
+    nodes = lattice.nodes(tree.keys[tree.inferred])
+    assert np.array_equal(disc(nodes / (lattice.n - 1)), tree.labels[tree.inferred])
+    level = tree.point_level[tree.inferred].astype(np.int64)
+    parent_side = np.array([lattice.side(lv - 1) for lv in range(lattice.levels)])[level]
+    on_parent_grid = nodes % parent_side[:, None] == 0
+    assert on_parent_grid.any(axis=1).all()
+
+
+def test_solved_wins_over_inferred(monkeypatch):
+    """A node on an agreeing face of a mixed cell is inferred, unless a cell split without
+    inference (here one the isolated-label guard is forced to pick) needs it: then it is solved.
+    33^2, coarse 5 (side 8): the line x = 0.7 crosses the coarse column 16..24, near its right
+    side; the left edges (x = 16) of its cells agree on 0, far from the line (no edge through
+    their midpoints disagrees, so no check solves them), and the node (16, 4) is also on the
+    forced cell (8, 0)."""
+    import importlib
+
+    core = importlib.import_module("allysweep.adaptive")  # the module (asw.adaptive is the function)
+
+    lattice = Lattice(33, 5, 2)
+    values = [np.linspace(0, 1, 33)] * 2
+
+    def halfplane(x):
+        return (x[:, 0] > 0.7).astype(np.int64)
+
+    solved: list[np.ndarray] = []
+
+    def label_nodes(index):
+        solved.append(index.copy())
+        return node_labeller(lattice, values, halfplane)(index)
+
+    def at(i, j):
+        return int(lattice.index(np.array([[i, j]]))[0])
+
+    plain = refine(lattice, label_nodes, guard=False)
+    flag = dict(zip(plain.keys.tolist(), plain.inferred.tolist(), strict=True))
+    assert flag[at(16, 4)] and flag[at(16, 12)]
+
+    def forced(tree, level):
+        return np.array([at(8, 0)]) if level == 0 else np.empty(0, np.int64)
+
+    monkeypatch.setattr(core, "_guard_cells", forced)
+    solved.clear()
+    tree = refine(lattice, label_nodes)
+    flag = dict(zip(tree.keys.tolist(), tree.inferred.tolist(), strict=True))
+    assert not flag[at(16, 4)] and flag[at(16, 12)]
+    assert at(16, 4) in np.concatenate(solved)
+    # The forced cell's nodes are all solved, none inferred; the two trees label alike.
+    inside = [at(8 + a, b) for a in (0, 4, 8) for b in (0, 4, 8)]
+    assert not any(flag[k] for k in inside)
+    assert np.array_equal(tree_labels(tree, lattice.grid(1)), tree_labels(plain, lattice.grid(1)))
+
+
+def test_inference_guards_still_work():
+    """With inference on, the min_level island and the guarded needle are still found."""
+    disc = _disc_labeller((0.0625 + 0.03, 0.0625 + 0.03), 0.02, 257)
+    assert _synthetic(disc, infer=True)[1] > 0
+    assert _synthetic(disc, min_level=2, infer=True)[1] == 0
+
+    def needle(x):
+        u, v = x[:, 0] - 0.5, x[:, 1] - 0.5
+        along, across = (u + 0.3 * v) / np.hypot(1, 0.3), (0.3 * u - v) / np.hypot(1, 0.3)
+        return ((np.abs(across) < 0.02) & (np.abs(along) < 0.2)).astype(np.int64)
+
+    assert _synthetic(needle, guard=False, infer=True)[1] > 0.003
+    assert _synthetic(needle, guard=True, infer=True)[1] == 0
+
+
+def test_bisection_solves_inferred_ends_first():
+    """A boundary edge's inferred end is solved before bisecting: a wrong inferred label (planted
+    here) is caught, its edges dropped where the solved ends agree, and every boundary point
+    still separates two solved labels on the true line."""
+    lattice = Lattice(33, 5, 2)
+    values = [np.linspace(0, 1, 33)] * 2
+
+    def halfplane(x):
+        return (x[:, 0] + 0.5 * x[:, 1] > 0.6).astype(np.int64)
+
+    tree = refine(lattice, node_labeller(lattice, values, halfplane), infer=False)
+    honest = bisect_boundaries(tree, values, halfplane, tol=1e-12)
+    assert honest["verified"] == honest["contradicted"] == 0
+    # Plant a wrong inferred label at the lower end of the first boundary edge (a 0 node).
+    from allysweep.adaptive import boundary_edges
+
+    low, _ = boundary_edges(tree)
+    pos = np.searchsorted(tree.keys, low[0])
+    assert tree.labels[pos] == 0
+    tree.labels[pos], tree.inferred[pos] = 1, True
+    found = bisect_boundaries(tree, values, halfplane, tol=1e-12)
+    assert found["verified"] == 1 and found["contradicted"] == 1
+    assert (found["label_below"] == 0).all() and (found["label_above"] == 1).all()
+    pts = found["points"]
+    assert np.abs(pts[:, 0] + 0.5 * pts[:, 1] - 0.6).max() < 1e-11
+    assert 0 < len(honest["axis"]) - len(found["axis"]) <= 2
+
+
+def test_cube_flags_inferred_points():
+    """The cube says which labels were inferred; rasterize reads them back through the tree."""
+    cube = asw.adaptive(**MAP_2D, coarse=17, boundaries=False)
+    flat = asw.adaptive(**MAP_2D, coarse=17, boundaries=False, infer=False)
+    assert cube["inferred"].dtype == bool and int(cube["inferred"].sum()) == cube.attrs["inferred_points"] > 0
+    assert not flat["inferred"].any() and flat.attrs["inferred_points"] == 0
+    assert cube.attrs["solver_calls_tree"] == int((~cube["inferred"]).sum()) < flat.attrs["solver_calls_tree"]
+    assert np.array_equal(asw.rasterize(cube).values, asw.rasterize(flat).values)

@@ -245,9 +245,14 @@ class Lattice:
 # ----------------------------------------------------------------------------- the tree
 @dataclass
 class Tree:
-    """What the refinement knows: every solved node (sorted indices, labels, the level whose
-    refinement solved it) and every evaluated cell per level (sorted lowest corners, the
-    corners' common label or :data:`MIXED`), plus the cells to evaluate next."""
+    """What the refinement knows: every node with a label (sorted indices, labels, the level
+    whose refinement added it, whether the label was inferred rather than solved) and every
+    evaluated cell per level (sorted lowest corners, the corners' common label or
+    :data:`MIXED`), plus the cells to evaluate next.
+
+    A node is *inferred* when it lies on a face (an edge, a 2-face, ... of any dimension below
+    d) of a split cell whose corners all carry one label: it gets that label without a solve
+    (:func:`refine`, ``infer=True``). ``solved`` counts the solver calls, not the nodes."""
 
     lattice: Lattice
     keys: np.ndarray
@@ -258,12 +263,21 @@ class Tree:
     #: Seconds spent in the refinement's own bookkeeping (not solving).
     overhead: float = 0.0
     solved: int = 0
-    #: How many solved nodes carry each label (for the isolated-label guard).
+    #: How many solved nodes carry each label (for the isolated-label guard; inferred nodes
+    #: are not counted: they repeat their face's label).
     label_counts: dict[int, int] = field(default_factory=dict)
+    #: Per node: True where the label was inferred from a face, not solved (default: none).
+    inferred: np.ndarray | None = None
+    #: Per evaluated level: the inferred nodes solved then (an end of a disagreeing edge of a
+    #: mixed cell) and their solved labels (see :func:`refine`).
+    checked: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.labels = np.asarray(self.labels).astype(_label_dtype(np.dtype(np.int32), self.labels), copy=False)
+        if self.inferred is None:
+            self.inferred = np.zeros(len(self.keys), dtype=bool)
         if not self.label_counts and len(self.labels):
-            values, counts = _counts(self.labels)
+            values, counts = _counts(self.labels[~self.inferred])
             self.label_counts = dict(zip(values.tolist(), counts.tolist(), strict=True))
 
     @property
@@ -276,27 +290,64 @@ class Tree:
         return self.level >= self.lattice.levels
 
     def lookup(self, index: np.ndarray) -> np.ndarray:
-        """Labels of solved nodes (every index must be solved)."""
+        """Labels of known nodes (every index must be in the tree)."""
         pos = np.searchsorted(self.keys, index)
         return self.labels[pos]
 
-    def add(self, index: np.ndarray, labels: np.ndarray, level: int) -> None:
-        """Add newly solved nodes (sorted, none solved before): a linear merge."""
+    def add(self, index: np.ndarray, labels: np.ndarray, level: int, inferred: np.ndarray | None = None) -> None:
+        """Add new nodes (sorted, none in the tree before): a linear merge. ``inferred``
+        (bool per node, default all False) marks the labels that were not solved."""
+        if inferred is None:
+            inferred = np.zeros(len(index), dtype=bool)
         # Final positions of the new nodes; the old ones fill the rest in order (one index
-        # array and one mask for the three arrays, where np.insert rebuilds both per array).
+        # array and one mask for the arrays, where np.insert rebuilds both per array).
         at = np.searchsorted(self.keys, index)
         at += np.arange(len(index), dtype=at.dtype)
         old = np.ones(len(self.keys) + len(index), dtype=bool)
         old[at] = False
-        for name, values in (("keys", index), ("labels", labels), ("point_level", np.int8(level))):
+        self._widen(labels)
+        fields = (("keys", index), ("labels", labels), ("point_level", np.int8(level)), ("inferred", inferred))
+        for name, values in fields:
             before = getattr(self, name)
             merged = np.empty(len(old), dtype=before.dtype)
             merged[at] = values
             merged[old] = before
+            del before
             setattr(self, name, merged)
+        del at, old
+        self._count(labels[~inferred])
+
+    def _widen(self, labels: np.ndarray) -> None:
+        """Labels are held as int32 while every code fits (the default label's do: half the
+        memory of int64 on millions of nodes), as int64 once one does not."""
+        wanted = _label_dtype(self.labels.dtype, labels)
+        if wanted != self.labels.dtype:
+            self.labels = self.labels.astype(wanted)
+
+    def _count(self, labels: np.ndarray) -> None:
         values, counts = _counts(labels)
         for v, c in zip(values.tolist(), counts.tolist(), strict=True):
             self.label_counts[v] = self.label_counts.get(v, 0) + c
+
+    def correct(self, index: np.ndarray, labels: np.ndarray) -> np.ndarray:
+        """Replace inferred labels at ``index`` (sorted, in the tree, all inferred) by solved
+        ones; returns the nodes whose label changed."""
+        self._widen(labels)
+        pos = np.searchsorted(self.keys, index)
+        changed = index[self.labels[pos] != labels]
+        self.labels[pos] = labels
+        self.inferred[pos] = False
+        self.solved += len(index)
+        self._count(labels)
+        return changed
+
+
+def _label_dtype(current: np.dtype, labels: np.ndarray) -> np.dtype:
+    """int32 if ``current`` is and every label fits in it, else int64."""
+    small = np.iinfo(np.int32)
+    if current == np.int32 and (not len(labels) or (labels.min() >= small.min and labels.max() <= small.max)):
+        return np.dtype(np.int32)
+    return np.dtype(np.int64)
 
 
 def refine(
@@ -307,6 +358,7 @@ def refine(
     tree: Tree | None = None,
     after_level: Callable[[Tree], None] | None = None,
     stop_after: int | None = None,
+    infer: bool = True,
 ) -> Tree:
     """Refine a 2^d-tree where the label changes, level by level.
 
@@ -319,8 +371,8 @@ def refine(
     min_level : int
         Every cell is split down to this level, whatever its corners say.
     guard : bool
-        Isolated-label guard: a label seen at one node only (of all solved so far) may be a
-        feature smaller than the cells; the cells around that node (two cells either side
+        Isolated-label guard: a label seen at one solved node only (of all solved so far) may
+        be a feature smaller than the cells; the cells around that node (two cells either side
         along every axis) are split too.
     tree : Tree, optional
         A partly refined tree to continue (resume); default: start from the coarse grid.
@@ -328,13 +380,30 @@ def refine(
         Called with the tree after each finished level (to persist it).
     stop_after : int, optional
         Stop once this many levels are finished (testing / interruption).
+    infer : bool
+        Face inference: when a mixed cell is split, a new node on a face of it (an edge, a
+        2-face, ..., any face but the cell itself) whose corners all carry one label gets that
+        label without a solve, the assumption the tree makes for an agreeing cell's interior
+        anyway; nodes on mixed faces and every cell's centre are solved. Cells split by
+        ``min_level`` or by the guard infer nothing (all their nodes are solved), and a node
+        that any split solves is solved (solved wins). ``False``: every new node is solved.
+        Inferred nodes are flagged in ``Tree.inferred``.
 
     Returns
     -------
     Tree
+
+    Notes
+    -----
+    A face is shared by the cells around it and its corners are nodes of the lattice, so every
+    mixed cell containing a node at a level sees the same face and takes the same decision.
     """
     off2, off3 = lattice.offsets(2), lattice.offsets(3)
-    inner = np.setdiff1d(off3, 2 * off2)  # child nodes that are no corner of the parent
+    is_corner = np.isin(off3, 2 * off2)
+    inner = off3[~is_corner]  # child nodes that are no corner of the parent
+    binary = np.stack(np.meshgrid(*[np.arange(2)] * lattice.d, indexing="ij"), -1).reshape(-1, lattice.d)
+    pairs = np.concatenate([np.flatnonzero(binary[:, j] == 0) for j in range(lattice.d)])
+    pairs = np.stack([pairs, pairs + np.repeat(2 ** np.arange(lattice.d - 1, -1, -1), len(binary) // 2)])
     if tree is None:
         t0 = time.perf_counter()
         nodes = lattice.grid(lattice.side(0))
@@ -353,9 +422,34 @@ def refine(
         cells = tree.pending if tree.pending is not None else np.empty(0, np.int64)
         # In chunks of cells: in 5-D a cell has 32 corners and 211 new child nodes.
         step = max(1, _CHUNK // len(inner))
-        cell_label = np.concatenate(
-            [_cell_labels(tree, cells[i : i + step], s * off2) for i in range(0, len(cells), step)] or [cells]
-        )
+        check = bool(tree.inferred.any())
+        # One pass of corner lookups gives each cell's label and the inferred corners to check.
+        parts = [_evaluate(tree, cells[i : i + step], s * off2, pairs, check) for i in range(0, len(cells), step)]
+        cell_label = np.concatenate([p[0] for p in parts] or [cells])
+        suspects = _merged(p[1] for p in parts)
+        del parts
+        checked, checked_labels = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+        while len(suspects):
+            # An inferred end of an edge whose ends disagree sits right next to a boundary, where
+            # the face's agreement is least trustworthy: solve it (and again, until no label
+            # changes: a corrected node can make another edge disagree).
+            t_check = time.perf_counter()
+            got = np.asarray(label_nodes(suspects), dtype=np.int64)
+            t_start += time.perf_counter() - t_check
+            changed = tree.correct(suspects, got)
+            checked.append(suspects)
+            checked_labels.append(got)
+            if not len(changed):
+                break
+            # Only the cells with a corrected corner can change.
+            around = _unique((changed[:, None] - s * off2[None, :]).ravel())
+            where = np.searchsorted(cells, around)
+            hit = _member(around, cells)
+            where = where[hit]
+            label, suspects = _evaluate(tree, cells[where], s * off2, pairs, True)
+            cell_label[where] = label
+            del around, where, hit, label
+        tree.checked.append((np.concatenate(checked), np.concatenate(checked_labels)))
         if level + 1 == lattice.levels:
             # The finest level keeps its mixed cells only (their edges carry the boundaries): an
             # agreeing finest cell has no node inside it, so it tells rasterize nothing.
@@ -363,24 +457,63 @@ def refine(
             cells, cell_label = cells[mixed], cell_label[mixed]
         tree.cells.append((cells, cell_label))
         new = np.empty(0, np.int64)
+        guess = np.empty(0, np.int64)
+        guess_labels = np.empty(0, np.int64)
         if level + 1 < lattice.levels:
             split = cells[(cell_label == MIXED) | (level < min_level)]
+            forced = np.empty(0, np.int64)
             if guard:
-                lonely = _guard_cells(tree, level)
-                if len(lonely):
-                    split = _unique(np.concatenate([split, lonely]))
+                forced = _guard_cells(tree, level)
+                if len(forced):
+                    split = _unique(np.concatenate([split, forced]))
             half = s // 2
             # Children of distinct cells are distinct: sorting is enough.
             tree.pending = np.sort((split[:, None] + half * off2[None, :]).ravel())
-            # The nodes of the children that are not corners of the parent (those are solved).
-            new = _merged(_unsolved(tree, split[i : i + step], half * inner) for i in range(0, len(split), step))
+            if not infer:
+                # The nodes of the children that are not corners of the parent (those are known).
+                new = _merged(_unsolved(tree, split[i : i + step], half * inner) for i in range(0, len(split), step))
+            else:
+                if level < min_level:
+                    forced = split
+                inferring = split[~_member(split, forced)]
+                # A forced (guard) cell may lie in a leaf whose nodes were never solved: its own
+                # corners are solved too.
+                solve_forced = _merged(
+                    _unsolved(tree, forced[i : i + step], half * off3) for i in range(0, len(forced), step)
+                )
+                candidates = _merged(
+                    _unsolved(tree, inferring[i : i + step], half * inner) for i in range(0, len(inferring), step)
+                )
+                candidates = candidates[~_member(candidates, solve_forced)]  # solved wins
+                solve_parts, guess_parts, label_parts = [solve_forced], [candidates[:0]], [candidates[:0]]
+                del solve_forced
+                nstep = max(1, _CHUNK >> lattice.d)
+                for i in range(0, len(candidates), nstep):
+                    part = candidates[i : i + nstep]
+                    label = _face_label(tree, part, s)
+                    known = label != MIXED
+                    solve_parts.append(part[~known])
+                    guess_parts.append(part[known])
+                    label_parts.append(label[known])
+                    del part, label, known
+                del candidates
+                new = _unique(np.concatenate(solve_parts))
+                # Candidates are sorted and unique, so their inferred part is too.
+                guess, guess_labels = np.concatenate(guess_parts), np.concatenate(label_parts)
+                del solve_parts, guess_parts, label_parts
         else:
             tree.pending = np.empty(0, np.int64)
         t_solve = time.perf_counter()
         labels = np.asarray(label_nodes(new), dtype=np.int64) if len(new) else np.empty(0, np.int64)
         t_solved = time.perf_counter()
-        tree.add(new, labels, level + 1)
         tree.solved += len(new)
+        # Two linear merges (solved, then inferred nodes: disjoint sets) hold less at once than
+        # sorting the two together.
+        tree.add(new, labels, level + 1)
+        del new, labels
+        if len(guess):
+            tree.add(guess, guess_labels, level + 1, np.ones(len(guess), dtype=bool))
+        del guess, guess_labels
         tree.overhead += (t_solve - t_start) + (time.perf_counter() - t_solved)
         if after_level is not None:
             after_level(tree)
@@ -391,11 +524,67 @@ def refine(
 _CHUNK = 1 << 22
 
 
-def _cell_labels(tree: Tree, cells: np.ndarray, corners: np.ndarray) -> np.ndarray:
-    """The corners' common label of each cell, :data:`MIXED` where they disagree."""
-    corner = tree.lookup(cells[:, None] + corners[None, :])
+def _evaluate(
+    tree: Tree, cells: np.ndarray, corners: np.ndarray, pairs: np.ndarray, check: bool
+) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluate cells: the corners' common label of each (:data:`MIXED` where they disagree)
+    and, with ``check``, the inferred corners at an end of a cell edge whose ends disagree
+    (sorted, unique). ``pairs``: (2, edges) positions of each edge's two ends among the
+    corners."""
+    index = cells[:, None] + corners[None, :]
+    pos = np.searchsorted(tree.keys, index)
+    corner = tree.labels[pos]
     agree = (corner == corner[:, :1]).all(axis=1)
-    return np.where(agree, corner[:, 0], MIXED)
+    label = np.where(agree, corner[:, 0], MIXED)
+    if not check:
+        return label, np.empty(0, np.int64)
+    rows = np.flatnonzero(~agree)
+    corner, pos = corner[rows], pos[rows]
+    suspect = np.zeros(corner.shape, dtype=bool)
+    differ = corner[:, pairs[0]] != corner[:, pairs[1]]
+    for e in range(pairs.shape[1]):
+        suspect[:, pairs[0, e]] |= differ[:, e]
+        suspect[:, pairs[1, e]] |= differ[:, e]
+    del differ
+    suspect &= tree.inferred[pos]
+    return label, _unique(index[rows][suspect])
+
+
+def _face_label(tree: Tree, nodes: np.ndarray, side: int) -> np.ndarray:
+    """Face inference for new child nodes of level cells of ``side``: the common label of the
+    corners of each node's face, :data:`MIXED` where they disagree or where the node is a
+    cell's centre (always solved). A child node is the centre of exactly one face of the level's
+    grid: its free axes are those where it sits halfway between two grid nodes, its corners
+    the nodes half a side away along them. The decision is the node's, whichever cell it came
+    from: neighbouring cells share the face."""
+    lattice = tree.lattice
+    d, half = lattice.d, side // 2
+    coords = lattice.nodes(nodes)
+    free = coords % side != 0
+    del coords
+    pattern = free @ (1 << np.arange(d))
+    del free
+    out = np.full(len(nodes), MIXED, dtype=np.int64)
+    for bits in np.unique(pattern).tolist():
+        axes = [j for j in range(d) if bits >> j & 1]
+        if len(axes) == d:
+            continue  # a cell's centre
+        on = np.flatnonzero(pattern == bits)
+        signs = np.stack(np.meshgrid(*[np.array([-1, 1])] * len(axes), indexing="ij"), -1).reshape(-1, len(axes))
+        offsets = (signs * half) @ lattice.strides[axes]
+        corner = tree.lookup(nodes[on][:, None] + offsets[None, :])
+        agree = (corner == corner[:, :1]).all(axis=1)
+        out[on[agree]] = corner[agree, 0]
+        del on, corner, agree
+    return out
+
+
+def _member(a: np.ndarray, sorted_b: np.ndarray) -> np.ndarray:
+    """Which entries of ``a`` are in the sorted array ``sorted_b``."""
+    if not len(sorted_b):
+        return np.zeros(len(a), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_b, a), len(sorted_b) - 1)
+    return sorted_b[pos] == a
 
 
 def _unsolved(tree: Tree, cells: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -482,6 +671,10 @@ def bisect_boundaries(
 ) -> dict[str, np.ndarray]:
     """Bisect every finest edge whose ends disagree, on its parameter, to ``tol``.
 
+    An end whose label was inferred (:func:`refine`, ``infer=True``) is solved first, so that
+    every bracket starts from two solved labels; an edge whose ends then agree is dropped (the
+    inference was wrong there: counted in ``contradicted``).
+
     Parameters
     ----------
     tree : Tree
@@ -498,11 +691,32 @@ def bisect_boundaries(
     -------
     dict
         ``points`` (boundaries, d) float, ``axis`` (int8, the axis bisected along),
-        ``label_below`` / ``label_above`` (the labels at the bracket's two ends: the pair
-        the point separates), ``solves`` (int).
+        ``label_below`` / ``label_above`` (the solved labels at the bracket's two ends: the
+        pair the point separates), ``solves`` (int, the inferred ends' solves included),
+        ``verified`` (inferred ends solved) and ``contradicted`` (of those, how many carry
+        another label than the inferred one).
     """
     low, axis = boundary_edges(tree)
     lattice = tree.lattice
+    high = low + lattice.strides[axis]
+    lab_lo = tree.lookup(low)
+    lab_hi = tree.lookup(high)
+    solves = verified = contradicted = 0
+    guessed = tree.inferred[np.searchsorted(tree.keys, low)] | tree.inferred[np.searchsorted(tree.keys, high)]
+    if guessed.any():
+        ends = _unique(np.concatenate([low[guessed], high[guessed]]))
+        ends = ends[tree.inferred[np.searchsorted(tree.keys, ends)]]
+        truth = np.asarray(node_labeller(lattice, axis_values, label_points)(ends), dtype=np.int64)
+        solves = verified = len(ends)
+        contradicted = int((truth != tree.lookup(ends)).sum())
+
+        def solved(index: np.ndarray, known: np.ndarray) -> np.ndarray:
+            pos = np.minimum(np.searchsorted(ends, index), len(ends) - 1)
+            return np.where(ends[pos] == index, truth[pos], known)
+
+        lab_lo, lab_hi = solved(low, lab_lo), solved(high, lab_hi)
+        keep = lab_lo != lab_hi
+        low, axis, lab_lo, lab_hi = low[keep], axis[keep], lab_lo[keep], lab_hi[keep]
     nodes = lattice.nodes(low)
     x = np.stack([np.asarray(v)[nodes[:, j]] for j, v in enumerate(axis_values)], axis=1).astype(float)
     rows = np.arange(len(low))
@@ -512,9 +726,6 @@ def bisect_boundaries(
     for j, v in enumerate(axis_values):
         on = axis == j
         hi[on] = np.asarray(v, dtype=float)[nodes[on, j] + 1]
-    lab_lo = tree.lookup(low)
-    lab_hi = tree.lookup(low + lattice.strides[axis])
-    solves = 0
     if len(low):
         width = float(np.max(hi - lo))
         steps = max(0, math.ceil(math.log2(width / tol))) if width > tol else 0
@@ -529,7 +740,15 @@ def bisect_boundaries(
             lab_hi = np.where(right, got, lab_hi)
             lo = np.where(right, lo, mid)
     x[rows, axis] = 0.5 * (lo + hi)
-    return {"points": x, "axis": axis, "label_below": lab_lo, "label_above": lab_hi, "solves": solves}
+    return {
+        "points": x,
+        "axis": axis,
+        "label_below": lab_lo.astype(np.int64),
+        "label_above": lab_hi.astype(np.int64),
+        "solves": solves,
+        "verified": verified,
+        "contradicted": contradicted,
+    }
 
 
 # ----------------------------------------------------------------------------- the cube
@@ -568,17 +787,25 @@ def to_cube(
     }
     coords["level"] = ("point", tree.point_level, {"long_name": "level whose refinement solved the point"})
     coords["lattice"] = ("point", tree.keys, {"long_name": "C-order index of the point in the finest grid"})
+    coords["inferred"] = ("point", tree.inferred, {"long_name": "label inferred from an agreeing face, not solved"})
     cell_keys = np.concatenate([c for c, _ in tree.cells]) if tree.cells else np.empty(0, np.int64)
-    cell_labels = np.concatenate([lab for _, lab in tree.cells]) if tree.cells else np.empty(0, np.int64)
+    cell_labels = (
+        np.concatenate([lab.astype(np.int64) for _, lab in tree.cells]) if tree.cells else np.empty(0, np.int64)
+    )
     cell_level = np.concatenate([np.full(len(c), lv, np.int8) for lv, (c, _) in enumerate(tree.cells)])
     codes = np.asarray(sorted(tree.label_counts), dtype=np.int64)
     data: dict[str, Any] = {
-        "label": ("point", tree.labels, {"long_name": "label at the point", "description": _terms_text(terms)}),
+        "label": (
+            "point",
+            tree.labels.astype(np.int64),
+            {"long_name": "label at the point", "description": _terms_text(terms)},
+        ),
         "cell_level": ("cell", cell_level, {"long_name": "level of the cell"}),
         "cell_lattice": ("cell", cell_keys, {"long_name": "finest-grid index of the cell's lowest corner"}),
         "cell_label": ("cell", cell_labels, {"long_name": f"corners' common label, {MIXED} where they disagree"}),
     }
     n_boundary = 0
+    checks: dict[str, int] = {}
     if found is not None:
         codes = np.union1d(codes, np.concatenate([found["label_below"], found["label_above"]]))
         for j, name in enumerate(names):
@@ -588,6 +815,10 @@ def to_cube(
         data["label_below"] = ("boundary", found["label_below"], {"long_name": "label on the lower side"})
         data["label_above"] = ("boundary", found["label_above"], {"long_name": "label on the upper side"})
         n_boundary = int(found["solves"])
+        checks = {
+            "inferred_verified": int(found.get("verified", 0)),
+            "inferred_contradicted": int(found.get("contradicted", 0)),
+        }
     ds = xr.Dataset(data, coords=coords)
     axes = [[n, float(v[0]), float(v[-1]), len(v)] for n, v in zip(names, axis_values, strict=True)]
     ds.attrs.update(
@@ -600,6 +831,8 @@ def to_cube(
             "label": ",".join(str(t) for t in terms),
             "label_names": {str(int(c)): label_name(terms, int(c)) for c in codes},
             "solver_calls_tree": int(tree.solved),
+            "inferred_points": int(tree.inferred.sum()),
+            **checks,
             "solver_calls_boundaries": n_boundary,
             "refine_overhead_seconds": float(tree.overhead),
             "finished_levels": tree.level,
@@ -625,7 +858,14 @@ def cube_tree(cube: xr.Dataset) -> tuple[Tree, list[str], list[np.ndarray]]:
     lattice = Lattice(int(axes[0][3]), int(cube.attrs["coarse"]), len(axes))
     keys = np.asarray(cube["lattice"].values, dtype=np.int64)
     order = np.argsort(keys)
-    tree = Tree(lattice, keys[order], np.asarray(cube["label"].values)[order], np.asarray(cube["level"].values)[order])
+    inferred = np.asarray(cube["inferred"].values, dtype=bool)[order] if "inferred" in cube.variables else None
+    tree = Tree(
+        lattice,
+        keys[order],
+        np.asarray(cube["label"].values)[order],
+        np.asarray(cube["level"].values)[order],
+        inferred=inferred,
+    )
     levels = np.asarray(cube["cell_level"].values)
     ckeys = np.asarray(cube["cell_lattice"].values)
     clabels = np.asarray(cube["cell_label"].values)
@@ -639,7 +879,8 @@ def cube_tree(cube: xr.Dataset) -> tuple[Tree, list[str], list[np.ndarray]]:
 def rasterize(cube: xr.Dataset, resolution: int | None = None, max_batch: int = 1 << 20) -> xr.DataArray:
     """The adaptive map as a regular grid, every label exact from the tree.
 
-    A raster point that was solved takes its own label; any other lies in a cell of the tree
+    A raster point that is a node of the tree takes its own label (solved, or inferred from an
+    agreeing face: the cube's ``inferred``); any other lies in a cell of the tree
     whose corners all agree (the deepest such cell containing it) and takes their label. Nothing
     is interpolated across a boundary.
 
@@ -676,7 +917,7 @@ def rasterize(cube: xr.Dataset, resolution: int | None = None, max_batch: int = 
 
 
 def tree_labels(tree: Tree, index: np.ndarray) -> np.ndarray:
-    """Labels of finest-grid nodes from the tree: solved nodes their own, others the label of
+    """Labels of finest-grid nodes from the tree: its nodes (solved or inferred) their own, others the label of
     the deepest evaluated cell containing them whose corners agree (:data:`UNCOVERED` if none)."""
     lattice = tree.lattice
     out = np.full(len(index), UNCOVERED, dtype=np.int64)

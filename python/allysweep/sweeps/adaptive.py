@@ -4,7 +4,8 @@ runs for such a specification). The tree itself is :mod:`allysweep.adaptive`.
 
 Each refinement level is one batch of block tasks: the level's new points are cut into blocks of
 at most ``chunk_points``, each block solved on a worker by :func:`label_block` (one engine
-thread), the labels gathered back. The tree lives in the driver (16 bytes per solved point plus
+thread), the labels gathered back. The tree lives in the driver (14 bytes per node, solved or
+inferred: int64 index, int32 label while the codes fit, level, flag; plus
 the cells); the workers hold one block at a time, so memory stays bounded by the block size as
 in every sweep.
 
@@ -12,8 +13,11 @@ Store layout (a Zarr group at the specification's store):
 
 - ``_adaptive/init_points`` and ``init_labels``: the coarse grid (node indices, labels);
 - per finished level l: ``_adaptive/level_<l>/cells`` and ``cell_labels`` (the level's cells
-  and their corners' common label or -1), ``new_points`` and ``new_labels`` (the points the
-  level's refinement solved), ``pending`` (the cells of level l + 1);
+  and their corners' common label or -1), ``new_points``, ``new_labels`` and ``new_inferred``
+  (the points the level's refinement added, and which of their labels were inferred from an
+  agreeing face rather than solved), ``checked_points`` and ``checked_labels`` (inferred
+  points of earlier levels solved when this level was evaluated, and their solved labels:
+  loading applies them), ``pending`` (the cells of level l + 1);
 - the ``_adaptive`` group's attribute ``finished_levels``, set after a level's arrays are
   written: resume trusts it, so a level killed half-written is simply computed again;
 - ``cube``: the finished cube (:func:`allysweep.adaptive.to_cube`), written last with the
@@ -90,7 +94,9 @@ def spec_labeller(spec: SweepSpec, terms: Sequence[LabelTerm], threads: int = 0,
     return label_points
 
 
-def adaptive_spec(params: Mapping[str, Any], coarse: int, label: str, min_level: int, **sweep: Any) -> Any:
+def adaptive_spec(
+    params: Mapping[str, Any], coarse: int, label: str, min_level: int, infer: bool = True, **sweep: Any
+) -> Any:
     """A validated ``design = "adaptive"`` :class:`~allysweep.sweeps.SweepSpec` from Python
     arguments: a swept parameter is ``(lo, hi, n)`` or ``{"linspace": [lo, hi, n]}``."""
     table: dict[str, Any] = {}
@@ -101,7 +107,7 @@ def adaptive_spec(params: Mapping[str, Any], coarse: int, label: str, min_level:
             table[name] = value.to_string()
         else:
             table[name] = value
-    body = {"design": "adaptive", "coarse": coarse, "label": label, "min_level": min_level, **sweep}
+    body = {"design": "adaptive", "coarse": coarse, "label": label, "min_level": min_level, "infer": infer, **sweep}
     return SweepSpec.from_dict({"sweep": body, "params": table}, source="asw.adaptive")
 
 
@@ -110,6 +116,7 @@ def adaptive(
     coarse: int = 17,
     label: str = LABEL_DEFAULT,
     min_level: int = 0,
+    infer: bool = True,
     boundaries: bool = True,
     tol: float = 1e-9,
     method: str = "roots",
@@ -128,6 +135,10 @@ def adaptive(
         ``n_eq`` together (``"kind,n_eq"``).
     min_level : int
         Split every cell down to this level (0: the coarse grid) whatever its corners say.
+    infer : bool
+        Face inference (:func:`allysweep.adaptive.refine`): a new node on an agreeing face of a
+        split cell takes the face's label without a solve (flagged in the cube's ``inferred``).
+        ``False``: every node of the tree is solved.
     boundaries : bool
         Bisect every finest edge whose ends disagree to ``tol`` and keep the boundary points.
     tol : float
@@ -146,7 +157,7 @@ def adaptive(
     -------
     xarray.Dataset
         The cube: dimension ``point`` (every solved node: the swept parameters, ``level`` and
-        ``lattice`` as coordinates, ``label`` as data), ``cell`` (the tree: ``cell_level``,
+        ``lattice``, ``inferred`` as coordinates, ``label`` as data), ``cell`` (the tree: ``cell_level``,
         ``cell_lattice``, ``cell_label``), ``boundary`` (``boundary_<param>``,
         ``boundary_axis``, ``label_below``, ``label_above``); attributes name the labels
         (``label_names``) and record the axes, the settings and the solver calls.
@@ -158,7 +169,7 @@ def adaptive(
     >>> int(cube.sizes["point"]) < 65 * 65
     True
     """
-    spec = adaptive_spec(params, coarse, label, min_level, method=method, max_eq=max_eq)
+    spec = adaptive_spec(params, coarse, label, min_level, infer, method=method, max_eq=max_eq)
     return run_in_process(spec, boundaries=boundaries, tol=tol, threads=threads)
 
 
@@ -174,7 +185,7 @@ def run_in_process(spec: Any, boundaries: bool = True, tol: float = 1e-9, thread
     lattice, values = spec_lattice(spec)
     label_points = spec_labeller(spec, terms, threads=threads)
     t0 = time.perf_counter()
-    tree = refine(lattice, node_labeller(lattice, values, label_points), min_level=spec.min_level)
+    tree = refine(lattice, node_labeller(lattice, values, label_points), min_level=spec.min_level, infer=spec.infer)
     t1 = time.perf_counter()
     found = bisect_boundaries(tree, values, label_points, tol) if boundaries else None
     t2 = time.perf_counter()
@@ -242,6 +253,9 @@ def _persist(store: str, tree: Tree, done: list[int]) -> None:
         _write(sub, "cell_labels", labels)
         _write(sub, "new_points", tree.keys[new])
         _write(sub, "new_labels", tree.labels[new])
+        _write(sub, "new_inferred", tree.inferred[new])
+        _write(sub, "checked_points", tree.checked[level][0])
+        _write(sub, "checked_labels", tree.checked[level][1])
         _write(sub, "pending", tree.pending if tree.pending is not None else np.empty(0, np.int64))
         group.attrs["finished_levels"] = level + 1
         _test_kill(level + 1)
@@ -268,7 +282,8 @@ def load_tree(spec: SweepSpec, store: str) -> Tree | None:
     keys = [np.asarray(group["init_points"][...])]
     labels = [np.asarray(group["init_labels"][...])]
     levels = [np.zeros(len(keys[0]), np.int8)]
-    cells = []
+    inferred = [np.zeros(len(keys[0]), bool)]
+    cells, checked = [], []
     pending = lattice.coarse_cells()
     for level in range(finished):
         sub = group[f"level_{level}"]
@@ -276,11 +291,18 @@ def load_tree(spec: SweepSpec, store: str) -> Tree | None:
         keys.append(np.asarray(sub["new_points"][...]))
         labels.append(np.asarray(sub["new_labels"][...]))
         levels.append(np.full(len(keys[-1]), level + 1, np.int8))
+        inferred.append(np.asarray(sub["new_inferred"][...], dtype=bool))
+        checked.append((np.asarray(sub["checked_points"][...]), np.asarray(sub["checked_labels"][...])))
         pending = np.asarray(sub["pending"][...])
     k = np.concatenate(keys)
     order = np.argsort(k)
-    tree = Tree(lattice, k[order], np.concatenate(labels)[order], np.concatenate(levels)[order], cells, pending)
-    tree.solved = len(k)
+    k, label, flags = k[order], np.concatenate(labels)[order], np.concatenate(inferred)[order]
+    # Inferred nodes solved when a later level was evaluated carry their solved labels.
+    for points, solved in checked:
+        at = np.searchsorted(k, points)
+        label[at], flags[at] = solved, False
+    tree = Tree(lattice, k, label, np.concatenate(levels)[order], cells, pending, inferred=flags, checked=checked)
+    tree.solved = int((~flags).sum())
     return tree
 
 
@@ -374,10 +396,21 @@ def adaptive_sweep(
         with client_for(spec, client, scheduler, cluster) as c:
             label_points = _dask_labeller(c, spec, counts)
             if tree is None:
-                tree = refine(lattice, node_labeller(lattice, values, label_points), spec.min_level, stop_after=0)
+                tree = refine(
+                    lattice,
+                    node_labeller(lattice, values, label_points),
+                    spec.min_level,
+                    stop_after=0,
+                    infer=spec.infer,
+                )
                 after(tree)
             tree = refine(
-                lattice, node_labeller(lattice, values, label_points), spec.min_level, tree=tree, after_level=after
+                lattice,
+                node_labeller(lattice, values, label_points),
+                spec.min_level,
+                tree=tree,
+                after_level=after,
+                infer=spec.infer,
             )
             t1 = time.perf_counter()
             found = bisect_boundaries(tree, values, label_points, tol) if boundaries else None

@@ -97,6 +97,7 @@ _SWEEP_KEYS = {
     "coarse": int,
     "label": str,
     "min_level": int,
+    "infer": bool,
 }
 _CLUSTER_KEYS = {"kind": str, "n_workers": int, "threads_per_worker": int, "scheduler": str, "jobqueue": dict}
 
@@ -145,10 +146,12 @@ class SweepSpec:
     n_trajectories: int | None = None
     levels: int = 4
     #: Adaptive design (``allysweep.adaptive``): points per axis of the coarse grid, the label
-    #: refined on, and the level every cell is split down to.
+    #: refined on, the level every cell is split down to, and face inference (labels of nodes
+    #: on agreeing faces inferred, not solved).
     coarse: int = 17
     label: str = "kind,n_eq"
     min_level: int = 0
+    infer: bool = True
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -214,9 +217,9 @@ class SweepSpec:
         own = {
             "saltelli": ("n_base", "second_order"),
             "morris": ("n_trajectories", "levels"),
-            "adaptive": ("coarse", "label", "min_level"),
+            "adaptive": ("coarse", "label", "min_level", "infer"),
         }
-        for key in ("n_base", "second_order", "n_trajectories", "levels", "coarse", "label", "min_level"):
+        for key in ("n_base", "second_order", "n_trajectories", "levels", "coarse", "label", "min_level", "infer"):
             if key in sweep and key not in own.get(design, ()):
                 owner = next(d for d, keys in own.items() if key in keys)
                 raise fail(f"sweep.{key}", f"only for the {owner} design, not {design!r}")
@@ -399,6 +402,7 @@ class SweepSpec:
             coarse=sweep.get("coarse", 17),
             label=sweep.get("label", "kind,n_eq"),
             min_level=sweep.get("min_level", 0),
+            infer=sweep.get("infer", True),
         )
         if derivatives:
             if method not in native.ENGINE_METHODS:
@@ -504,7 +508,7 @@ class SweepSpec:
         if self.design == "morris":
             sweep.update(n_trajectories=self.n_trajectories, levels=self.levels)
         if self.design == "adaptive":
-            sweep.update(coarse=self.coarse, label=self.label, min_level=self.min_level)
+            sweep.update(coarse=self.coarse, label=self.label, min_level=self.min_level, infer=self.infer)
         if self.lam is not None:
             sweep["lam"] = self.lam
         if self.derivatives:

@@ -740,7 +740,8 @@ def adaptive_map(
     max_cells : int
         Raster resolution at most this many points per axis (the largest 2^j + 1 that fits).
     points, boundaries : bool
-        Overlay the solved points (small grey dots) and the boundary points (black).
+        Overlay the solved points (small grey dots; inferred labels are not drawn) and the boundary
+        points (black).
     hover : bool
         Hover tool on the raster (the label's name).
     width, height : int
@@ -802,15 +803,17 @@ def adaptive_map(
             keep &= np.abs(cube[f"{prefix}{name}"].values - value) <= half[name] * (1 + 1e-9)
         return keep
 
+    # Points whose label was inferred from an agreeing face (face inference) were not solved.
+    solved = ~cube["inferred"].values if "inferred" in cube.variables else np.ones(cube.sizes["point"], dtype=bool)
     if points:
-        keep = np.flatnonzero(in_slice("", "point"))[:MAX_POINTS]
+        keep = np.flatnonzero(in_slice("", "point") & solved)[:MAX_POINTS]
         dots = hv.Points((cube[x].values[keep], cube[y].values[keep]), kdims=[x, y], label="solved points")
         layers.append(dots.opts(color="#555555", size=2, alpha=0.5))
     if boundaries and "boundary" in cube.dims:
         keep = np.flatnonzero(in_slice("boundary_", "boundary"))
         edge = (cube[f"boundary_{x}"].values[keep], cube[f"boundary_{y}"].values[keep])
         layers.append(hv.Points(edge, kdims=[x, y], label="exact boundary").opts(color="black", size=3))
-    title = f"Adaptive regime map: {cube.attrs['label']} ({cube.sizes['point']:,} solved points)"
+    title = f"Adaptive regime map: {cube.attrs['label']} ({int(solved.sum()):,} solved points)"
     if pick:
         title += "; " + ", ".join(f"{k} = {v:g}" for k, v in pick.items())
     return hv.Overlay(layers).opts(title=title, width=width, height=height, legend_position="right", show_legend=True)
