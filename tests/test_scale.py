@@ -288,12 +288,11 @@ def test_many_tiny_blocks_keep_the_scheduler_bounded_and_sigkill_resume_computes
     import threading
     import time
 
+    import dask
     import numpy as np
     import psutil
     import zarr
     from distributed import Client, LocalCluster
-
-    import dask
 
     from allysweep.sweeps import completed_blocks
     from allysweep.sweeps.cluster import LOCAL_CLUSTER_CONFIG
