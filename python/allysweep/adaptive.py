@@ -590,8 +590,7 @@ def _member(a: np.ndarray, sorted_b: np.ndarray) -> np.ndarray:
 def _unsolved(tree: Tree, cells: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """The nodes at ``offsets`` from ``cells`` that are not solved yet, sorted, unique."""
     candidates = _unique((cells[:, None] + offsets[None, :]).ravel())
-    pos = np.minimum(np.searchsorted(tree.keys, candidates), len(tree.keys) - 1)
-    return candidates[tree.keys[pos] != candidates]
+    return candidates[~_member(candidates, tree.keys)]
 
 
 def _merged(parts: Iterable[np.ndarray]) -> np.ndarray:
@@ -699,10 +698,11 @@ def bisect_boundaries(
     low, axis = boundary_edges(tree)
     lattice = tree.lattice
     high = low + lattice.strides[axis]
-    lab_lo = tree.lookup(low)
-    lab_hi = tree.lookup(high)
+    pos_lo, pos_hi = np.searchsorted(tree.keys, low), np.searchsorted(tree.keys, high)
+    lab_lo, lab_hi = tree.labels[pos_lo], tree.labels[pos_hi]
     solves = verified = contradicted = 0
-    guessed = tree.inferred[np.searchsorted(tree.keys, low)] | tree.inferred[np.searchsorted(tree.keys, high)]
+    guessed = tree.inferred[pos_lo] | tree.inferred[pos_hi]
+    del pos_lo, pos_hi
     if guessed.any():
         ends = _unique(np.concatenate([low[guessed], high[guessed]]))
         ends = ends[tree.inferred[np.searchsorted(tree.keys, ends)]]

@@ -22,7 +22,7 @@ __all__ = ["LOCAL_CLUSTER_CONFIG", "check_cluster_available", "client_for"]
 #: the last 100 computations with their code); with the small tasks of a sweep they fill up over
 #: the first few thousand blocks and hold ~140 MiB in the process that runs the client and the
 #: scheduler. A sweep never reads them, so they are kept short: measured with 100,000 one-point
-#: blocks on 2 workers, that process levels off at ~176 MiB instead of ~268 MiB (docs/conventions.md,
+#: blocks on 2 workers, that process levels off at ~174 MiB instead of ~268 MiB (docs/conventions.md,
 #: "Memory of the scheduler"). The nanny ships these settings to the worker processes too.
 LOCAL_CLUSTER_CONFIG: dict[str, Any] = {
     "distributed.admin.low-level-log-length": 100,
@@ -78,20 +78,22 @@ def client_for(spec: SweepSpec, client: Any, scheduler: str | None, cluster: str
     # tracebacks before allysweep's message.
     import dask
 
-    with _sigint_ignored(), warnings.catch_warnings(), dask.config.set(LOCAL_CLUSTER_CONFIG):
-        # (the workers inherit the ignored SIGINT: Ctrl-C is handled here)
-        # With another Dask cluster on this machine the scheduler's HTTP server takes another
-        # port and says so; that is nothing a sweep's user has to act on.
-        warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
-        lc = LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=threads,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=logging.CRITICAL,
-        )
-    with lc, dask.config.set(LOCAL_CLUSTER_CONFIG), Client(lc) as c, _quiet("distributed"):
-        yield c
+    # The settings hold while the cluster starts (the scheduler and the nannies read them then)
+    # and while it runs (the client's side reads some later).
+    with dask.config.set(LOCAL_CLUSTER_CONFIG):
+        with _sigint_ignored(), warnings.catch_warnings():  # the workers inherit it: Ctrl-C is handled here
+            # With another Dask cluster on this machine the scheduler's HTTP server takes another
+            # port and says so; that is nothing a sweep's user has to act on.
+            warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
+            lc = LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=threads,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.CRITICAL,
+            )
+        with lc, Client(lc) as c, _quiet("distributed"):
+            yield c
 
 
 @contextlib.contextmanager
