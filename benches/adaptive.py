@@ -349,7 +349,9 @@ def main() -> None:
             continue
         learner = 0 if args.no_learner2d else (min(args.learner_finest, 129) if args.quick else args.learner_finest)
         results[name] = run_case(name, cases[name], args.threads, learner, infer=not args.no_infer)
-    stem = f"adaptive-{dt.date.today().isoformat()}{'-quick' if args.quick else ''}"
+    # One file per set of cases: a 5-D run does not overwrite the 2-D and 3-D results of the day.
+    which = "" if args.cases == "2d,3d" else "-" + args.cases.replace(",", "-")
+    stem = f"adaptive{which}-{dt.date.today().isoformat()}{'-quick' if args.quick else ''}"
     out = Path(args.out or f"benches/results/{stem}.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2, default=float))

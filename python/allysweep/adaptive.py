@@ -271,6 +271,10 @@ class Tree:
     #: Per evaluated level: the inferred nodes solved then (an end of a disagreeing edge of a
     #: mixed cell) and their solved labels (see :func:`refine`).
     checked: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    #: :func:`refine`'s dense node index (None outside it, see :meth:`open_index`): per node of
+    #: the finest grid, 2 x (its label's position in ``_palette``) + (1 if inferred), -1 if unknown.
+    _code: np.ndarray | None = field(default=None, init=False, repr=False)
+    _palette: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.labels = np.asarray(self.labels).astype(_label_dtype(np.dtype(np.int32), self.labels), copy=False)
@@ -291,8 +295,53 @@ class Tree:
 
     def lookup(self, index: np.ndarray) -> np.ndarray:
         """Labels of known nodes (every index must be in the tree)."""
+        if self._code is not None:
+            return self._palette_labels()[self._code[index] >> 1]
         pos = np.searchsorted(self.keys, index)
         return self.labels[pos]
+
+    def open_index(self) -> None:
+        """Index every node of the finest grid densely (when it has at most :data:`_DENSE_NODES`
+        nodes): lookups become array indexing instead of binary searches over ``keys``. Kept up
+        to date by :meth:`add` and :meth:`correct`, not by direct changes to the arrays:
+        :func:`refine` opens it and closes it (:meth:`close_index`) before returning."""
+        size = self.lattice.n**self.lattice.d
+        if size > _DENSE_NODES:
+            return
+        self._palette = np.empty(0, np.int64)
+        self._code = np.full(size, -1, dtype=np.int8)
+        self._code[self.keys] = self._codes(self.labels, self.inferred)
+
+    def close_index(self) -> None:
+        """Drop the dense node index (:meth:`open_index`)."""
+        self._code = self._palette = None
+
+    def _palette_labels(self) -> np.ndarray:
+        return self._palette.astype(self.labels.dtype, copy=False)
+
+    def _codes(self, labels: np.ndarray, inferred: np.ndarray) -> np.ndarray:
+        """Dense-index codes of ``labels`` (new labels join the palette; the code array widens
+        when the palette outgrows it), a million at a time (bounded temporaries)."""
+        step = 1 << 20
+        if len(labels) > step:
+            parts = [self._codes(labels[i : i + step], inferred[i : i + step]) for i in range(0, len(labels), step)]
+            return np.concatenate([p.astype(self._code.dtype, copy=False) for p in parts])
+        labels = np.asarray(labels, dtype=np.int64)
+        order = np.argsort(self._palette, kind="stable")
+        ranked = self._palette[order]
+        at = np.minimum(np.searchsorted(ranked, labels), max(len(ranked) - 1, 0))
+        known = ranked[at] == labels if len(ranked) else np.zeros(len(labels), dtype=bool)
+        if not known.all():
+            self._palette = np.concatenate([self._palette, _unique(labels[~known])])
+            for dtype in (np.int8, np.int16, np.int32):
+                if 2 * len(self._palette) <= np.iinfo(dtype).max:
+                    break
+            if self._code.dtype != dtype:
+                self._code = self._code.astype(dtype)
+            order = np.argsort(self._palette, kind="stable")
+            at = np.searchsorted(self._palette[order], labels)
+        slot = order[at].astype(self._code.dtype)
+        return slot * 2 + np.asarray(inferred, dtype=bool)
 
     def add(self, index: np.ndarray, labels: np.ndarray, level: int, inferred: np.ndarray | None = None) -> None:
         """Add new nodes (sorted, none in the tree before): a linear merge. ``inferred``
@@ -315,6 +364,8 @@ class Tree:
             del before
             setattr(self, name, merged)
         del at, old
+        if self._code is not None:
+            self._code[index] = self._codes(labels, inferred)
         self._count(labels[~inferred])
 
     def _widen(self, labels: np.ndarray) -> None:
@@ -337,6 +388,8 @@ class Tree:
         changed = index[self.labels[pos] != labels]
         self.labels[pos] = labels
         self.inferred[pos] = False
+        if self._code is not None:
+            self._code[index] = self._codes(labels, np.zeros(len(index), dtype=bool))
         self.solved += len(index)
         self._count(labels)
         return changed
@@ -398,12 +451,6 @@ def refine(
     A face is shared by the cells around it and its corners are nodes of the lattice, so every
     mixed cell containing a node at a level sees the same face and takes the same decision.
     """
-    off2, off3 = lattice.offsets(2), lattice.offsets(3)
-    is_corner = np.isin(off3, 2 * off2)
-    inner = off3[~is_corner]  # child nodes that are no corner of the parent
-    binary = np.stack(np.meshgrid(*[np.arange(2)] * lattice.d, indexing="ij"), -1).reshape(-1, lattice.d)
-    pairs = np.concatenate([np.flatnonzero(binary[:, j] == 0) for j in range(lattice.d)])
-    pairs = np.stack([pairs, pairs + np.repeat(2 ** np.arange(lattice.d - 1, -1, -1), len(binary) // 2)])
     if tree is None:
         t0 = time.perf_counter()
         nodes = lattice.grid(lattice.side(0))
@@ -415,6 +462,33 @@ def refine(
         tree.pending = lattice.coarse_cells()
         tree.solved = len(nodes)
         tree.overhead += (t1 - t0) + (time.perf_counter() - t2)
+    t_index = time.perf_counter()
+    tree.open_index()
+    tree.overhead += time.perf_counter() - t_index
+    try:
+        _levels(tree, label_nodes, min_level, guard, after_level, stop_after, infer)
+    finally:
+        tree.close_index()
+    return tree
+
+
+def _levels(
+    tree: Tree,
+    label_nodes: Callable[[np.ndarray], np.ndarray],
+    min_level: int,
+    guard: bool,
+    after_level: Callable[[Tree], None] | None,
+    stop_after: int | None,
+    infer: bool,
+) -> None:
+    """:func:`refine`'s levels, on a tree with its dense index open (if the lattice allows)."""
+    lattice = tree.lattice
+    off2, off3 = lattice.offsets(2), lattice.offsets(3)
+    is_corner = np.isin(off3, 2 * off2)
+    inner = off3[~is_corner]  # child nodes that are no corner of the parent
+    binary = np.stack(np.meshgrid(*[np.arange(2)] * lattice.d, indexing="ij"), -1).reshape(-1, lattice.d)
+    pairs = np.concatenate([np.flatnonzero(binary[:, j] == 0) for j in range(lattice.d)])
+    pairs = np.stack([pairs, pairs + np.repeat(2 ** np.arange(lattice.d - 1, -1, -1), len(binary) // 2)])
     while not tree.finished and (stop_after is None or tree.level < stop_after):
         t_start = time.perf_counter()
         level = tree.level
@@ -517,9 +591,11 @@ def refine(
         tree.overhead += (t_solve - t_start) + (time.perf_counter() - t_solved)
         if after_level is not None:
             after_level(tree)
-    return tree
 
 
+#: Finest grids of at most this many nodes get :func:`refine`'s dense node index
+#: (:meth:`Tree.open_index`): one byte per node (int8 codes while there are at most 63 labels).
+_DENSE_NODES = 1 << 27
 #: Entries of the corner and child-node arrays built at once (bounds the refinement's memory).
 _CHUNK = 1 << 22
 
@@ -532,21 +608,29 @@ def _evaluate(
     (sorted, unique). ``pairs``: (2, edges) positions of each edge's two ends among the
     corners."""
     index = cells[:, None] + corners[None, :]
-    pos = np.searchsorted(tree.keys, index)
-    corner = tree.labels[pos]
+    if tree._code is not None:
+        code = tree._code[index]
+        corner = code >> 1  # the labels' palette positions: equal where the labels are
+        first = tree._palette_labels()[corner[:, 0]]
+    else:
+        pos = np.searchsorted(tree.keys, index)
+        corner = tree.labels[pos]
+        first = corner[:, 0]
     agree = (corner == corner[:, :1]).all(axis=1)
-    label = np.where(agree, corner[:, 0], MIXED)
+    label = np.where(agree, first, MIXED)
+    del first
     if not check:
         return label, np.empty(0, np.int64)
     rows = np.flatnonzero(~agree)
-    corner, pos = corner[rows], pos[rows]
+    corner = corner[rows]
+    guessed = (code[rows] & 1).astype(bool) if tree._code is not None else tree.inferred[pos[rows]]
     suspect = np.zeros(corner.shape, dtype=bool)
     differ = corner[:, pairs[0]] != corner[:, pairs[1]]
     for e in range(pairs.shape[1]):
         suspect[:, pairs[0, e]] |= differ[:, e]
         suspect[:, pairs[1, e]] |= differ[:, e]
     del differ
-    suspect &= tree.inferred[pos]
+    suspect &= guessed
     return label, _unique(index[rows][suspect])
 
 
@@ -590,6 +674,8 @@ def _member(a: np.ndarray, sorted_b: np.ndarray) -> np.ndarray:
 def _unsolved(tree: Tree, cells: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """The nodes at ``offsets`` from ``cells`` that are not solved yet, sorted, unique."""
     candidates = _unique((cells[:, None] + offsets[None, :]).ravel())
+    if tree._code is not None:
+        return candidates[tree._code[candidates] < 0]
     return candidates[~_member(candidates, tree.keys)]
 
 
