@@ -682,6 +682,36 @@ PINNED = [
         asw.TwoPoint(0.0, 0.5263157894736842, 0.5),
         asw.Logistic(0.0, 0.5),
     ),
+    # Found by CI's fresh-randomness run (four points): k = 0 and a G so far below C's war value
+    # that both challenge probabilities are 1 or within 4e-16 of it, so Φ = L_0 - L_1 up to
+    # rounding, 0 on [t_0, hi] (and on [lo, t_1] when r = 0). Engine and reference called that
+    # rounding noise differently (a fixed 1e-15; exact zeros): eight spurious cutpoints and a
+    # lost pooling at θ ~ 40, an isolated root at t_0, a run's midpoint off by 0.004. Both now
+    # follow docs/conventions.md "Continuum" (|Φ| <= 1e-15 (1 + k + L_0 + L_1) on a whole piece).
+    (
+        dict(p=0.15625, p_alliance=0.7157617187499999, p_coalition=0.7157617187499999, c_d=0.0, c_d_joint=0.0,
+             c_c_extra=0.0, c_a=0.41000000000000003, k=0.0, r=0.3, b_c=0.0),
+        asw.Uniform(0.0, 1.4655635843194752),
+        asw.Normal(-0.15625, 0.0546875),
+    ),
+    (
+        dict(p=0.05, p_alliance=0.069, p_coalition=0.069, c_d=0.0, c_d_joint=0.0, c_c_extra=0.0,
+             c_a=0.41000000000000003, k=0.0, r=0.3, b_c=0.0),
+        asw.Uniform(0.0, 43.1578947368421),
+        asw.Normal(0.0, 0.0625),
+    ),
+    (
+        dict(p=0.05, p_alliance=0.069, p_coalition=0.069, c_d=0.0, c_d_joint=0.0, c_c_extra=0.0,
+             c_a=0.41000000000000003, k=0.0, r=0.3, b_c=0.0),
+        asw.Uniform(0.0, 43.1578947368421),
+        asw.Uniform(0.0, 0.5),
+    ),
+    (
+        dict(p=0.15625, p_alliance=0.7157617187499999, p_coalition=0.7157617187499999, c_d=0.0, c_d_joint=0.0,
+             c_c_extra=0.0, c_a=0.01, k=0.0, r=0.0, b_c=0.0),
+        asw.Uniform(0.0, 0.2),
+        asw.Normal(-0.15625, 0.0546875),
+    ),
 ]  # fmt: skip
 
 

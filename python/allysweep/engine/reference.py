@@ -83,7 +83,8 @@ _MERGE_TOL = 1e-9  # roots closer than this are one root
 _FD_STEP = 1e-6  # finite-difference step for Phi'(u)
 _DEGENERATE_TOL = 1e-8  # conventions: degenerate iff |Phi'(u)| < 1e-8
 _MAX_TANGENT_CANDIDATES = 50
-_CONTINUUM_ROUNDING = 1e-15  # |Phi| this small next to a run of exact zeros is rounding
+_CONTINUUM_ROUNDING = 1e-15  # conventions: a piece vanishes where |Phi| <= 1e-15 (1 + k + L_0 + L_1)
+_CONTINUUM_REACH = 1e-9  # roots this close to a vanishing interval belong to it
 _SNAP_SLOPE = 1e-6  # a root this flat may be a tangency blurred by rounding ...
 _SNAP_WIDTH = 1e-5  # ... whose extremum of Phi is searched within this distance
 
@@ -439,11 +440,50 @@ def _critical_point_near(m: _Model, sup: _Interval, u: float, kinks: np.ndarray)
     return brentq(d_phi, a, b, xtol=_XTOL, maxiter=500)
 
 
+def _continuum_scale(m: _Model, u):
+    """Z(u) = 1e-15 (1 + k + L_0(u) + L_1(u)): the rounding level of Phi (conventions).
+
+    Below Z the sign of Phi is not resolved: the products P_alpha L_alpha round at
+    about 1e-16 of their size, and G is accurate to about one ulp near 1.
+    """
+    return _CONTINUUM_ROUNDING * (1.0 + m.k + np.abs(m.L(0, u)) + np.abs(m.L(1, u)))
+
+
+def _vanishing_intervals(kinks: np.ndarray, grid: np.ndarray, small: np.ndarray) -> list[tuple[float, float]]:
+    """The intervals on which Phi vanishes (conventions, "Continuum").
+
+    A piece [kinks[i], kinks[i + 1]] vanishes when ``small`` (|Phi| <= Z) holds at
+    every grid sample of it, its ends included; adjacent vanishing pieces are joined
+    across the kink between them.
+    """
+    out: list[list[float]] = []
+    for a, b in itertools.pairwise(kinks):
+        if not np.all(small[(grid >= a) & (grid <= b)]):
+            continue
+        if out and out[-1][1] == a:
+            out[-1][1] = float(b)  # join across the kink a
+        else:
+            out.append([float(a), float(b)])
+    return [(a, b) for a, b in out]
+
+
 def _interior_roots(m: _Model, sup: _Interval) -> tuple[list[float], list[float], np.ndarray]:
     """Roots of Phi on the open interval (lo, hi) (§6).
 
-    Returns the isolated roots, the midpoints of the intervals on which Phi vanishes
-    identically (conventions, status bit 2) and the kinks that split (lo, hi).
+    A piece between consecutive kinks on which |Phi| <= Z(u) at every grid sample
+    vanishes (conventions, "Continuum"); adjacent vanishing pieces are joined. Every
+    other piece is searched for isolated roots: sign changes, exact zeros and
+    tangencies. Roots within ``_CONTINUUM_REACH`` of a vanishing interval (found on
+    a neighbouring piece at the shared kink, say) are part of it and dropped.
+
+    Returns
+    -------
+    roots : list of float
+        The isolated roots, sorted, merged within ``_MERGE_TOL``.
+    continua : list of float
+        The midpoint of each vanishing interval (one equilibrium each, status bit 2).
+    kinks : numpy.ndarray
+        lo, the kinks of Phi inside (lo, hi) and hi, sorted.
     """
     kinks = _phi_kinks(m, sup)
 
@@ -454,32 +494,27 @@ def _interior_roots(m: _Model, sup: _Interval) -> tuple[list[float], list[float]
     values = _phi(m, sup, grid)
     s = np.sign(values)
 
-    # Exact zeros. Phi is analytic on each piece, so if it vanishes on a stretch it
-    # vanishes on whole pieces, whose ends are grid points: a run of >= 3 zero grid
-    # points is such an interval (a continuum of cutpoints), reported once at its
-    # midpoint; shorter runs are ordinary roots.
-    roots: list[float] = []
-    continua: list[float] = []
-    zero_idx = np.nonzero(s == 0)[0]
-    for run in np.split(zero_idx, np.nonzero(np.diff(zero_idx) > 1)[0] + 1):
-        if run.size >= 3:
-            # The run's ends are the ends of whole pieces, except where rounding leaves Phi a
-            # hair off zero at the first grid points of a piece: extend the run to the kink
-            # before (after) it when Phi is that small on every grid point in between, so the
-            # representative is the midpoint of the interval (conventions), not of the run.
-            a, b = grid[run[0]], grid[run[-1]]
-            ka = kinks[kinks <= a].max()
-            kb = kinks[kinks >= b].min()
-            if np.all(np.abs(values[(grid >= ka) & (grid <= a)]) <= _CONTINUUM_ROUNDING):
-                a = ka
-            if np.all(np.abs(values[(grid >= b) & (grid <= kb)]) <= _CONTINUUM_ROUNDING):
-                b = kb
-            continua.append(0.5 * (a + b))
-        else:
-            roots.extend(float(grid[i]) for i in run)
+    # Continua: whole pieces where Phi is within rounding of zero, joined across kinks.
+    intervals = _vanishing_intervals(kinks, grid, np.abs(values) <= _continuum_scale(m, grid))
+    continua = [0.5 * (a + b) for a, b in intervals]
+    inside = np.zeros(len(grid), dtype=bool)  # grid points on a vanishing interval
+    for a, b in intervals:
+        inside |= (grid >= a) & (grid <= b)
 
-    # Simple roots: sign changes between neighbouring grid points, refined by brentq.
-    for i in np.nonzero(s[:-1] * s[1:] < 0)[0]:
+    def near_continuum(u: float) -> bool:
+        return any(a - _CONTINUUM_REACH <= u <= b + _CONTINUUM_REACH for a, b in intervals)
+
+    # Exact zeros off the vanishing intervals: the ends of each run of zeros (a run
+    # cannot be a whole piece there, so it is rounding around an isolated root).
+    roots: list[float] = []
+    zero = (s == 0) & ~inside
+    for i in np.nonzero(zero)[0]:
+        if i == 0 or i == len(grid) - 1 or not zero[i - 1] or not zero[i + 1]:
+            roots.append(float(grid[i]))
+
+    # Simple roots: sign changes between neighbouring grid points, refined by brentq
+    # (not between two points of a vanishing interval: there the sign is noise).
+    for i in np.nonzero((s[:-1] * s[1:] < 0) & ~(inside[:-1] & inside[1:]))[0]:
         roots.append(_root_strictly_inside(phi, grid[i], grid[i + 1]))
 
     # Tangent (touching) roots: a grid local minimum of |Phi| whose neighbours share
@@ -493,6 +528,7 @@ def _interior_roots(m: _Model, sup: _Interval) -> tuple[list[float], list[float]
         & (s[idx] != 0)
         & (mag[idx] < mag[idx - 1])
         & (mag[idx] <= mag[idx + 1])
+        & ~inside[idx]
     ]
     # A minimum touching zero lies within a grid step of grid point i, so |Phi_i| is at
     # most of the order of the change of Phi over one step (a quarter of it for a
@@ -532,9 +568,10 @@ def _interior_roots(m: _Model, sup: _Interval) -> tuple[list[float], list[float]
                 u = u_c
         snapped.append(u)
 
-    # Keep the open interval, merge roots closer than _MERGE_TOL (keep smaller |Phi|).
+    # Keep the open interval less the vanishing intervals' reach, merge roots closer
+    # than _MERGE_TOL (keep smaller |Phi|).
     merged: list[float] = []
-    for u in sorted(u for u in snapped if sup.lo < u < sup.hi):
+    for u in sorted(u for u in snapped if sup.lo < u < sup.hi and not near_continuum(u)):
         if merged and u - merged[-1] < _MERGE_TOL:
             if abs(phi(u)) < abs(phi(merged[-1])):
                 merged[-1] = u
@@ -572,10 +609,10 @@ def _solve_continuous(m: _Model, sup: _Interval) -> tuple[list[dict], int]:
         d_phi = _phi_derivative(m, sup, u, _piece_of(kinks, u))
         eqs.append(_cutpoint_equilibrium(m, sup, u, d_phi, degenerate=abs(d_phi) < _DEGENERATE_TOL))
     for u in continua:
-        # Phi vanishes on a whole interval: one representative, flagged degenerate.
+        # Phi vanishes on a whole interval: one representative at its midpoint, flagged
+        # degenerate and not stable (conventions, "Continuum").
         status |= _STATUS_CONTINUUM
-        d_phi = _phi_derivative(m, sup, u, _piece_of(kinks, u))
-        eqs.append(_cutpoint_equilibrium(m, sup, u, d_phi, degenerate=True))
+        eqs.append(_cutpoint_equilibrium(m, sup, u, 0.0, degenerate=True))
     for eq in (_pool_no_alliance(m, sup, sup.hi), _pool_alliance(m, sup, sup.lo)):
         if eq is not None:
             eqs.append(eq)

@@ -187,8 +187,8 @@ pub(crate) struct Found {
 /// tangencies that the grid cannot see. `edge_sub` > 1 splits the first and last cells into that
 /// many sub-cells: the extremum search needs a grid point on each side, so a root pair inside an
 /// end cell (next to a kink of the caller's function, where roots cluster) is otherwise invisible.
-/// Returns whether |f| <= `vanish` at every grid point (then f may vanish identically and nothing
-/// is pushed).
+/// Returns whether |f(x)| <= `vanish(x)` at every grid point x (then f may vanish identically and
+/// nothing is pushed).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn all_roots(
     f: impl Fn(f64) -> f64,
@@ -197,7 +197,7 @@ pub(crate) fn all_roots(
     cells: usize,
     edge_sub: usize,
     tol: f64,
-    vanish: f64,
+    vanish: impl Fn(f64) -> f64,
     push: &mut impl FnMut(Found),
 ) -> bool {
     const MAX_POINTS: usize = 257;
@@ -222,7 +222,7 @@ pub(crate) fn all_roots(
         m += 1;
     }
     let cells = m - 1;
-    if fs[..=cells].iter().all(|v| v.abs() <= vanish) {
+    if xs[..=cells].iter().zip(&fs[..=cells]).all(|(&x, v)| v.abs() <= vanish(x)) {
         return true;
     }
     for i in 0..cells {

@@ -349,8 +349,19 @@ impl Solution {
     }
 
     pub(crate) fn push(&mut self, eq: Equilibrium) {
-        if self.candidates.try_push(eq).is_err() {
+        if let Err(full) = self.candidates.try_push(eq) {
+            // Keep the first candidates in output order, whatever order they were found in (a
+            // pooling found after many interior roots is not the one dropped).
             self.overflow = true;
+            let eq = full.element();
+            let order = |a: &Equilibrium, b: &Equilibrium| {
+                a.sort_key().partial_cmp(&b.sort_key()).unwrap_or(std::cmp::Ordering::Equal)
+            };
+            if let Some((i, last)) = self.candidates.iter().enumerate().max_by(|a, b| order(a.1, b.1)) {
+                if order(&eq, last) == std::cmp::Ordering::Less {
+                    self.candidates[i] = eq;
+                }
+            }
         }
     }
 

@@ -166,10 +166,10 @@ impl Region<'_> {
             // Every cutpoint of the region is indifferent at (nearly) one P: look for cutpoints
             // whose own P equals it.
             let p_star = 0.5 * (p_min + p_max);
-            all_roots(|u| image(u) - p_star, a, b, CELLS, 1, 1e-15, -1.0, &mut |f: Found| push(f.x, f.tangent));
+            all_roots(|u| image(u) - p_star, a, b, CELLS, 1, 1e-15, |_| -1.0, &mut |f: Found| push(f.x, f.tangent));
             return;
         }
-        all_roots(h, p_min, p_max, CELLS, 1, 0.0, -1.0, &mut |f: Found| {
+        all_roots(h, p_min, p_max, CELLS, 1, 0.0, |_| -1.0, &mut |f: Found| {
             let u = to_u(f.x);
             if u >= a && u <= b {
                 push(u, f.tangent);
@@ -276,7 +276,7 @@ fn mixing(params: &Params, mixer: Type, other: Type, other_allies: bool, range_c
     };
     let mut found = [f64::NAN; 8];
     let mut n = 0;
-    all_roots(residual, 0.0, 1.0, 8, 1, 0.0, -1.0, &mut |f: Found| {
+    all_roots(residual, 0.0, 1.0, 8, 1, 0.0, |_| -1.0, &mut |f: Found| {
         if f.x > 0.0 && f.x < 1.0 && n < found.len() && !found[..n].iter().any(|s| (s - f.x).abs() < MERGE_TOL) {
             found[n] = f.x;
             n += 1;

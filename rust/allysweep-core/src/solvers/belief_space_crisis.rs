@@ -224,7 +224,7 @@ fn mixing(
     // The mixer's gain as σ moves, the crisis on the main branch at the belief σ implies.
     let scan = |sigma: f64| mixer_gain(&crisis.at(belief(sigma)));
     let mut hits: Vec<Found> = Vec::new();
-    all_roots(scan, 0.0, 1.0, 64, 4, 1e-14, -1.0, &mut |f| hits.push(f));
+    all_roots(scan, 0.0, 1.0, 64, 4, 1e-14, |_| -1.0, &mut |f| hits.push(f));
     for f in hits {
         let g = crisis.at(belief(f.x));
         if mixer_gain(&g).abs() < 1e-9 {
@@ -245,7 +245,7 @@ fn mixing(
         let (r0, r1) = if concede { (crisis.rho_hat, 1.0) } else { (0.0, crisis.rho_hat) };
         let seg = |rho: f64| if concede { crisis.cb(rho) } else { crisis.w0(rho) };
         let mut hits: Vec<Found> = Vec::new();
-        all_roots(|rho| mixer_gain(&seg(rho)), r0, r1, 48, 4, 1e-14, -1.0, &mut |f| hits.push(f));
+        all_roots(|rho| mixer_gain(&seg(rho)), r0, r1, 48, 4, 1e-14, |_| -1.0, &mut |f| hits.push(f));
         for f in hits {
             add(seg(f.x), sigma_of(q), &mut found);
         }

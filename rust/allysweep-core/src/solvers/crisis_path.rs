@@ -440,7 +440,7 @@ impl<'a> Responses<'a> {
                 None => (true, 0),
             };
             let before = out.len();
-            if grid && all_roots(g, a, b, 48, 4, tol, 1e-15, &mut |r| found.push(r)) {
+            if grid && all_roots(g, a, b, 48, 4, tol, |_| 1e-15, &mut |r| found.push(r)) {
                 *continuum = true;
                 found.push(Found { x: 0.5 * (a + b), tangent: true });
             }

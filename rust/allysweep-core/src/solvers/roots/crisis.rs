@@ -26,13 +26,31 @@ struct Root {
     pinned: bool,
 }
 
+/// |Φ| at or below ZERO_PHI·(1 + k + (X_0 + X_1)·u + L_0(u) + L_1(u)) on a whole piece means Φ
+/// vanishes there (docs/conventions.md, crisis "Continuum"): the rounding level of Λ_0 − Λ_1 − k.
+const ZERO_PHI: f64 = 1e-15;
+
+/// The size below which Φ counts as zero at parameter x of `piece`.
+fn zero_phi(path: &CutpointPath<'_>, piece: &Piece, x: f64) -> f64 {
+    let params = path.params;
+    let (u, [c0, c1]) = path.point(piece, x);
+    let concede = |c: &CrisisPoint| c.rho * (c.m_a + c.m_b);
+    ZERO_PHI
+        * (1.0
+            + params.k
+            + (concede(&c0) + concede(&c1)) * u.abs()
+            + params.loss(false, u).abs()
+            + params.loss(true, u).abs())
+}
+
 /// Every equilibrium of a continuous ally θ ~ U[lo, hi] at a point where A1 fails.
 pub(crate) fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out: &mut Solution) {
     let path = CutpointPath::new(params, lo, hi);
     let mut roots: Vec<Root> = Vec::new();
-    let mut continuum = false;
+    // Pieces on which Φ vanishes, in path order.
+    let mut vanishing: Vec<usize> = Vec::new();
     out.begin_certified();
-    for piece in &path.pieces {
+    for (index, piece) in path.pieces.iter().enumerate() {
         let (a, b) = CutpointPath::range(piece);
         let f = |x: f64| path.phi(piece, x);
         let tol = 1e-14 * (1.0 + (b - a).abs());
@@ -42,16 +60,14 @@ pub(crate) fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out
         for br in &iso.brackets {
             found.push(Found { x: brent(f, br.a, br.b, br.fa, br.fb, tol), tangent: false });
         }
-        let mut vanishes = false;
         if !iso.certified {
             out.doubt();
-            vanishes = all_roots(f, a, b, CELLS, EDGE_SUB, tol, 1e-15, &mut |r| found.push(r));
+            if all_roots(f, a, b, CELLS, EDGE_SUB, tol, |x| zero_phi(&path, piece, x), &mut |r| found.push(r)) {
+                vanishing.push(index);
+                continue;
+            }
         }
         let (proved, before) = (iso.brackets.len(), roots.len());
-        if vanishes {
-            continuum = true;
-            found.push(Found { x: 0.5 * (a + b), tangent: true });
-        }
         for r in found {
             let (u, crisis) = path.point(piece, r.x);
             if !(u > lo && u < hi) {
@@ -62,27 +78,57 @@ pub(crate) fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out
                 Piece::Boundary { segment, .. } => (true, (segment.to - segment.from).abs()),
                 Piece::Span { .. } => (false, 1.0),
             };
-            let tangent = r.tangent || vanishes;
             let root = Root {
                 u,
                 crisis,
-                stable: slope > 0.0 && !tangent,
-                degenerate: tangent || (slope / scale).abs() < DEGENERATE_SLOPE,
+                stable: slope > 0.0 && !r.tangent,
+                degenerate: r.tangent || (slope / scale).abs() < DEGENERATE_SLOPE,
                 pinned,
             };
-            let same = |o: &Root| {
-                (o.u - root.u).abs() < MERGE_TOL
-                    && (o.crisis[0].rho - root.crisis[0].rho).abs() < MERGE_TOL
-                    && (o.crisis[1].rho - root.crisis[1].rho).abs() < MERGE_TOL
-            };
-            if !roots.iter().any(same) {
-                roots.push(root);
-            }
+            push_root(&mut roots, root);
         }
         if iso.certified && roots.len() - before < proved {
             out.doubt(); // certified roots closer than MERGE_TOL reported as one
         }
     }
+    // Adjacent vanishing pieces join into one interval of the path; each is one degenerate
+    // equilibrium at the midpoint in u of its ends, and the isolated roots at it are part of it.
+    let mut intervals: Vec<(usize, usize)> = Vec::new();
+    for &i in &vanishing {
+        match intervals.last_mut() {
+            Some(last) if last.1 + 1 == i => last.1 = i,
+            _ => intervals.push((i, i)),
+        }
+    }
+    let u_at = |i: usize, end: bool| {
+        let (a, b) = CutpointPath::range(&path.pieces[i]);
+        path.point(&path.pieces[i], if end { b } else { a }).0
+    };
+    let spans: Vec<(f64, f64)> = intervals.iter().map(|&(f, l)| (u_at(f, false), u_at(l, true))).collect();
+    roots.retain(|r| !spans.iter().any(|&(ua, ub)| r.u >= ua.min(ub) - MERGE_TOL && r.u <= ua.max(ub) + MERGE_TOL));
+    for (&(first, last), &(ua, ub)) in intervals.iter().zip(&spans) {
+        let representative = if ua == ub {
+            // Segments at one u only: the midpoint in ρ of the first one.
+            let piece = &path.pieces[first];
+            let (a, b) = CutpointPath::range(piece);
+            Some((piece, 0.5 * (a + b)))
+        } else {
+            let um = 0.5 * (ua + ub);
+            path.pieces[first..=last]
+                .iter()
+                .chain(&path.pieces)
+                .find(|p| matches!(p, Piece::Span { a, b, .. } if *a <= um && um <= *b))
+                .map(|p| (p, um))
+        };
+        if let Some((piece, x)) = representative {
+            let (u, crisis) = path.point(piece, x);
+            if u > lo && u < hi {
+                let pinned = matches!(piece, Piece::Boundary { .. });
+                push_root(&mut roots, Root { u, crisis, stable: false, degenerate: true, pinned });
+            }
+        }
+    }
+    let continuum = !intervals.is_empty();
     let t1 = params.threshold(true);
     for root in &roots {
         let kind = if root.u >= t1 { Kind::CutpointHonest } else { Kind::CutpointBluff };
@@ -107,6 +153,18 @@ pub(crate) fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out
     let support = Support::Interval { lo, hi };
     pooling(params, &path.crises, support, false, range_cost, hi, out);
     pooling(params, &path.crises, support, true, range_cost, lo, out);
+}
+
+/// Add `root` unless one within MERGE_TOL (in u and both ρ) is already there.
+fn push_root(roots: &mut Vec<Root>, root: Root) {
+    let same = |o: &Root| {
+        (o.u - root.u).abs() < MERGE_TOL
+            && (o.crisis[0].rho - root.crisis[0].rho).abs() < MERGE_TOL
+            && (o.crisis[1].rho - root.crisis[1].rho).abs() < MERGE_TOL
+    };
+    if !roots.iter().any(same) {
+        roots.push(root);
+    }
 }
 
 /// Every equilibrium of a two-type ally θ ∈ {low, high} at a point where A1 fails (CRISIS.md

@@ -31,8 +31,14 @@ const GRID_CELLS: usize = 32;
 const EDGE_SUB: usize = 4;
 /// Roots closer than this are one root (found from both sides of a kink).
 const MERGE_TOL: f64 = 1e-9;
-/// |Φ| at or below this everywhere on a piece means Φ vanishes identically there.
+/// Φ vanishes identically on a piece when |Φ(u)| <= ZERO_PHI·(1 + k + L_0(u) + L_1(u)) on all of
+/// it (docs/conventions.md "Continuum"): the rounding of Φ grows with the losses it subtracts.
 const ZERO_PHI: f64 = 1e-15;
+/// Polynomial pieces (uniform G) whose coefficients are all below this share of their magnitudes
+/// are sampled for the continuum rule.
+const SMALL_COEFFICIENTS: f64 = 1e-12;
+/// Samples of a polynomial piece for the continuum rule.
+const VANISH_SAMPLES: usize = 9;
 
 /// One interior root: where, and Φ' there.
 #[derive(Clone, Copy)]
@@ -253,7 +259,8 @@ impl<'a> Interior<'a> {
             m0 = md * c_a + lo * (ml * c_a + k);
             d_positive = t0c > lo;
         }
-        if a2.abs() <= ZERO_PHI && a1.abs() <= ZERO_PHI && a0.abs() <= ZERO_PHI {
+        let small = |c: f64, m: f64| c.abs() <= SMALL_COEFFICIENTS * (1.0 + m);
+        if small(a2, m2) && small(a1, m1) && small(a0, m0) && self.vanishes_on(a, b) {
             self.continuum(a, b);
             return None;
         }
@@ -324,13 +331,29 @@ impl<'a> Interior<'a> {
         let mid = 0.5 * (a + b);
         let linear = self.belief_alliance(mid) == 1.0 && self.belief_no_alliance(mid) == 0.0;
         let (cells, edge_sub) = if linear { (2, 1) } else { (GRID_CELLS, EDGE_SUB) };
-        let vanishes = all_roots(|u| self.phi(u), a, b, cells, edge_sub, 1e-13, ZERO_PHI, &mut |found: Found| {
-            let slope = if found.tangent { 0.0 } else { self.slope_in_piece(found.x, a, b) };
-            push(Root { u: found.x, slope, tangent: found.tangent });
-        });
+        let vanishes =
+            all_roots(|u| self.phi(u), a, b, cells, edge_sub, 1e-13, |u| self.zero_phi(u), &mut |found: Found| {
+                let slope = if found.tangent { 0.0 } else { self.slope_in_piece(found.x, a, b) };
+                push(Root { u: found.x, slope, tangent: found.tangent });
+            });
         if vanishes {
             self.continuum(a, b);
         }
+    }
+
+    /// The size below which Φ(u) counts as zero (docs/conventions.md "Continuum").
+    fn zero_phi(&self, u: f64) -> f64 {
+        let params = self.params;
+        ZERO_PHI * (1.0 + params.k + params.loss(false, u).abs() + params.loss(true, u).abs())
+    }
+
+    /// Whether |Φ| <= [`Self::zero_phi`] at [`VANISH_SAMPLES`] evenly spaced points of [a, b], ends
+    /// included.
+    fn vanishes_on(&self, a: f64, b: f64) -> bool {
+        (0..VANISH_SAMPLES).all(|i| {
+            let u = if i + 1 == VANISH_SAMPLES { b } else { a + (b - a) * i as f64 / (VANISH_SAMPLES - 1) as f64 };
+            self.phi(u).abs() <= self.zero_phi(u)
+        })
     }
 
     /// Φ vanishes on all of [a, b]: every cutpoint there is an equilibrium. Record the interval
