@@ -30,6 +30,11 @@ N_PIECE = 400
 DEGENERATE_SLOPE = 1e-8
 #: |Phi| below this at a local extremum without sign change is a tangency root
 TANGENCY_EPS = 1e-10
+#: relative rounding level of Phi on the cut-point path: a piece vanishes where
+#: |Phi| <= 1e-15 (1 + k + X_0 u + X_1 u + L_0 + L_1) (conventions, "Continuum")
+CONTINUUM_ROUNDING = 1e-15
+#: roots within this distance in u of a vanishing interval are part of it (conventions)
+CONTINUUM_REACH = 1e-9
 
 REGIME_CODE = {"R": 0, "M": 1, "C": 2, "W0": 3, "Cb": 4}
 KIND_CODE = {
@@ -814,6 +819,24 @@ class CutPath:
         phi = m.gain(u, crs[1], crs[0])
         return {"u": u, "Phi": phi, "cr1": crs[1], "cr0": crs[0]}
 
+    def continuum_scale(self, pc, x):
+        """Z = 1e-15 (1 + k + X_0 u + X_1 u + L_0(u) + L_1(u)) at native parameters x.
+
+        The rounding level of Phi = Lambda_0 - Lambda_1 - k (conventions, "Continuum"):
+        X_alpha = rho_alpha P^ch_alpha is the concession probability at the sample's
+        crisis point. Where A1 holds X = 0 and this is the canonical model's Z.
+        """
+        ev = self.eval(pc, x)
+        u, m = ev["u"], self.m
+        scale = 1.0 + m.k + np.abs(m.L(0, u)) + np.abs(m.L(1, u))
+        for cr in (ev["cr0"], ev["cr1"]):
+            scale = scale + cr["rho"] * (cr["mA"] + cr["mB"]) * u
+        return CONTINUUM_ROUNDING * scale
+
+    def u_at(self, pc, x):
+        """The cut-point u at native parameter x of piece pc."""
+        return float(x) if pc["kind"] == "u" else float(pc["u"])
+
     def piece_range(self, pc):
         if pc["kind"] == "u":
             return pc["ua"], pc["ub"]
@@ -838,25 +861,84 @@ class CutPath:
         return x
 
 
-def _find_path_roots(path, fun_eval, n=N_PIECE):
+def _vanishing_intervals(path, own_x, own_v, own_z):
+    """The intervals of the path on which the function vanishes (conventions, "Continuum").
+
+    A piece (u-piece or segment) vanishes when ``|value| <= Z`` at every one of its own
+    samples, both ends included; consecutive vanishing pieces are joined across their
+    joint sample.
+
+    Returns
+    -------
+    list of dict(first, last, ua, ub, piece, x)
+        Piece indices of the interval, its two ends in u, and the representative: the
+        midpoint in u of the two ends on the u-piece that contains it (the first in path
+        order, i.e. the u-piece that ends there when a segment sits at that u), or, for
+        an interval made only of segments at one u, the midpoint in rho of its first
+        segment.
+    """
+    runs = []
+    for j, (v, z) in enumerate(zip(own_v, own_z, strict=True)):
+        if not bool(np.all(np.abs(v) <= z)):
+            continue
+        if runs and runs[-1][1] == j - 1:
+            runs[-1][1] = j
+        else:
+            runs.append([j, j])
+    out = []
+    for j0, j1 in runs:
+        ua = path.u_at(path.pieces[j0], own_x[j0][0])
+        ub = path.u_at(path.pieces[j1], own_x[j1][-1])
+        if ub > ua:
+            um = 0.5 * (ua + ub)
+            rep = next(
+                j
+                for j in range(j0, j1 + 1)
+                if path.pieces[j]["kind"] == "u" and path.pieces[j]["ua"] <= um <= path.pieces[j]["ub"]
+            )
+            x = um
+        else:
+            rep = j0
+            ra, rb = path.piece_range(path.pieces[j0])
+            x = 0.5 * (ra + rb)
+        out.append({"first": j0, "last": j1, "ua": ua, "ub": ub, "piece": rep, "x": float(x)})
+    return out
+
+
+def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None):
     """Roots of a scalar function along a piecewise path.
 
     Parameters
     ----------
-    path : object with ``pieces``, ``piece_grid(pc, n)`` and ``eval_phi(pc, x)``
+    path : object with ``pieces``, ``piece_grid(pc, n)`` and ``piece_range(pc)``
+        With ``scale_eval`` also ``u_at(pc, x)``.
     fun_eval : callable(pc, x_array) -> value array
     n : int
+    scale_eval : callable(pc, x_array) -> array, optional
+        The rounding level Z of the function at the samples. Given (the cut-point path),
+        the continuum rule of conventions.md: a piece vanishes when |value| <= Z at all
+        of its samples, adjacent vanishing pieces join into one interval, reported once
+        (see :func:`_vanishing_intervals`); sign changes inside an interval are not
+        roots, and roots within ``CONTINUUM_REACH`` in u of it are dropped. Omitted (the
+        hybrids of the two-type ally), three or more consecutive samples with
+        |value| <= 1e-14 form a continuum, reported at the run's midpoint.
 
     Returns
     -------
     roots : list of dict(piece_index, x, direction, tangency, continuum)
         direction +1 if the function goes - to + along the path, -1 if + to -, 0 for a
-        tangency; roots at the very first or last sample of the path are dropped.
+        tangency or a continuum; roots at the very first or last sample of the path are
+        dropped.
     """
     xs, vals, pidx = [], [], []
+    own_x, own_v, own_z = [], [], []
     for j, pc in enumerate(path.pieces):
         x = path.piece_grid(pc, n)
         v = np.asarray(fun_eval(pc, x), dtype=float)
+        if scale_eval is not None:
+            own_x.append(x)
+            own_v.append(v)
+            own_z.append(np.asarray(scale_eval(pc, x), dtype=float))
         if j > 0:
             x, v = x[1:], v[1:]
         xs.append(x)
@@ -868,29 +950,47 @@ def _find_path_roots(path, fun_eval, n=N_PIECE):
     N = len(V)
     sg = np.sign(V)
     roots = []
-    # continuum runs (|V| exactly ~ 0 on >= 3 consecutive samples)
-    zero = np.abs(V) <= 1e-14
-    i = 0
-    in_run = np.zeros(N, dtype=bool)
-    while i < N:
-        if zero[i]:
-            j = i
-            while j + 1 < N and zero[j + 1]:
-                j += 1
-            if j - i + 1 >= 3:
-                in_run[i : j + 1] = True
-                if P[i] == P[j]:
-                    # midpoint of the zero interval in the piece parameter
-                    pm, xm = int(P[i]), 0.5 * (float(X[i]) + float(X[j]))
-                else:
-                    mid = (i + j) // 2
-                    pm, xm = int(P[mid]), float(X[mid])
-                roots.append({"piece": pm, "x": xm, "direction": 0, "tangency": False, "continuum": True})
-            i = j + 1
-        else:
-            i += 1
+    intervals = []
+    if scale_eval is None:
+        # continuum runs (|V| exactly ~ 0 on >= 3 consecutive samples)
+        zero = np.abs(V) <= 1e-14
+        i = 0
+        in_run = np.zeros(N, dtype=bool)
+        while i < N:
+            if zero[i]:
+                j = i
+                while j + 1 < N and zero[j + 1]:
+                    j += 1
+                if j - i + 1 >= 3:
+                    in_run[i : j + 1] = True
+                    if P[i] == P[j]:
+                        # midpoint of the zero interval in the piece parameter
+                        pm, xm = int(P[i]), 0.5 * (float(X[i]) + float(X[j]))
+                    else:
+                        mid = (i + j) // 2
+                        pm, xm = int(P[mid]), float(X[mid])
+                    roots.append({"piece": pm, "x": xm, "direction": 0, "tangency": False, "continuum": True})
+                i = j + 1
+            else:
+                i += 1
+        skip_pair = in_run[1:] | in_run[:-1]
+        skip_zero = np.zeros(N, dtype=bool)
+        skip_tangency = np.zeros(N, dtype=bool)
+    else:
+        intervals = _vanishing_intervals(path, own_x, own_v, own_z)
+        # samples on a vanishing interval: every sample of its pieces, and the joint
+        # sample before its first piece (stored with the piece before)
+        inside = np.zeros(N, dtype=bool)
+        for iv in intervals:
+            inside |= (P >= iv["first"]) & (P <= iv["last"])
+            if iv["first"] > 0:
+                inside[np.nonzero(P == iv["first"] - 1)[0][-1]] = True
+        zero = sg == 0
+        skip_pair = inside[1:] & inside[:-1]  # a sign change inside an interval is noise
+        skip_zero = inside
+        skip_tangency = inside
     for i in range(1, N):
-        if in_run[i] or in_run[i - 1]:
+        if skip_pair[i - 1]:
             continue
         j = int(P[i])
         pc = path.pieces[j]
@@ -918,7 +1018,7 @@ def _find_path_roots(path, fun_eval, n=N_PIECE):
                     "continuum": False,
                 }
             )
-        elif sg[i] == 0 and 0 < i < N - 1 and not zero[i - 1] and not zero[i + 1]:
+        elif sg[i] == 0 and 0 < i < N - 1 and not zero[i - 1] and not zero[i + 1] and not skip_zero[i]:
             if sg[i - 1] * sg[i + 1] < 0:
                 roots.append(
                     {"piece": j, "x": float(X[i]), "direction": int(sg[i + 1]), "tangency": False, "continuum": False}
@@ -927,7 +1027,7 @@ def _find_path_roots(path, fun_eval, n=N_PIECE):
                 roots.append({"piece": j, "x": float(X[i]), "direction": 0, "tangency": True, "continuum": False})
     # tangencies: local extrema of |V| without sign change, refined
     for i in range(1, N - 1):
-        if sg[i] == 0 or sg[i - 1] != sg[i] or sg[i + 1] != sg[i]:
+        if sg[i] == 0 or sg[i - 1] != sg[i] or sg[i + 1] != sg[i] or skip_tangency[i]:
             continue
         if not (abs(V[i]) <= abs(V[i - 1]) and abs(V[i]) <= abs(V[i + 1])):
             continue
@@ -945,6 +1045,17 @@ def _find_path_roots(path, fun_eval, n=N_PIECE):
         )
         if abs(res.fun) < TANGENCY_EPS:
             roots.append({"piece": j, "x": float(res.x), "direction": 0, "tangency": True, "continuum": False})
+    if intervals:
+        # isolated roots within CONTINUUM_REACH in u of an interval are part of it
+        def near(rt):
+            u = path.u_at(path.pieces[rt["piece"]], rt["x"])
+            return any(iv["ua"] - CONTINUUM_REACH <= u <= iv["ub"] + CONTINUUM_REACH for iv in intervals)
+
+        roots = [rt for rt in roots if not near(rt)]
+        roots += [
+            {"piece": iv["piece"], "x": iv["x"], "direction": 0, "tangency": False, "continuum": True}
+            for iv in intervals
+        ]
     return roots
 
 
@@ -958,7 +1069,7 @@ def _solve_continuous(m):
     def phi(pc, x):
         return path.eval(pc, x)["Phi"]
 
-    for rt in _find_path_roots(path, phi):
+    for rt in _find_path_roots(path, phi, scale_eval=path.continuum_scale):
         pc = path.pieces[rt["piece"]]
         ev = path.eval(pc, np.array([rt["x"]]))
         u = float(ev["u"][0])
