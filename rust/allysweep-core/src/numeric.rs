@@ -200,6 +200,39 @@ pub(crate) fn all_roots(
     vanish: impl Fn(f64) -> f64,
     push: &mut impl FnMut(Found),
 ) -> bool {
+    grid_roots(f, a, b, cells, edge_sub, tol, vanish, false, push)
+}
+
+/// [`all_roots`] where `vanish(x)` is also the rounding level of f: a grid minimum of |f| is a
+/// tangency candidate only when f changes by more than `vanish` to one of its neighbours, so the
+/// minima of a flat run of rounding noise are not tangencies (docs/conventions.md, "Tangencies in
+/// rounding noise").
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn all_roots_resolved(
+    f: impl Fn(f64) -> f64,
+    a: f64,
+    b: f64,
+    cells: usize,
+    edge_sub: usize,
+    tol: f64,
+    vanish: impl Fn(f64) -> f64,
+    push: &mut impl FnMut(Found),
+) -> bool {
+    grid_roots(f, a, b, cells, edge_sub, tol, vanish, true, push)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn grid_roots(
+    f: impl Fn(f64) -> f64,
+    a: f64,
+    b: f64,
+    cells: usize,
+    edge_sub: usize,
+    tol: f64,
+    vanish: impl Fn(f64) -> f64,
+    resolved: bool,
+    push: &mut impl FnMut(Found),
+) -> bool {
     const MAX_POINTS: usize = 257;
     let base = cells.clamp(2, 128);
     let edge_sub = edge_sub.clamp(1, 64);
@@ -244,6 +277,9 @@ pub(crate) fn all_roots(
         if !(fm.abs() < fl.abs() && fm.abs() <= fr.abs()) {
             continue;
         }
+        if resolved && (fl - fm).abs().max((fr - fm).abs()) <= vanish(xs[i]) {
+            continue; // a minimum of rounding noise
+        }
         // Lowest value of the parabola through the three points (spacing may be uneven at the
         // sub-divided end cells).
         let (xl, xm, xr) = (xs[i - 1], xs[i], xs[i + 1]);
@@ -270,6 +306,33 @@ pub(crate) fn all_roots(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn minima_of_rounding_noise_are_not_tangencies() {
+        // Positive, never zero: steps of rounding noise (a drop of 3e-14 onto a floor of 1e-16),
+        // all changes below the rounding level 3.5e-14, but not every value below it, so the
+        // piece does not vanish. The step's foot looks like a minimum touching zero.
+        let noise = |x: f64| {
+            if x < 0.1 {
+                5e-14
+            } else if x < 0.5 {
+                3e-14
+            } else {
+                1e-16 * (1.5 + x)
+            }
+        };
+        let mut unresolved = Vec::new();
+        let vanished = all_roots(noise, 0.0, 1.0, 48, 1, 1e-14, |_| 3.5e-14, &mut |r| unresolved.push(r));
+        assert!(!vanished);
+        assert!(unresolved.iter().any(|r| r.tangent), "the plain search takes noise minima for tangencies");
+        let mut resolved = Vec::new();
+        assert!(!all_roots_resolved(noise, 0.0, 1.0, 48, 1, 1e-14, |_| 3.5e-14, &mut |r| resolved.push(r)));
+        assert!(resolved.is_empty(), "{resolved:?}");
+        // A genuine tangency, (x - 0.3)^2, is still found.
+        let mut found = Vec::new();
+        all_roots_resolved(|x| (x - 0.3) * (x - 0.3), 0.0, 1.0, 48, 1, 1e-14, |_| 3.5e-14, &mut |r| found.push(r));
+        assert!(found.len() == 1 && found[0].tangent && (found[0].x - 0.3).abs() < 1e-6, "{found:?}");
+    }
 
     #[test]
     fn quadratic_roots_of_known_polynomials() {

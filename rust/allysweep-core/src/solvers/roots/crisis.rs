@@ -5,7 +5,7 @@
 use crate::model::crisis::{CrisisPoint, Regime};
 use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::model::params::Params;
-use crate::numeric::{all_roots, brent, Found};
+use crate::numeric::{all_roots_resolved, brent, Found};
 use crate::solvers::certify::{fixed_gain, isolate};
 use crate::solvers::crisis_path::{CutpointPath, Piece};
 use crate::solvers::crisis_pooling::{pooling, two_type_pure_profiles};
@@ -62,7 +62,8 @@ pub(crate) fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out
         }
         if !iso.certified {
             out.doubt();
-            if all_roots(f, a, b, CELLS, EDGE_SUB, tol, |x| zero_phi(&path, piece, x), &mut |r| found.push(r)) {
+            if all_roots_resolved(f, a, b, CELLS, EDGE_SUB, tol, |x| zero_phi(&path, piece, x), &mut |r| found.push(r))
+            {
                 vanishing.push(index);
                 continue;
             }

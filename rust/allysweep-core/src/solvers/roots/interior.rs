@@ -21,7 +21,7 @@ use std::ops::Deref;
 use crate::model::dist::CostDist;
 use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::model::params::Params;
-use crate::numeric::{all_roots, brent, quadratic_roots, Found};
+use crate::numeric::{all_roots_resolved, brent, quadratic_roots, Found};
 use crate::solvers::certify::{gain_margin, isolate, REL};
 use crate::solvers::cutpoint_map::{CutpointMap, DEGENERATE_SLOPE};
 
@@ -331,11 +331,19 @@ impl<'a> Interior<'a> {
         let mid = 0.5 * (a + b);
         let linear = self.belief_alliance(mid) == 1.0 && self.belief_no_alliance(mid) == 0.0;
         let (cells, edge_sub) = if linear { (2, 1) } else { (GRID_CELLS, EDGE_SUB) };
-        let vanishes =
-            all_roots(|u| self.phi(u), a, b, cells, edge_sub, 1e-13, |u| self.zero_phi(u), &mut |found: Found| {
+        let vanishes = all_roots_resolved(
+            |u| self.phi(u),
+            a,
+            b,
+            cells,
+            edge_sub,
+            1e-13,
+            |u| self.zero_phi(u),
+            &mut |found: Found| {
                 let slope = if found.tangent { 0.0 } else { self.slope_in_piece(found.x, a, b) };
                 push(Root { u: found.x, slope, tangent: found.tangent });
-            });
+            },
+        );
         if vanishes {
             self.continuum(a, b);
         }
