@@ -919,7 +919,10 @@ def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None):
         the continuum rule of conventions.md: a piece vanishes when |value| <= Z at all
         of its samples, adjacent vanishing pieces join into one interval, reported once
         (see :func:`_vanishing_intervals`); sign changes inside an interval are not
-        roots, and roots within ``CONTINUUM_REACH`` in u of it are dropped. Omitted (the
+        roots, and roots within ``CONTINUUM_REACH`` in u of it are dropped; a tangency
+        candidate (a sample minimum of |value| without sign change) must be strict,
+        |V_i| < |V_{i-1}| and |V_i| <= |V_{i+1}|, and resolved, max(|V_{i-1} - V_i|,
+        |V_{i+1} - V_i|) > Z_i (conventions, "Tangencies"). Omitted (the
         hybrids of the two-type ally), three or more consecutive samples with
         |value| <= 1e-14 form a continuum, reported at the run's midpoint.
 
@@ -930,23 +933,29 @@ def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None):
         tangency or a continuum; roots at the very first or last sample of the path are
         dropped.
     """
-    xs, vals, pidx = [], [], []
+    xs, vals, pidx, zs = [], [], [], []
     own_x, own_v, own_z = [], [], []
     for j, pc in enumerate(path.pieces):
         x = path.piece_grid(pc, n)
         v = np.asarray(fun_eval(pc, x), dtype=float)
+        z = None
         if scale_eval is not None:
+            z = np.asarray(scale_eval(pc, x), dtype=float)
             own_x.append(x)
             own_v.append(v)
-            own_z.append(np.asarray(scale_eval(pc, x), dtype=float))
+            own_z.append(z)
         if j > 0:
             x, v = x[1:], v[1:]
+            z = None if z is None else z[1:]
         xs.append(x)
         vals.append(v)
         pidx.append(np.full(x.shape, j))
+        if z is not None:
+            zs.append(z)
     X = np.concatenate(xs)
     V = np.concatenate(vals)
     P = np.concatenate(pidx)
+    Z = np.concatenate(zs) if scale_eval is not None else None  # Z at each path sample
     N = len(V)
     sg = np.sign(V)
     roots = []
@@ -1033,6 +1042,14 @@ def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None):
             continue
         if abs(V[i]) > 1e-6 or P[i - 1] != P[i] or P[i + 1] != P[i]:
             continue
+        if Z is not None:
+            # the cut-point path (conventions, "Tangencies"): the sample minimum must be
+            # strict and resolved, i.e. change by more than the rounding level Z to a
+            # neighbour; the minima of a flat run of rounding noise are not tangencies
+            if not abs(V[i]) < abs(V[i - 1]):
+                continue
+            if not max(abs(V[i - 1] - V[i]), abs(V[i + 1] - V[i])) > Z[i]:
+                continue
         j = int(P[i])
         pc = path.pieces[j]
         a_, b_ = sorted((X[i - 1], X[i + 1]))

@@ -532,9 +532,14 @@ def _interior_roots(m: _Model, sup: _Interval) -> tuple[list[float], list[float]
     ]
     # A minimum touching zero lies within a grid step of grid point i, so |Phi_i| is at
     # most of the order of the change of Phi over one step (a quarter of it for a
-    # parabola); minima far above that cannot reach zero and are skipped.
+    # parabola); minima far above that cannot reach zero and are skipped. The change
+    # must also exceed the rounding level Z(u_i) (conventions, "Tangencies in rounding
+    # noise"): on a flat run of rounding noise (|Phi| ~ 1e-14 changing by an ulp from
+    # sample to sample, on a piece that does not vanish as a whole) the minima of the
+    # noise are not resolved and are not tangencies.
     step_change = np.maximum(np.abs(values[cand - 1] - values[cand]), np.abs(values[cand + 1] - values[cand]))
-    cand = cand[mag[cand] <= 10.0 * step_change]
+    keep = (mag[cand] <= 10.0 * step_change) & (step_change > _continuum_scale(m, grid[cand]))
+    cand = cand[keep]
     if cand.size > _MAX_TANGENT_CANDIDATES:
         cand = cand[np.argsort(mag[cand])[:_MAX_TANGENT_CANDIDATES]]
     for i in cand:
