@@ -89,10 +89,12 @@ def path_samples(m):
         x = path.piece_grid(pc)
         ev = path.eval(pc, x)
         phi, u = ev["Phi"], ev["u"]
-        z = 1e-15 * (1.0 + m.k + m.L(0, u) + m.L(1, u))
+        # conventions, "Continuum": Z = 1e-15 (1 + k + X_0 u + X_1 u + L_0(u) + L_1(u)), with
+        # X_alpha = rho_alpha P^ch_alpha; the X u terms are inside the 1e-15 factor
+        s = 1.0 + m.k + m.L(0, u) + m.L(1, u)
         for c in (ev["cr0"], ev["cr1"]):
-            z = z + c["rho"] * (c["mA"] + c["mB"]) * u
-        out.append((pc, x, phi, z))
+            s = s + c["rho"] * (c["mA"] + c["mB"]) * u
+        out.append((pc, x, phi, 1e-15 * s))
     return out
 
 

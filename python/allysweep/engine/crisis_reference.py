@@ -905,6 +905,30 @@ def _vanishing_intervals(path, own_x, own_v, own_z):
     return out
 
 
+def _root_strictly_inside(f, a, b):
+    """The root of f in (a, b), where f(a) and f(b) are nonzero of opposite signs.
+
+    conventions.md, "Cut-point path", **Roots.**: a strict sign change is refined by brentq
+    with xtol 1e-14 and rtol 1e-15. Such a root lies strictly inside (a, b), but brentq may
+    return an end (or a point outside the open bracket) when the root is within xtol of it,
+    e.g. a root at u = 6e-85 next to lo = 0, which the cut-point path would then drop as
+    not in (lo, hi). As in the canonical reference (``reference._root_strictly_inside``):
+    refine again with relative precision only (xtol 1e-300), and if even that does not
+    resolve, take the float next to the end, inside.
+
+    Raises
+    ------
+    ValueError
+        From brentq when the refined ends do not bracket a sign change.
+    """
+    u = optimize.brentq(f, a, b, xtol=1e-14, rtol=1e-15, maxiter=200)
+    if not a < u < b:
+        u = optimize.brentq(f, a, b, xtol=1e-300, rtol=1e-15, maxiter=5000)
+    if not a < u < b:  # the root is closer to an end than floating point resolves
+        u = float(np.nextafter(a, b)) if u <= a else float(np.nextafter(b, a))
+    return u
+
+
 def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None):
     """Roots of a scalar function along a piecewise path.
 
@@ -925,6 +949,9 @@ def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None):
         |V_{i+1} - V_i|) > Z_i (conventions, "Tangencies"). Omitted (the
         hybrids of the two-type ally), three or more consecutive samples with
         |value| <= 1e-14 form a continuum, reported at the run's midpoint.
+
+    A strict sign change is refined by :func:`_root_strictly_inside`: the root lies strictly
+    inside its bracket even when it is within brentq's xtol of an end.
 
     Returns
     -------
@@ -1010,11 +1037,7 @@ def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None):
                 return float(fun_eval(pc, np.array([x]))[0])
 
             try:
-                xr = (
-                    optimize.brentq(f, xa, X[i], xtol=1e-14, rtol=1e-15, maxiter=200)
-                    if xa < X[i]
-                    else optimize.brentq(f, X[i], xa, xtol=1e-14, rtol=1e-15, maxiter=200)
-                )
+                xr = _root_strictly_inside(f, *sorted((float(xa), float(X[i]))))
             except ValueError:
                 # sign of the refined ends disagrees with the grid (numerical jitter)
                 xr = 0.5 * (xa + X[i])
