@@ -6,6 +6,7 @@ Nothing here calls the code under test except :func:`solve_points`, a thin wrapp
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -150,3 +151,56 @@ def random_base(rng: np.random.Generator, n: int, equal_p_prime: bool = False) -
 
 def point(params: dict, i: int) -> dict:
     return {k: float(v[i]) for k, v in params.items()}
+
+
+def continuum_prone_columns(seed: int, n: int, cost_kind: int, a1: bool) -> dict[str, np.ndarray]:
+    """Random uniform-type points where Φ tends to vanish on whole pieces, or nearly.
+
+    k = 0 on 70% of the points and r = 0 on 30%, θ up to 60 (so L_α and Φ's rounding are
+    large), and on 60% a challenger cost far below the war value (challenge probabilities
+    within rounding of 1, or exactly 1). ``a1`` False: as `test_crisis_parity.crisis_columns`
+    (65% with A1 failing); True: every point satisfies A1. The setting of the 2026-12 hunts
+    for the continuum rule (docs/conventions.md, "Continuum").
+    """
+    from test_parity import random_columns
+
+    cols = random_columns(seed=seed, n=n, theta_kind=0, cost_kind=cost_kind)
+    rng = np.random.default_rng(seed + 7)
+    if not a1:
+        fail = rng.random(n) < 0.65
+        cols["c_d"] = np.where(fail, cols["p"] + rng.uniform(0.001, 0.6, n), cols["c_d"])
+        cols["c_d_joint"] = rng.uniform(0, 1, n) * cols["c_d"]
+    cols["theta_b"] = cols["theta_a"] + rng.uniform(0.1, 60, n)
+    cols["k"] = np.where(rng.random(n) < 0.7, 0.0, cols["k"])
+    cols["r"] = np.where(rng.random(n) < 0.3, 0.0, cols["r"])
+    far = rng.random(n) < 0.6
+    cols["cost_a"] = np.where(far, -rng.uniform(1, 50, n), cols["cost_a"])
+    if cost_kind == 0:
+        cols["cost_b"] = np.where(far, cols["cost_a"] + rng.uniform(0.05, 1.2, n), cols["cost_b"])
+    return cols
+
+
+def at_resolution_limit(pt: dict, factor: float = 10.0) -> bool:
+    """Whether Φ is at the limit of its resolution on some piece: |Φ| exceeds the continuum
+    level Z somewhere on the piece (so it does not vanish) but never 10 Z (docs/conventions.md,
+    "Resolution limit"). There the sign of Φ is barely resolved and the roots reported depend
+    on where a solver samples. Read from the NumPy references (the canonical one where A1
+    holds, the crisis one where it fails), never from the engine; uniform types only.
+    """
+    from allysweep.engine import crisis_reference, reference
+
+    if pt["c_d"] <= pt["p"]:
+        m = reference._Model(pt)
+        sup = reference._Interval(pt["theta_a"], pt["theta_b"])
+        kinks = reference._phi_kinks(m, sup)
+        ratios = []
+        for a, b in itertools.pairwise(kinks):
+            u = np.linspace(a, b, 400)
+            ratios.append(np.max(np.abs(reference._phi(m, sup, u)) / reference._continuum_scale(m, u)))
+    else:
+        path = crisis_reference.CutPath(crisis_reference.Model(pt))
+        ratios = []
+        for pc in path.pieces:
+            x = path.piece_grid(pc)
+            ratios.append(np.max(np.abs(path.eval(pc, x)["Phi"]) / path.continuum_scale(pc, x)))
+    return any(1.0 < r <= factor for r in ratios)

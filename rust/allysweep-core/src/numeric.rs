@@ -258,14 +258,24 @@ fn grid_roots(
     if xs[..=cells].iter().zip(&fs[..=cells]).all(|(&x, v)| v.abs() <= vanish(x)) {
         return true;
     }
-    for i in 0..cells {
+    let mut i = 0;
+    while i < cells {
         if fs[i] == 0.0 {
-            push(Found { x: xs[i], tangent: false });
+            // With `resolved`, a run of exact zeros (f below its resolution on a piece where it
+            // does not vanish) is one root, at the middle of the run.
+            let mut j = i;
+            while resolved && j < cells && fs[j + 1] == 0.0 {
+                j += 1;
+            }
+            push(Found { x: if j == i { xs[i] } else { 0.5 * (xs[i] + xs[j]) }, tangent: j > i });
+            i = j + 1;
+            continue;
         } else if (fs[i] > 0.0) != (fs[i + 1] > 0.0) && fs[i + 1] != 0.0 {
             push(Found { x: brent(&f, xs[i], xs[i + 1], fs[i], fs[i + 1], tol), tangent: false });
         }
+        i += 1;
     }
-    if fs[cells] == 0.0 {
+    if fs[cells] == 0.0 && (i == cells || !resolved) {
         push(Found { x: b, tangent: false });
     }
     for i in 1..cells {
@@ -328,6 +338,14 @@ mod tests {
         let mut resolved = Vec::new();
         assert!(!all_roots_resolved(noise, 0.0, 1.0, 48, 1, 1e-14, |_| 3.5e-14, &mut |r| resolved.push(r)));
         assert!(resolved.is_empty(), "{resolved:?}");
+        // A run of exact zeros (f below its resolution on [0.4, 0.6], not everywhere): one root,
+        // at the middle of the run, to the resolved search; one per zero sample to the plain one.
+        let flat = |x: f64| ((x - 0.5).abs() - 0.1).max(0.0);
+        let (mut plain, mut one) = (Vec::new(), Vec::new());
+        all_roots(flat, 0.0, 1.0, 48, 1, 1e-14, |_| 1e-15, &mut |r| plain.push(r));
+        all_roots_resolved(flat, 0.0, 1.0, 48, 1, 1e-14, |_| 1e-15, &mut |r| one.push(r));
+        assert!(plain.len() > 5, "{plain:?}");
+        assert!(one.len() == 1 && one[0].tangent && (one[0].x - 0.5).abs() < 1e-12, "{one:?}");
         // A genuine tangency, (x - 0.3)^2, is still found.
         let mut found = Vec::new();
         all_roots_resolved(|x| (x - 0.3) * (x - 0.3), 0.0, 1.0, 48, 1, 1e-14, |_| 3.5e-14, &mut |r| found.push(r));

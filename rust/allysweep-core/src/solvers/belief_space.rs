@@ -184,7 +184,16 @@ fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out: &mut Solu
     let mut roots: [(f64, bool); 24] = [(f64::NAN, false); 24];
     let mut n = 0;
     let mut continuum = false;
+    // Where Φ vanishes within rounding on whole pieces, the fixed-point residual is rounding noise
+    // too and its sign changes are no fixed points: those intervals come from the continuum rule
+    // (shared with `roots`, so continua are not cross-checked), one equilibrium at each midpoint.
+    let (spans, n_spans) = crate::solvers::roots::vanishing_intervals(params, lo, hi);
+    let spans = &spans[..n_spans];
+    let in_span = |u: f64| spans.iter().any(|&(a, b)| u >= a - MERGE_TOL && u <= b + MERGE_TOL);
     let mut push = |u: f64, tangent: bool| {
+        if in_span(u) {
+            return;
+        }
         if u > lo && u < hi && n < roots.len() && !roots[..n].iter().any(|(v, _)| (v - u).abs() < MERGE_TOL) {
             roots[n] = (u, tangent);
             n += 1;
@@ -200,6 +209,14 @@ fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out: &mut Solu
     }
     if b0 < hi {
         region.search(Moving::AfterNoAlliance, b0, hi, &mut push, &mut continuum);
+    }
+    for &(a, b) in spans {
+        let u = 0.5 * (a + b);
+        if u > lo && u < hi && n < roots.len() {
+            roots[n] = (u, true);
+            n += 1;
+        }
+        continuum = true;
     }
     let phi = CutpointMap::new(params, lo, hi);
     for &(u, tangent) in &roots[..n] {

@@ -19,6 +19,7 @@ use crate::solvers::crisis_path::{gain, Crises, CutpointPath, Piece, Responses, 
 use crate::solvers::crisis_pooling::{pooling, two_type_pure_profiles};
 use crate::solvers::cutpoint_map::DEGENERATE_SLOPE;
 use crate::solvers::pooling::Support;
+use crate::solvers::roots::crisis_vanishing_intervals;
 
 /// Roots closer than this (in u and both ρ) are one.
 const MERGE_TOL: f64 = 1e-9;
@@ -47,8 +48,13 @@ fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out: &mut Solu
     let (b1, b0) = (t1.clamp(lo, hi), t0.clamp(lo, hi));
     // (u, [γ_0, γ_1])
     let mut roots: Vec<(f64, [CrisisPoint; 2])> = Vec::new();
+    // Where Φ vanishes within rounding on whole pieces of the path, the fixed-point residual is
+    // rounding noise too and its zeros are no fixed points: those intervals come from the
+    // continuum rule (shared with `roots`, so continua are not cross-checked), one degenerate
+    // equilibrium each.
+    let spans = crisis_vanishing_intervals(&path);
     let mut push = |u: f64, g: [CrisisPoint; 2]| {
-        if !(u > lo && u < hi) {
+        if !(u > lo && u < hi) || spans.iter().any(|s| s.covers(u)) {
             return;
         }
         let same = |o: &(f64, [CrisisPoint; 2])| {
@@ -109,8 +115,18 @@ fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out: &mut Solu
             }
         }
     }
-    for (u, g) in roots {
-        let (stable, degenerate, pinned) = flags_on_path(&path, u, &g);
+    let mut found: Vec<(f64, [CrisisPoint; 2], Option<bool>)> = roots.into_iter().map(|(u, g)| (u, g, None)).collect();
+    for span in &spans {
+        if let Some((u, g, pinned)) = span.representative {
+            found.push((u, g, Some(pinned)));
+        }
+        continuum = true;
+    }
+    for (u, g, representative) in found {
+        let (stable, degenerate, pinned) = match representative {
+            Some(pinned) => (false, true, pinned),
+            None => flags_on_path(&path, u, &g),
+        };
         let kind = if u >= t1 { Kind::CutpointHonest } else { Kind::CutpointBluff };
         let flags = Flags { stable, ic_ok: true, d1_ok: true, degenerate };
         let prob_alliance = (hi - u) / (hi - lo);

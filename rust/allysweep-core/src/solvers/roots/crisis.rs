@@ -94,42 +94,14 @@ pub(crate) fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out
     }
     // Adjacent vanishing pieces join into one interval of the path; each is one degenerate
     // equilibrium at the midpoint in u of its ends, and the isolated roots at it are part of it.
-    let mut intervals: Vec<(usize, usize)> = Vec::new();
-    for &i in &vanishing {
-        match intervals.last_mut() {
-            Some(last) if last.1 + 1 == i => last.1 = i,
-            _ => intervals.push((i, i)),
+    let spans = join_vanishing(&path, &vanishing);
+    roots.retain(|r| !spans.iter().any(|s| s.covers(r.u)));
+    for span in &spans {
+        if let Some((u, crisis, pinned)) = span.representative {
+            push_root(&mut roots, Root { u, crisis, stable: false, degenerate: true, pinned });
         }
     }
-    let u_at = |i: usize, end: bool| {
-        let (a, b) = CutpointPath::range(&path.pieces[i]);
-        path.point(&path.pieces[i], if end { b } else { a }).0
-    };
-    let spans: Vec<(f64, f64)> = intervals.iter().map(|&(f, l)| (u_at(f, false), u_at(l, true))).collect();
-    roots.retain(|r| !spans.iter().any(|&(ua, ub)| r.u >= ua.min(ub) - MERGE_TOL && r.u <= ua.max(ub) + MERGE_TOL));
-    for (&(first, last), &(ua, ub)) in intervals.iter().zip(&spans) {
-        let representative = if ua == ub {
-            // Segments at one u only: the midpoint in ρ of the first one.
-            let piece = &path.pieces[first];
-            let (a, b) = CutpointPath::range(piece);
-            Some((piece, 0.5 * (a + b)))
-        } else {
-            let um = 0.5 * (ua + ub);
-            path.pieces[first..=last]
-                .iter()
-                .chain(&path.pieces)
-                .find(|p| matches!(p, Piece::Span { a, b, .. } if *a <= um && um <= *b))
-                .map(|p| (p, um))
-        };
-        if let Some((piece, x)) = representative {
-            let (u, crisis) = path.point(piece, x);
-            if u > lo && u < hi {
-                let pinned = matches!(piece, Piece::Boundary { .. });
-                push_root(&mut roots, Root { u, crisis, stable: false, degenerate: true, pinned });
-            }
-        }
-    }
-    let continuum = !intervals.is_empty();
+    let continuum = !spans.is_empty();
     let t1 = params.threshold(true);
     for root in &roots {
         let kind = if root.u >= t1 { Kind::CutpointHonest } else { Kind::CutpointBluff };
@@ -154,6 +126,83 @@ pub(crate) fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out
     let support = Support::Interval { lo, hi };
     pooling(params, &path.crises, support, false, range_cost, hi, out);
     pooling(params, &path.crises, support, true, range_cost, lo, out);
+}
+
+/// Samples per piece of the continuum check in [`vanishing_intervals`].
+const VANISH_SAMPLES: usize = 9;
+
+/// One interval of the cut-point path on which Φ vanishes (docs/conventions.md, crisis path
+/// "Continuum"): its ends in u and its representative equilibrium (u, crises [after no
+/// alliance, after alliance], pinned), if that lies in (lo, hi).
+pub(crate) struct Vanishing {
+    pub ends: (f64, f64),
+    pub representative: Option<(f64, [CrisisPoint; 2], bool)>,
+}
+
+impl Vanishing {
+    /// Whether a root at `u` is part of the interval.
+    pub fn covers(&self, u: f64) -> bool {
+        let (ua, ub) = self.ends;
+        u >= ua.min(ub) - MERGE_TOL && u <= ua.max(ub) + MERGE_TOL
+    }
+}
+
+/// The vanishing intervals from the indices of the vanishing pieces (in path order): adjacent
+/// pieces joined, each represented at the midpoint in u of its ends.
+fn join_vanishing(path: &CutpointPath<'_>, vanishing: &[usize]) -> Vec<Vanishing> {
+    let mut intervals: Vec<(usize, usize)> = Vec::new();
+    for &i in vanishing {
+        match intervals.last_mut() {
+            Some(last) if last.1 + 1 == i => last.1 = i,
+            _ => intervals.push((i, i)),
+        }
+    }
+    let u_at = |i: usize, end: bool| {
+        let (a, b) = CutpointPath::range(&path.pieces[i]);
+        path.point(&path.pieces[i], if end { b } else { a }).0
+    };
+    let (lo, hi) = (path.lo, path.hi);
+    intervals
+        .iter()
+        .map(|&(first, last)| {
+            let (ua, ub) = (u_at(first, false), u_at(last, true));
+            let at = if ua == ub {
+                // Segments at one u only: the midpoint in ρ of the first one.
+                let piece = &path.pieces[first];
+                let (a, b) = CutpointPath::range(piece);
+                Some((piece, 0.5 * (a + b)))
+            } else {
+                let um = 0.5 * (ua + ub);
+                path.pieces[first..=last]
+                    .iter()
+                    .chain(&path.pieces)
+                    .find(|p| matches!(p, Piece::Span { a, b, .. } if *a <= um && um <= *b))
+                    .map(|p| (p, um))
+            };
+            let representative = at.and_then(|(piece, x)| {
+                let (u, crisis) = path.point(piece, x);
+                (u > lo && u < hi).then_some((u, crisis, matches!(piece, Piece::Boundary { .. })))
+            });
+            Vanishing { ends: (ua, ub), representative }
+        })
+        .collect()
+}
+
+/// The intervals of the cut-point path on which Φ vanishes, each piece checked at
+/// [`VANISH_SAMPLES`] evenly spaced samples (ends included). For `belief_space`, whose
+/// fixed-point search cannot tell a vanishing Φ from rounding noise.
+pub(crate) fn vanishing_intervals(path: &CutpointPath<'_>) -> Vec<Vanishing> {
+    let vanishing: Vec<usize> = (0..path.pieces.len())
+        .filter(|&i| {
+            let piece = &path.pieces[i];
+            let (a, b) = CutpointPath::range(piece);
+            (0..VANISH_SAMPLES).all(|s| {
+                let x = if s + 1 == VANISH_SAMPLES { b } else { a + (b - a) * s as f64 / (VANISH_SAMPLES - 1) as f64 };
+                path.phi(piece, x).abs() <= zero_phi(path, piece, x)
+            })
+        })
+        .collect();
+    join_vanishing(path, &vanishing)
 }
 
 /// Add `root` unless one within MERGE_TOL (in u and both ρ) is already there.

@@ -77,9 +77,9 @@ impl<'a> Interior<'a> {
         }
     }
 
-    /// Every interior equilibrium, pushed into `out`; whether the search was certified complete
-    /// (every piece decided, module documentation).
-    pub(crate) fn interior(&self, range_cost: f64, out: &mut Solution) -> bool {
+    /// The pieces of Φ: lo, the kinks inside (t_1, t_0, a uniform G's saturation points), hi,
+    /// sorted; the count used.
+    fn bounds(&self) -> ([f64; 10], usize) {
         let mut cuts = [f64::NAN; 8];
         let mut n = 0;
         let mut add = |x: f64| {
@@ -104,7 +104,14 @@ impl<'a> Interior<'a> {
         bounds[0] = self.lo;
         bounds[1..=n].copy_from_slice(inner);
         bounds[n + 1] = self.hi;
-        let bounds = &bounds[..n + 2];
+        (bounds, n + 2)
+    }
+
+    /// Every interior equilibrium, pushed into `out`; whether the search was certified complete
+    /// (every piece decided, module documentation).
+    pub(crate) fn interior(&self, range_cost: f64, out: &mut Solution) -> bool {
+        let (bounds, n_bounds) = self.bounds();
+        let bounds = &bounds[..n_bounds];
 
         let mut roots = [Root { u: f64::NAN, slope: f64::NAN, tangent: false }; 24];
         let mut n_roots = 0;
@@ -412,6 +419,20 @@ impl<'a> Interior<'a> {
 /// follows from Q's certain signs at a, b and, where it lies inside, at its extremum: opposite
 /// signs at the ends mean one root; equal ones mean two if the extremum has the other sign
 /// (it is then a minimum of the ends' sign), none if it has the same sign or lies outside.
+/// The intervals of (lo, hi) on which Φ vanishes (docs/conventions.md, "Continuum"): each piece
+/// between Φ's kinks checked on its evenly spaced samples, adjacent vanishing pieces joined. For
+/// `belief_space`, whose fixed-point search cannot tell a vanishing Φ from rounding noise.
+pub(crate) fn vanishing_intervals(params: &Params, lo: f64, hi: f64) -> ([(f64, f64); MAX_CONTINUA], usize) {
+    let interior = Interior::new(params, lo, hi);
+    let (bounds, n_bounds) = interior.bounds();
+    for w in bounds[..n_bounds].windows(2) {
+        if w[1] > w[0] && interior.vanishes_on(w[0], w[1]) {
+            interior.continuum(w[0], w[1]);
+        }
+    }
+    (interior.continua.get(), interior.n_continua.get())
+}
+
 fn quadratic_count(c: [f64; 3], m: [f64; 3], a: f64, b: f64) -> Option<usize> {
     let top = a.abs().max(b.abs());
     let err = REL * ((m[0] * top + m[1]) * top + m[2]) + f64::MIN_POSITIVE;

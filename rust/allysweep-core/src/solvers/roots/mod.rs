@@ -7,6 +7,9 @@ mod crisis;
 mod hybrid;
 mod interior;
 
+pub(crate) use crisis::vanishing_intervals as crisis_vanishing_intervals;
+pub(crate) use interior::vanishing_intervals;
+
 use crate::model::dist::TypeDist;
 use crate::model::equilibrium::Solution;
 use crate::model::params::{resolve_range_cost, Params};
