@@ -22,7 +22,9 @@ import math
 import numpy as np
 from scipy import optimize, special
 
-#: tolerance for weak inequalities ("<= 0") in existence / refinement tests
+#: tolerance for weak inequalities ("<= 0") in existence / refinement tests where A1
+#: fails; where A1 holds (p - c_D >= 0) the model is the canonical one and these tests
+#: use the canonical exact comparisons (tolerance 0, ``Model.tol``)
 TOL = 1e-12
 #: samples per piece of a path
 N_PIECE = 400
@@ -230,6 +232,9 @@ class Model:
         self.d = {a: (self.pp[a] - self.cdj) - (self.p - self.cd) for a in (0, 1)}
         self.omega = self.cd - self.p
         self.rho_hat = self.bc / (1.0 + self.bc)
+        # tolerance of the pooling, refinement and two-type profile tests: 0 where A1
+        # holds, so that the canonical results are reproduced exactly (CRISIS.md, intro)
+        self.tol = 0.0 if self.omega <= 0.0 else TOL
         self.t = {1: (self.ca - self.r) / (self.pp[1] - self.p), 0: self.ca / (self.pp[0] - self.p)}
         if self.cost_kind == 0:
             self.mean_c = 0.5 * (self.cost_a + self.cost_b)
@@ -574,8 +579,15 @@ def _scalar_cr(cr):
     }
 
 
-def _make_eq(m, kind, cutpoint, pa, cr1, cr0, stable, ic_ok, d1_ok, degenerate, pinned):
-    """Assemble one equilibrium record (dict of scalars)."""
+def _make_eq(m, kind, cutpoint, pa, cr1, cr0, stable, ic_ok, d1_ok, degenerate, pinned, both_on_path=False):
+    """Assemble one equilibrium record (dict of scalars).
+
+    ``both_on_path`` marks a profile in which both signals are sent with positive
+    probability (an interior cut-point lo < u < hi, or a hybrid profile).
+    Its per-signal outputs are then reported even when ``pa`` rounds to 0 or 1: e.g.
+    at u = 1.6e-55 with lo = 0, F(u) = 5e-57 and 1 - F(u) == 1.0, yet no alliance is
+    on path with belief q_0(u) (MODEL.md 6).
+    """
     eq = {
         "kind": KIND_CODE[kind],
         "cutpoint": float(cutpoint),
@@ -587,8 +599,8 @@ def _make_eq(m, kind, cutpoint, pa, cr1, cr0, stable, ic_ok, d1_ok, degenerate, 
         "degenerate": bool(degenerate),
         "pinned": bool(pinned),
     }
-    cr1 = None if (cr1 is None or pa <= 0.0) else _scalar_cr(cr1)
-    cr0 = None if (cr0 is None or pa >= 1.0) else _scalar_cr(cr0)
+    cr1 = None if (cr1 is None or (pa <= 0.0 and not both_on_path)) else _scalar_cr(cr1)
+    cr0 = None if (cr0 is None or (pa >= 1.0 and not both_on_path)) else _scalar_cr(cr0)
     eq.update(_signal_outputs(m, 1, cr1))
     eq.update(_signal_outputs(m, 0, cr0))
     w = {1: pa, 0: 1.0 - pa}
@@ -1127,7 +1139,20 @@ def _solve_continuous(m):
         stable = rt["direction"] > 0
         kind = "cutpoint_honest" if u >= t1 else "cutpoint_bluff"
         eqs.append(
-            _make_eq(m, kind, u, float(1.0 - path.F(u)), ev["cr1"], ev["cr0"], stable, True, True, degenerate, pinned)
+            _make_eq(
+                m,
+                kind,
+                u,
+                float(1.0 - path.F(u)),
+                ev["cr1"],
+                ev["cr0"],
+                stable,
+                True,
+                True,
+                degenerate,
+                pinned,
+                both_on_path=True,
+            )
         )
         eqs[-1]["_rho1"], eqs[-1]["_rho0"] = float(ev["cr1"]["rho"][0]), float(ev["cr0"]["rho"][0])
 
@@ -1200,7 +1225,7 @@ def _min_over_responses_of_max_dev(m, off, rset, cr_on, thetas):
         i = int(np.argmin(vals))
         if vals[i] < best:
             best, best_at = float(vals[i]), (pc, lam, i)
-    if best_at is not None and best > TOL and len(best_at[1]) > 1:
+    if best_at is not None and best > m.tol and len(best_at[1]) > 1:
         pc, lam, i = best_at
         a_, b_ = lam[max(i - 1, 0)], lam[min(i + 1, len(lam) - 1)]
 
@@ -1240,14 +1265,14 @@ def _pooling(m, types, on, q_on):
 
     # PBE: some response to a feasible belief deters every type
     r_all = _response_set(m, off, min(hq(lo), hq(hi)), max(hq(lo), hq(hi)))
-    if _min_over_responses_of_max_dev(m, off, r_all, cr_on, all_types) > TOL:
+    if _min_over_responses_of_max_dev(m, off, r_all, cr_on, all_types) > m.tol:
         return None
     # D1: belief on the type with most to gain (hi for no-alliance pooling, lo for alliance)
     th_d1 = hi if on == 0 else lo
     r_d1 = _response_set(m, off, hq(th_d1), hq(th_d1))
     g_d1 = _min_over_responses_of_max_dev(m, off, r_d1, cr_on, np.array([th_d1]))
-    d1_ok = g_d1 <= TOL
-    stable = g_d1 < -TOL
+    d1_ok = g_d1 <= m.tol
+    stable = g_d1 < -m.tol
     # Intuitive Criterion
     if types["kind"] == "two":
         below_pts = np.array([x for x in (lo, hi) if x < t_off])
@@ -1271,7 +1296,7 @@ def _pooling(m, types, on, q_on):
         worst = np.full(grid.shape, math.inf)
         for _pc, _lam, cr in r_ic:
             worst = np.minimum(worst, _dev_gain(m, grid[None, :], off, _bcast(cr, 0), cr_on).min(axis=0))
-        ic_ok = not bool(np.any(worst > TOL))
+        ic_ok = not bool(np.any(worst > m.tol))
     return {
         "cr_on": cr_on,
         "flags": {"stable": stable, "ic_ok": ic_ok, "d1_ok": d1_ok, "degenerate": False, "pinned": False},
@@ -1321,10 +1346,10 @@ def _solve_two_type(m):
         cr1 = cr_at(1, h[ally])
         cr0 = cr_at(0, g[stay])
         ga, gs = gain_of(th[ally], cr1, cr0), gain_of(th[stay], cr1, cr0)
-        if ga >= -TOL and gs <= TOL:
+        if ga >= -m.tol and gs <= m.tol:
             pa = piH if ally == "H" else piL
             eqs.append(
-                _make_eq(m, "separating", math.nan, pa, cr1, cr0, ga > TOL and gs < -TOL, True, True, False, False)
+                _make_eq(m, "separating", math.nan, pa, cr1, cr0, ga > m.tol and gs < -m.tol, True, True, False, False)
             )
     types = {"kind": "two", "lo": thL, "hi": thH}
     pool = _pooling(m, types, on=0, q_on=piH * g["H"] + piL * g["L"])
@@ -1378,9 +1403,9 @@ def _solve_two_type(m):
                 sigma = 1.0 - w / prior[mixer]  # w is the mass that does not ally
             cr1, cr0 = (cr, cr_b) if a == 1 else (cr_b, cr)
             go = gain_of(th[other], cr1, cr0)
-            if s_other == 1.0 and go < -TOL:
+            if s_other == 1.0 and go < -m.tol:
                 continue
-            if s_other == 0.0 and go > TOL:
+            if s_other == 0.0 and go > m.tol:
                 continue
             # stability: d Gain_mixer / d sigma < 0
             dq_dw = np.sign(x_b - x_a)
@@ -1401,6 +1426,7 @@ def _solve_two_type(m):
                 True,
                 rt["tangency"] or rt["continuum"],
                 pc[0] in ("Cb", "W0"),
+                both_on_path=True,
             )
             e["_sigma_L"], e["_sigma_H"] = sig["L"], sig["H"]
             e["_rho1"], e["_rho0"] = float(cr1["rho"][0]), float(cr0["rho"][0])
