@@ -579,8 +579,14 @@ def _scalar_cr(cr):
     }
 
 
-def _make_eq(m, kind, cutpoint, pa, cr1, cr0, stable, ic_ok, d1_ok, degenerate, pinned, both_on_path=False):
+def _make_eq(m, kind, cutpoint, pa, cr1, cr0, stable, ic_ok, d1_ok, degenerate, pinned, both_on_path=False, pna=None):
     """Assemble one equilibrium record (dict of scalars).
+
+    ``pna`` is Pr(no alliance), the weight of the no-alliance signal in the
+    aggregates over signals (CRISIS.md 5); ``None`` means ``1 - pa``. At a
+    cut-point u of a continuous ally it is passed as F(u) = (u - lo)/(hi - lo),
+    computed directly: next to lo, ``pa`` is within an ulp of 1 and ``1 - pa``
+    keeps few correct digits of F(u) (conventions).
 
     ``both_on_path`` marks a profile in which both signals are sent with positive
     probability (an interior cut-point lo < u < hi, or a hybrid profile).
@@ -603,7 +609,7 @@ def _make_eq(m, kind, cutpoint, pa, cr1, cr0, stable, ic_ok, d1_ok, degenerate, 
     cr0 = None if (cr0 is None or (pa >= 1.0 and not both_on_path)) else _scalar_cr(cr0)
     eq.update(_signal_outputs(m, 1, cr1))
     eq.update(_signal_outputs(m, 0, cr0))
-    w = {1: pa, 0: 1.0 - pa}
+    w = {1: pa, 0: 1.0 - pa if pna is None else pna}
     war = conc = ch = bd = res = 0.0
     for a, cr in ((1, cr1), (0, cr0)):
         if cr is None:
@@ -1152,6 +1158,7 @@ def _solve_continuous(m):
                 degenerate,
                 pinned,
                 both_on_path=True,
+                pna=float(path.F(u)),
             )
         )
         eqs[-1]["_rho1"], eqs[-1]["_rho0"] = float(ev["cr1"]["rho"][0]), float(ev["cr0"]["rho"][0])

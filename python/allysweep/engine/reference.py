@@ -244,12 +244,21 @@ def _min_gain(m: _Model, support, P0, P1) -> float:
     return float(np.min(m.gain(support.extreme_points(m), P0, P1)))
 
 
-def _equilibrium(kind, cutpoint, prob_alliance, q1, q0, P1, P0, stable, ic_ok, d1_ok, degenerate) -> dict:
-    """One equilibrium record; off-path belief / probability must be passed as NaN."""
+def _equilibrium(
+    kind, cutpoint, prob_alliance, q1, q0, P1, P0, stable, ic_ok, d1_ok, degenerate, prob_no_alliance=None
+) -> dict:
+    """One equilibrium record; off-path belief / probability must be passed as NaN.
+
+    ``prob_no_alliance`` is Pr(no alliance), the weight of the no-alliance signal in
+    ``prob_war``; ``None`` means ``1 - prob_alliance``. A cut-point passes F(u)
+    computed directly (conventions): next to lo, ``1 - prob_alliance`` keeps few
+    correct digits of it.
+    """
     return {
         "kind": _KIND[kind],
         "cutpoint": cutpoint,
         "prob_alliance": prob_alliance,
+        "_pna": 1.0 - prob_alliance if prob_no_alliance is None else prob_no_alliance,
         "q1": q1,
         "q0": q0,
         "P1": P1,
@@ -602,6 +611,7 @@ def _cutpoint_equilibrium(m: _Model, sup: _Interval, u: float, d_phi: float, deg
         ic_ok=True,
         d1_ok=True,
         degenerate=degenerate,
+        prob_no_alliance=float(sup.F(u)),
     )
 
 
@@ -776,12 +786,14 @@ def solve_point(row: dict[str, float], max_eq: int = MAX_EQ) -> dict:
     c = m.mean_cost() if math.isnan(c) else c
     for eq in eqs:
         pa = eq["prob_alliance"]
-        # §8: prob_war = pa P_1 + (1 - pa) P_0, leaving out an off-path term.
+        # Pr(no alliance): F(u) at a cut-point, else 1 - pa (conventions).
+        pna = eq.pop("_pna")
+        # §8: prob_war = pa P_1 + Pr(no alliance) P_0, leaving out an off-path term.
         war = 0.0
         if pa > 0.0:
             war += pa * eq["P1"]
-        if pa < 1.0:
-            war += (1.0 - pa) * eq["P0"]
+        if pna > 0.0:
+            war += pna * eq["P0"]
         eq["prob_war"] = war
         eq["prob_renege"] = 1.0 - eq["q1"] if pa > 0.0 else math.nan
         eq["range_alliance"] = _signal_range(m, 1, eq["q1"], c)
