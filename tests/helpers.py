@@ -153,8 +153,8 @@ def point(params: dict, i: int) -> dict:
     return {k: float(v[i]) for k, v in params.items()}
 
 
-def continuum_prone_columns(seed: int, n: int, cost_kind: int, a1: bool) -> dict[str, np.ndarray]:
-    """Random uniform-type points where Φ tends to vanish on whole pieces, or nearly.
+def continuum_prone_columns(seed: int, n: int, cost_kind: int, a1: bool, theta_kind: int = 0) -> dict[str, np.ndarray]:
+    """Random points where Φ (or a two-type mixer's gain) tends to vanish, or nearly.
 
     k = 0 on 70% of the points and r = 0 on 30%, θ up to 60 (so L_α and Φ's rounding are
     large), and on 60% a challenger cost far below the war value (challenge probabilities
@@ -164,7 +164,7 @@ def continuum_prone_columns(seed: int, n: int, cost_kind: int, a1: bool) -> dict
     """
     from test_parity import random_columns
 
-    cols = random_columns(seed=seed, n=n, theta_kind=0, cost_kind=cost_kind)
+    cols = random_columns(seed=seed, n=n, theta_kind=theta_kind, cost_kind=cost_kind)
     rng = np.random.default_rng(seed + 7)
     if not a1:
         fail = rng.random(n) < 0.65

@@ -10,7 +10,7 @@ import pytest
 
 import allysweep as asw
 
-from helpers import CERTIFIED, FLOAT_EQ, POINT, at_resolution_limit, continuum_prone_columns, point, random_base
+from helpers import CERTIFIED, FLOAT_EQ, KINDS, POINT, at_resolution_limit, continuum_prone_columns, point, random_base
 
 FLAGS = ["kind", "stable", "ic_ok", "d1_ok", "selected", "degenerate", "gain_increasing"]
 
@@ -113,6 +113,33 @@ def test_continuum_prone_points_agree(cost_kind):
         if bad:
             i = bad[0][1]
             pytest.fail(f"{method}: {len({j for _, j in bad})} points differ, first {bad[0]}: {point(keep, i)}")
+
+
+@pytest.mark.parametrize("cost_kind", [0, 1, 2])
+def test_saturated_two_type_points_agree(cost_kind):
+    """Two-type allies in the same extreme setting (k = 0, θ_H up to 60, challenge probabilities
+    within rounding of 1): `belief_space` agrees with `roots` everywhere, and the reference
+    wherever no hybrid's pinned challenge probability is within 1e-12 of 0 or 1. With the
+    engine of 2026-12-02 `belief_space` differed at 173, 129 and 123 of these points: where the
+    mixer's gain is rounding noise, or exactly 0 over a range of σ (a saturated G), it took its
+    zeros for hybrids (docs/conventions.md, two-type hybrids: "needs 0 < P* < 1").
+
+    Near such an edge σ is set by rounding (q* = G⁻¹(P*) with dG⁻¹/dP ~ 1e15 at P* = 1 − 1e-15):
+    those points are left out of the comparison with the reference, read from the reference."""
+    n = 500
+    cols = continuum_prone_columns(seed=900 + cost_kind, n=n, cost_kind=cost_kind, a1=True, theta_kind=1)
+    fast = asw.solve_flat(cols, method="roots")
+    assert np.mean(fast["n_eq"] > 1) > 0.3
+    bad = differing(fast, asw.solve_flat(cols, method="belief_space"))
+    assert not bad, f"belief_space: {len({j for _, j in bad})} points differ, first {bad[0]}: {point(cols, bad[0][1])}"
+    slow = asw.solve_flat(cols, method="reference")
+    hybrid = slow["kind"] == KINDS.index("hybrid")
+    prob = np.stack([slow["prob_challenge_alliance"], slow["prob_challenge_no_alliance"]])
+    near_edge = np.any((prob < 1e-12) | (prob > 1.0 - 1e-12), axis=0)
+    edge = np.any(hybrid & near_edge, axis=1)
+    assert edge.mean() < 0.05
+    bad = [(name, i) for name, i in differing(fast, slow) if not edge[i]]
+    assert not bad, f"reference: {len({j for _, j in bad})} points differ, first {bad[0]}: {point(cols, bad[0][1])}"
 
 
 def test_root_pair_next_to_a_kink_is_found():

@@ -293,15 +293,30 @@ fn mixing(params: &Params, mixer: Type, other: Type, other_allies: bool, range_c
     };
     let mut found = [f64::NAN; 8];
     let mut n = 0;
-    all_roots(residual, 0.0, 1.0, 8, 1, 0.0, |_| -1.0, &mut |f: Found| {
+    // The mixer's gain within rounding of 0 for every σ (its challenge probabilities saturated,
+    // say): the residual is rounding noise and its sign changes are no fixed points. The
+    // indifference is then decided as `roots` decides it, in closed form (not cross-checked).
+    let zero = 1e-15 * (1.0 + params.k + params.loss(false, mixer.theta).abs() + params.loss(true, mixer.theta).abs());
+    let vanishes = all_roots(residual, 0.0, 1.0, 8, 1, 0.0, |_| zero, &mut |f: Found| {
         if f.x > 0.0 && f.x < 1.0 && n < found.len() && !found[..n].iter().any(|s| (s - f.x).abs() < MERGE_TOL) {
             found[n] = f.x;
             n += 1;
         }
     });
+    if vanishes {
+        crate::solvers::roots::hybrid_mixed(params, mixer, other, other_allies, range_cost, out);
+        return;
+    }
     for &sigma in &found[..n] {
         let (q1, q0) = beliefs(sigma);
         let (p0, p1) = probs(sigma);
+        // The indifference pins σ only through a challenge probability strictly inside (0, 1)
+        // (docs/conventions.md, two-type hybrids: "needs 0 < P* < 1"): where G is saturated,
+        // the gain is flat in σ and its zeros there are no hybrids.
+        let moving = if other_allies { p1 } else { p0 };
+        if !(moving > 0.0 && moving < 1.0) {
+            continue;
+        }
         let g_other = params.gain(other.theta, p0, p1);
         if (other_allies && g_other < 0.0) || (!other_allies && g_other > 0.0) {
             continue;

@@ -30,7 +30,14 @@ pub(crate) fn solve(params: &Params, low: f64, high: f64, prior_high: f64, range
 /// The profile where `mixer` allies with probability σ in (0, 1) and `other` allies surely
 /// (`other_allies`) or never. Only the belief after the signal both types send depends on σ;
 /// σ is pinned down by the mixer's indifference.
-fn mixed(params: &Params, mixer: Type, other: Type, other_allies: bool, range_cost: f64, out: &mut Solution) {
+pub(crate) fn mixed(
+    params: &Params,
+    mixer: Type,
+    other: Type,
+    other_allies: bool,
+    range_cost: f64,
+    out: &mut Solution,
+) {
     let g = &params.cost_c;
     let s = 1.0 - params.p;
     let (q1, q0, sigma, stable);

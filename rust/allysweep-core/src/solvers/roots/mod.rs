@@ -8,6 +8,7 @@ mod hybrid;
 mod interior;
 
 pub(crate) use crisis::vanishing_intervals as crisis_vanishing_intervals;
+pub(crate) use hybrid::mixed as hybrid_mixed;
 pub(crate) use interior::vanishing_intervals;
 
 use crate::model::dist::TypeDist;
