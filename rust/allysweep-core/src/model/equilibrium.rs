@@ -6,6 +6,7 @@ use arrayvec::ArrayVec;
 
 use crate::model::checks::{gain_increasing, gain_increasing_crisis};
 use crate::model::crisis::{Crisis, CrisisPoint};
+use crate::model::dist::TypeDist;
 use crate::model::params::Params;
 use crate::model::welfare::{LazyNoOption, NoOption};
 
@@ -64,6 +65,11 @@ pub struct Equilibrium {
     pub kind: Kind,
     pub cutpoint: f64,
     pub prob_alliance: f64,
+    /// 1 − prob_alliance, computed without cancellation: F(u) = (u − lo)/(hi − lo) at a
+    /// cut-point of a continuous ally (a cut-point next to lo has prob_alliance within an ulp of
+    /// 1, and 1 − prob_alliance keeps few digits of F(u)); the weight of "no alliance" in every
+    /// aggregate over signals.
+    pub prob_no_alliance: f64,
     pub belief_alliance: f64,
     pub belief_no_alliance: f64,
     pub prob_challenge_alliance: f64,
@@ -171,7 +177,11 @@ impl Equilibrium {
         pinned: bool,
     ) -> Self {
         let nan = f64::NAN;
-        let weight = |alliance: bool| if alliance { prob_alliance } else { 1.0 - prob_alliance };
+        let prob_no_alliance = match (kind, params.theta) {
+            (Kind::CutpointHonest | Kind::CutpointBluff, TypeDist::Uniform { lo, hi }) => (cutpoint - lo) / (hi - lo),
+            _ => 1.0 - prob_alliance,
+        };
+        let weight = |alliance: bool| if alliance { prob_alliance } else { prob_no_alliance };
         let war: f64 = [(true, crisis_alliance), (false, crisis_no_alliance)]
             .iter()
             .filter_map(|&(a, c)| c.map(|c| weight(a) * c.war()))
@@ -185,6 +195,7 @@ impl Equilibrium {
             kind,
             cutpoint,
             prob_alliance,
+            prob_no_alliance,
             belief_alliance: crisis_alliance.map_or(nan, |c| c.q),
             belief_no_alliance: crisis_no_alliance.map_or(nan, |c| c.q),
             prob_challenge_alliance: crisis_alliance.map_or(nan, |c| c.challenge()),
@@ -234,7 +245,7 @@ impl Equilibrium {
             total += self.prob_alliance * f(c);
         }
         if let Some(c) = &self.crisis_no_alliance {
-            total += (1.0 - self.prob_alliance) * f(c);
+            total += self.prob_no_alliance * f(c);
         }
         total
     }
