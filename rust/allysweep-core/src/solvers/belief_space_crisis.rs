@@ -19,7 +19,7 @@ use crate::solvers::crisis_path::{gain, Crises, CutpointPath, Piece, Responses, 
 use crate::solvers::crisis_pooling::{pooling, two_type_pure_profiles};
 use crate::solvers::cutpoint_map::DEGENERATE_SLOPE;
 use crate::solvers::pooling::Support;
-use crate::solvers::roots::crisis_vanishing_intervals;
+use crate::solvers::roots::{crisis_hybrid_vanishing, crisis_vanishing_intervals};
 
 /// Roots closer than this (in u and both ρ) are one.
 const MERGE_TOL: f64 = 1e-9;
@@ -220,6 +220,11 @@ fn mixing(
         let (c1, c0) = pair(g);
         gain(params, th_m, &c1, &c0)
     };
+    // Where the mixer's gain vanishes within rounding on whole pieces of the hybrid path, its
+    // scan in σ sees rounding noise: those intervals (in q) and their representatives come
+    // from the continuum rule shared with `roots` (not cross-checked).
+    let (spans, representatives) = crisis_hybrid_vanishing(params, crises, (th_m, w_m), (th_o, w_o), other_allies);
+    let in_span = |q: f64| spans.iter().any(|&(a, b)| q >= a.min(b) - MERGE_TOL && q <= a.max(b) + MERGE_TOL);
     let mut found: Vec<(CrisisPoint, f64)> = Vec::new();
     let sigma_of = |q: f64| {
         let w = w_o * (x_o - q) / (q - x_m);
@@ -230,7 +235,8 @@ fn mixing(
         }
     };
     let add = |g: CrisisPoint, sigma: f64, found: &mut Vec<(CrisisPoint, f64)>| {
-        if sigma > 0.0
+        if !in_span(g.q)
+            && sigma > 0.0
             && sigma < 1.0
             && !found.iter().any(|(o, s)| (s - sigma).abs() < MERGE_TOL && (o.rho - g.rho).abs() < MERGE_TOL)
         {
@@ -266,7 +272,13 @@ fn mixing(
             add(seg(f.x), sigma_of(q), &mut found);
         }
     }
-    for (g, sigma) in found {
+    let candidates = found
+        .into_iter()
+        .map(|(g, sigma)| (g, sigma, false))
+        .chain(representatives.into_iter().map(|g| (g, sigma_of(g.q), true)))
+        .filter(|&(_, sigma, _)| sigma > 0.0 && sigma < 1.0);
+    let mut continuum = false;
+    for (g, sigma, representative) in candidates {
         let (c1, c0) = pair(&g);
         let g_other = gain(params, th_o, &c1, &c0);
         if (other_allies && g_other < -TOL) || (!other_allies && g_other > TOL) {
@@ -292,7 +304,8 @@ fn mixing(
             scan(b) - scan(a) < 0.0
         };
         let prob_alliance = w_m * sigma + if other_allies { w_o } else { 0.0 };
-        let flags = Flags { stable, ic_ok: true, d1_ok: true, degenerate: false };
+        let flags = Flags { stable: stable && !representative, ic_ok: true, d1_ok: true, degenerate: representative };
+        continuum |= representative;
         out.push(Equilibrium::with_crisis(
             params,
             range_cost,
@@ -304,5 +317,8 @@ fn mixing(
             flags,
             pinned,
         ));
+    }
+    if continuum {
+        out.mark_continuum();
     }
 }

@@ -9,7 +9,7 @@
 use crate::model::crisis::{Crisis, CrisisPoint, Regime};
 use crate::model::dist::CostDist;
 use crate::model::params::Params;
-use crate::numeric::{all_roots, brent, golden_min, Found};
+use crate::numeric::{all_roots, all_roots_resolved, brent, golden_min, Found};
 use crate::solvers::certify::{isolate, Belief, Margins, Motion, PieceFn, Signal, Theta};
 use crate::solvers::cutpoint_map::CutpointMap;
 
@@ -461,6 +461,93 @@ impl<'a> Responses<'a> {
             }
         }
         out
+    }
+
+    /// [`Self::zeros`] with the cut-point path's continuum and tangency rules (docs/conventions.md,
+    /// two-type "Hybrid continua and tangencies"): `zero(γ)` is the rounding level of `f` at γ. A
+    /// piece vanishes when |f| <= zero at every one of its grid samples; adjacent vanishing pieces
+    /// (zero-length pieces between them aside) join into one interval, represented by the crisis
+    /// point at the midpoint in q of its ends (on the first belief piece containing it; an
+    /// interval of segments at one q: the middle of its first segment). Returns the isolated
+    /// zeros, less those within 1e-9 in q of an interval, the representatives and the intervals'
+    /// ends in q.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn zeros_resolved(
+        &self,
+        f: impl Fn(&CrisisPoint) -> f64,
+        zero: impl Fn(&CrisisPoint) -> f64,
+        certify: Option<&dyn Fn(usize) -> PieceFn>,
+        certified: &mut bool,
+    ) -> (Vec<(CrisisPoint, bool, bool)>, Vec<CrisisPoint>, Vec<(f64, f64)>) {
+        let mut out: Vec<(CrisisPoint, bool, bool)> = Vec::new();
+        // (first, last) piece of each vanishing interval, in path order.
+        let mut intervals: Vec<(usize, usize)> = Vec::new();
+        let mut last_vanished = false;
+        for i in 0..self.pieces.len() {
+            let (a, b) = self.range(i);
+            if b <= a {
+                continue;
+            }
+            let g = |x: f64| f(&self.point(i, x));
+            let tol = 1e-14 * (1.0 + b - a);
+            let mut found = Vec::new();
+            let (grid, proved) = match certify {
+                Some(piece_fn) => {
+                    let iso = isolate(&piece_fn(i), a, b);
+                    for br in &iso.brackets {
+                        found.push(Found { x: brent(g, br.a, br.b, br.fa, br.fb, tol), tangent: false });
+                    }
+                    *certified &= iso.certified;
+                    (!iso.certified, iso.brackets.len())
+                }
+                None => (true, 0),
+            };
+            if grid && all_roots_resolved(g, a, b, 48, 4, tol, |x| zero(&self.point(i, x)), &mut |r| found.push(r)) {
+                match intervals.last_mut() {
+                    Some(last) if last_vanished => last.1 = i,
+                    _ => intervals.push((i, i)),
+                }
+                last_vanished = true;
+                continue;
+            }
+            last_vanished = false;
+            let before = out.len();
+            for r in found {
+                let h = 1e-6 * (b - a);
+                let (x1, x2) = ((r.x - h).max(a), (r.x + h).min(b));
+                let rising = g(x2) > g(x1);
+                let point = self.point(i, r.x);
+                let same = |o: &(CrisisPoint, bool, bool)| {
+                    (o.0.q - point.q).abs() < 1e-9 && (o.0.rho - point.rho).abs() < 1e-9
+                };
+                if !out.iter().any(same) {
+                    out.push((point, rising, r.tangent));
+                }
+            }
+            if !grid && out.len() - before < proved {
+                *certified = false; // certified zeros closer than 1e-9 reported as one
+            }
+        }
+        let q_at = |i: usize, end: bool| {
+            let (a, b) = self.range(i);
+            self.point(i, if end { b } else { a }).q
+        };
+        let spans: Vec<(f64, f64)> = intervals.iter().map(|&(f, l)| (q_at(f, false), q_at(l, true))).collect();
+        out.retain(|(c, _, _)| !spans.iter().any(|&(qa, qb)| c.q >= qa.min(qb) - 1e-9 && c.q <= qa.max(qb) + 1e-9));
+        let mut representatives = Vec::new();
+        for (&(first, last), &(qa, qb)) in intervals.iter().zip(&spans) {
+            if qa == qb {
+                let (a, b) = self.range(first);
+                representatives.push(self.point(first, 0.5 * (a + b)));
+                continue;
+            }
+            let qm = 0.5 * (qa + qb);
+            let on = |i: usize| matches!(self.pieces[i], ResponsePiece::Beliefs { a, b, .. } if a <= qm && qm <= b);
+            if let Some(i) = (first..=last).chain(0..self.pieces.len()).find(|&i| on(i)) {
+                representatives.push(self.point(i, qm));
+            }
+        }
+        (out, representatives, spans)
     }
 
     /// Whether min over responses of `value` exceeds `threshold` (refined only when the sampled

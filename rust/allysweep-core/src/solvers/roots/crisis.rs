@@ -252,12 +252,30 @@ pub(crate) fn two_type(params: &Params, low: f64, high: f64, prior_high: f64, ra
             };
             let path = Responses::new(params, *crises.get(moving), qa, qb);
             let piece_fn = |i: usize| path.piece_fn(i, params, margins, moving, &fixed, th_m, 1.0);
+            // Gain_m's rounding level: Z of the cut-point path with θ_m for u (conventions,
+            // "Hybrid continua and tangencies").
+            let zero = |g: &CrisisPoint| {
+                let (c1, c0) = pair(g);
+                let concede = |c: &CrisisPoint| c.rho * (c.m_a + c.m_b);
+                ZERO_PHI
+                    * (1.0
+                        + params.k
+                        + (concede(&c0) + concede(&c1)) * th_m.abs()
+                        + params.loss(false, th_m).abs()
+                        + params.loss(true, th_m).abs())
+            };
             let mut complete = true;
-            let zeros = path.zeros(mixer_gain, &mut continuum, Some(&piece_fn), &mut complete);
+            let (zeros, representatives, _) = path.zeros_resolved(mixer_gain, zero, Some(&piece_fn), &mut complete);
             if !complete {
                 out.doubt();
             }
-            for (g, rising, tangent) in zeros {
+            // A vanishing interval's representative is a candidate like any zero: degenerate,
+            // not stable, and a continuum when kept.
+            let candidates = zeros
+                .into_iter()
+                .map(|(g, rising, tangent)| (g, rising, tangent, false))
+                .chain(representatives.into_iter().map(|g| (g, false, true, true)));
+            for (g, rising, tangent, representative) in candidates {
                 // Existence decided within rounding of a threshold is not certified.
                 let edge = |q: f64| (g.q - q).abs() <= 1e-14;
                 if edge(qa) || edge(qb) {
@@ -292,6 +310,7 @@ pub(crate) fn two_type(params: &Params, low: f64, high: f64, prior_high: f64, ra
                 let dsigma = along * (x_b - x_a).signum() * if moving { 1.0 } else { -1.0 };
                 let pinned = matches!(g.regime, Regime::BoundaryW0 | Regime::BoundaryConcede);
                 let flags = Flags { stable: dsigma < 0.0 && !tangent, ic_ok: true, d1_ok: true, degenerate: tangent };
+                continuum |= representative;
                 out.push(Equilibrium::with_crisis(
                     params,
                     range_cost,
@@ -309,4 +328,46 @@ pub(crate) fn two_type(params: &Params, low: f64, high: f64, prior_high: f64, ra
     if continuum {
         out.mark_continuum();
     }
+}
+
+/// The vanishing intervals of a hybrid profile's search (docs/conventions.md, two-type "Hybrid
+/// continua and tangencies"): their ends in q and their representatives, for `belief_space`,
+/// whose scan in σ cannot tell a vanishing gain from rounding noise. `mixer` and `other` are
+/// (θ, prior mass); the other type allies surely (`other_allies`) or never.
+pub(crate) fn hybrid_vanishing(
+    params: &Params,
+    crises: &crate::solvers::crisis_path::Crises<'_>,
+    (th_m, w_m): (f64, f64),
+    (th_o, w_o): (f64, f64),
+    other_allies: bool,
+) -> (Vec<(f64, f64)>, Vec<CrisisPoint>) {
+    use crate::solvers::crisis_path::{gain, Responses};
+    let indicator = |b: bool| f64::from(u8::from(b));
+    let moving = other_allies;
+    let t_move = params.threshold(moving);
+    let (x_a, x_b) = (indicator(th_o >= t_move), indicator(th_m >= t_move));
+    if w_o == 0.0 || x_a == x_b {
+        return (Vec::new(), Vec::new());
+    }
+    let q_end = (w_o * x_a + w_m * x_b) / (w_o + w_m);
+    let (qa, qb) = (x_a.min(q_end), x_a.max(q_end));
+    let fixed = crises.get(!moving).at(indicator(th_m >= params.threshold(!moving)));
+    let pair = |g: &CrisisPoint| if moving { (*g, fixed) } else { (fixed, *g) };
+    let mixer_gain = |g: &CrisisPoint| {
+        let (c1, c0) = pair(g);
+        gain(params, th_m, &c1, &c0)
+    };
+    let zero = |g: &CrisisPoint| {
+        let (c1, c0) = pair(g);
+        let concede = |c: &CrisisPoint| c.rho * (c.m_a + c.m_b);
+        ZERO_PHI
+            * (1.0
+                + params.k
+                + (concede(&c0) + concede(&c1)) * th_m.abs()
+                + params.loss(false, th_m).abs()
+                + params.loss(true, th_m).abs())
+    };
+    let path = Responses::new(params, *crises.get(moving), qa, qb);
+    let (_, representatives, spans) = path.zeros_resolved(mixer_gain, zero, None, &mut true);
+    (spans, representatives)
 }

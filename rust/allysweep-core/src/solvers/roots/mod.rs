@@ -7,7 +7,9 @@ mod crisis;
 mod hybrid;
 mod interior;
 
-pub(crate) use crisis::vanishing_intervals as crisis_vanishing_intervals;
+pub(crate) use crisis::{
+    hybrid_vanishing as crisis_hybrid_vanishing, vanishing_intervals as crisis_vanishing_intervals,
+};
 pub(crate) use hybrid::mixed as hybrid_mixed;
 pub(crate) use interior::vanishing_intervals;
 
