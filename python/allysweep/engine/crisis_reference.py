@@ -855,6 +855,19 @@ class CutPath:
         """The cut-point u at native parameter x of piece pc."""
         return float(x) if pc["kind"] == "u" else float(pc["u"])
 
+    # the path coordinate of the continuum rule (see :func:`_path_coord`): u here
+    def coord_at(self, pc, x):
+        """The path coordinate (the cut-point u) at native parameter x of piece pc."""
+        return self.u_at(pc, x)
+
+    def coord_span(self, pc):
+        """(start, end) of the coordinate on a u-piece; None on a segment (u fixed)."""
+        return (pc["ua"], pc["ub"]) if pc["kind"] == "u" else None
+
+    def native_at(self, pc, c):
+        """The native parameter of u-piece pc at coordinate c (u itself)."""
+        return float(c)
+
     def piece_range(self, pc):
         if pc["kind"] == "u":
             return pc["ua"], pc["ub"]
@@ -879,21 +892,45 @@ class CutPath:
         return x
 
 
+def _path_coord(path, pc, x):
+    """The path coordinate at native parameter x of piece pc: u on the cut-point path, q on
+    a two-type hybrid's Gamma path (conventions, "Two-type ally", **Hybrid continua and
+    tangencies**: "q (rho on a segment) as the path parameter"). Paths without
+    ``coord_at`` use ``u_at``."""
+    f = getattr(path, "coord_at", None)
+    return float(f(pc, x)) if f is not None else float(path.u_at(pc, x))
+
+
+def _coord_span(path, pc):
+    """(start, end) of the coordinate on a piece that moves it (a u- or q-piece), else None."""
+    f = getattr(path, "coord_span", None)
+    if f is not None:
+        return f(pc)
+    return (pc["ua"], pc["ub"]) if pc["kind"] == "u" else None
+
+
+def _native_at(path, pc, c):
+    """The native parameter of a coordinate-moving piece at coordinate c (identity by default)."""
+    f = getattr(path, "native_at", None)
+    return float(f(pc, c)) if f is not None else float(c)
+
+
 def _vanishing_intervals(path, own_x, own_v, own_z):
     """The intervals of the path on which the function vanishes (conventions, "Continuum").
 
-    A piece (u-piece or segment) vanishes when ``|value| <= Z`` at every one of its own
-    samples, both ends included; consecutive vanishing pieces are joined across their
+    A piece (u- or q-piece, or segment) vanishes when ``|value| <= Z`` at every one of its
+    own samples, both ends included; consecutive vanishing pieces are joined across their
     joint sample.
 
     Returns
     -------
     list of dict(first, last, ua, ub, piece, x)
-        Piece indices of the interval, its two ends in u, and the representative: the
-        midpoint in u of the two ends on the u-piece that contains it (the first in path
-        order, i.e. the u-piece that ends there when a segment sits at that u), or, for
-        an interval made only of segments at one u, the midpoint in rho of its first
-        segment.
+        Piece indices of the interval, its two ends in the path coordinate (u on the
+        cut-point path, q on a hybrid's Gamma path; see :func:`_path_coord`), and the
+        representative: the midpoint of the two ends on the coordinate-moving piece that
+        contains it (the first in path order, i.e. the one that ends there when a segment
+        sits at that coordinate), as a native parameter of that piece, or, for an interval
+        made only of segments at one coordinate, the midpoint in rho of its first segment.
     """
     runs = []
     for j, (v, z) in enumerate(zip(own_v, own_z, strict=True)):
@@ -905,16 +942,17 @@ def _vanishing_intervals(path, own_x, own_v, own_z):
             runs.append([j, j])
     out = []
     for j0, j1 in runs:
-        ua = path.u_at(path.pieces[j0], own_x[j0][0])
-        ub = path.u_at(path.pieces[j1], own_x[j1][-1])
+        ua = _path_coord(path, path.pieces[j0], own_x[j0][0])
+        ub = _path_coord(path, path.pieces[j1], own_x[j1][-1])
         if ub > ua:
             um = 0.5 * (ua + ub)
-            rep = next(
-                j
-                for j in range(j0, j1 + 1)
-                if path.pieces[j]["kind"] == "u" and path.pieces[j]["ua"] <= um <= path.pieces[j]["ub"]
-            )
-            x = um
+            rep = None
+            for j in range(j0, j1 + 1):
+                span = _coord_span(path, path.pieces[j])
+                if span is not None and min(span) <= um <= max(span):
+                    rep = j
+                    break
+            x = _native_at(path, path.pieces[rep], um)
         else:
             rep = j0
             ra, rb = path.piece_range(path.pieces[j0])
@@ -953,7 +991,10 @@ def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None):
     Parameters
     ----------
     path : object with ``pieces``, ``piece_grid(pc, n)`` and ``piece_range(pc)``
-        With ``scale_eval`` also ``u_at(pc, x)``.
+        With ``scale_eval`` also the path coordinate of the continuum rule: ``coord_at(pc,
+        x)``, ``coord_span(pc)`` and ``native_at(pc, c)`` (u on :class:`CutPath`, q on
+        :class:`_GammaPath`), or only ``u_at(pc, x)`` for pieces that are dicts with
+        ``kind`` "u" (ends ``ua``, ``ub``) or "seg" (see :func:`_path_coord`).
     fun_eval : callable(pc, x_array) -> value array
     n : int
     scale_eval : callable(pc, x_array) -> array, optional
@@ -961,12 +1002,13 @@ def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None):
         the continuum rule of conventions.md: a piece vanishes when |value| <= Z at all
         of its samples, adjacent vanishing pieces join into one interval, reported once
         (see :func:`_vanishing_intervals`); sign changes inside an interval are not
-        roots, and roots within ``CONTINUUM_REACH`` in u of it are dropped; a tangency
+        roots, and roots within ``CONTINUUM_REACH`` in the coordinate of it are dropped; a tangency
         candidate (a sample minimum of |value| without sign change) must be strict,
         |V_i| < |V_{i-1}| and |V_i| <= |V_{i+1}|, and resolved, max(|V_{i-1} - V_i|,
-        |V_{i+1} - V_i|) > Z_i (conventions, "Tangencies"). Omitted (the
-        hybrids of the two-type ally), three or more consecutive samples with
-        |value| <= 1e-14 form a continuum, reported at the run's midpoint.
+        |V_{i+1} - V_i|) > Z_i (conventions, "Tangencies"). Both solvers pass it (the
+        two-type hybrids since 2026-12-03, conventions "Two-type ally", **Hybrid continua
+        and tangencies**). Omitted, the rule before that: three or more consecutive
+        samples with |value| <= 1e-14 form a continuum, reported at the run's midpoint.
 
     A strict sign change is refined by :func:`_root_strictly_inside`: the root lies strictly
     inside its bracket even when it is within brentq's xtol of an end.
@@ -1104,9 +1146,10 @@ def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None):
         if abs(res.fun) < TANGENCY_EPS:
             roots.append({"piece": j, "x": float(res.x), "direction": 0, "tangency": True, "continuum": False})
     if intervals:
-        # isolated roots within CONTINUUM_REACH in u of an interval are part of it
+        # isolated roots within CONTINUUM_REACH in the coordinate (u or q) of an interval
+        # are part of it
         def near(rt):
-            u = path.u_at(path.pieces[rt["piece"]], rt["x"])
+            u = _path_coord(path, path.pieces[rt["piece"]], rt["x"])
             return any(iv["ua"] - CONTINUUM_REACH <= u <= iv["ub"] + CONTINUUM_REACH for iv in intervals)
 
         roots = [rt for rt in roots if not near(rt)]
@@ -1316,7 +1359,13 @@ def _pooling(m, types, on, q_on):
 
 
 class _GammaPath:
-    """Gamma_a restricted to an open belief interval, in path order, for root finding."""
+    """Gamma_a restricted to an open belief interval, in path order, for root finding.
+
+    Pieces are those of :meth:`Model.gamma_pieces` (q increases along the path), each
+    sampled in its local parameter lam in [0, 1]. The coordinate of the continuum rule is
+    the belief q (conventions, "Two-type ally", **Hybrid continua and tangencies**): q =
+    q_start + lam (q_end - q_start) on a continuous piece, the segment's q on a segment.
+    """
 
     def __init__(self, m, a, qa, qb):
         self.m, self.a = m, a
@@ -1330,6 +1379,27 @@ class _GammaPath:
     def piece_grid(self, pc, n=N_PIECE):
         return np.linspace(0.0, 1.0, n)
 
+    def coord_at(self, pc, x):
+        """The belief q at local parameter x (exactly the piece's ends at x = 0, 1)."""
+        if pc[0] in ("Cb", "W0"):
+            return float(pc[1])
+        x = float(x)
+        if x == 0.0:
+            return float(pc[1])
+        if x == 1.0:
+            return float(pc[2])
+        return float(pc[1] + x * (pc[2] - pc[1]))
+
+    def coord_span(self, pc):
+        """(q_start, q_end) on a continuous piece; None on a segment (q fixed)."""
+        return None if pc[0] in ("Cb", "W0") else (pc[1], pc[2])
+
+    def native_at(self, pc, c):
+        """The local parameter of continuous piece pc at belief c."""
+        if pc[2] == pc[1]:
+            return 0.0
+        return float(min(max((c - pc[1]) / (pc[2] - pc[1]), 0.0), 1.0))
+
 
 def _solve_two_type(m):
     """All equilibria for theta ~ TwoPoint(low, high, prior_high)."""
@@ -1339,6 +1409,7 @@ def _solve_two_type(m):
     g = {"L": 1.0 if thL >= m.t[0] else 0.0, "H": 1.0 if thH >= m.t[0] else 0.0}
     th = {"L": thL, "H": thH}
     eqs = []
+    status = 0
 
     def cr_at(a, q):
         reg = m.regime(a, q)
@@ -1393,7 +1464,19 @@ def _solve_two_type(m):
             cr1, cr0 = (cr, cr_b) if a == 1 else (cr_b, cr)
             return m.gain(th[mixer], cr1, cr0)
 
-        for rt in _find_path_roots(gp, dev):
+        def scale(pc, lam, mixer=mixer, a=a, cr_b=cr_b):
+            # conventions, "Two-type ally", **Hybrid continua and tangencies**:
+            # Z = 1e-15 (1 + k + X_0 theta_m + X_1 theta_m + L_0(theta_m) + L_1(theta_m)),
+            # X_alpha = rho_alpha P^ch_alpha at the pair's crisis points (the moving
+            # signal's point on Gamma, the fixed signal's point cr_b)
+            cr = m.eval_gamma_piece(a, pc, lam)
+            x = th[mixer]
+            z = 1.0 + m.k + abs(float(m.L(0, x))) + abs(float(m.L(1, x)))
+            z = z + float(cr_b["rho"][0] * (cr_b["mA"][0] + cr_b["mB"][0])) * x
+            z = z + cr["rho"] * (cr["mA"] + cr["mB"]) * x
+            return CONTINUUM_ROUNDING * z
+
+        for rt in _find_path_roots(gp, dev, scale_eval=scale):
             pc = gp.pieces[rt["piece"]]
             cr = m.eval_gamma_piece(a, pc, np.array([rt["x"]]))
             q = float(cr["q"][0])
@@ -1438,7 +1521,9 @@ def _solve_two_type(m):
             e["_sigma_L"], e["_sigma_H"] = sig["L"], sig["H"]
             e["_rho1"], e["_rho0"] = float(cr1["rho"][0]), float(cr0["rho"][0])
             eqs.append(e)
-    return eqs, 0
+            if rt["continuum"]:
+                status |= 2  # a kept hybrid continuum candidate
+    return eqs, status
 
 
 # ----------------------------------------------------------------------------

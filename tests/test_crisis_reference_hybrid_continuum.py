@@ -1,0 +1,376 @@
+"""Hybrid continua and tangencies of the crisis reference's two-type ally (``_solve_two_type``).
+
+What is checked
+---------------
+``docs/conventions.md`` (crisis section, "Two-type ally", bullet **Hybrid continua and
+tangencies**) says the mixer's Gain along the restricted crisis path Gamma_beta is searched
+with the cut-point path's rules ("Cut-point path", **Roots.**, **Tangencies.**,
+**Continuum**), with q (rho on a segment) as the path parameter: a piece vanishes when
+|Gain| <= Z = 1e-15 (1 + k + X_0 theta_m + X_1 theta_m + L_0(theta_m) + L_1(theta_m)) at every
+one of its samples; adjacent vanishing pieces join; each joined interval is one hybrid
+candidate at the midpoint in q of its two ends, kept or dropped by the sigma and pure-type
+conditions, with ``degenerate`` = True, ``stable`` = False and status bit 2. The tests build
+cases where the Gain is known in closed form:
+
+* A1 holds, k = 0, r = 0, p_alliance = p_coalition and a uniform G far below every war value:
+  both challenge probabilities are exactly 1 and L_0 = L_1 (MODEL.md 5), so the mixer's Gain
+  is 0 on the whole restricted path of each of the four one-type-mixing cases; one candidate
+  each at the midpoint of its q interval (x_a and q(prior of the mixer), CRISIS.md 3.5 /
+  conventions), sigma from w = a (x_a - q)/(q - x_b);
+* the same with Gain = -k constant: k just below Z is a continuum (only the cases whose pure
+  type accepts Gain = -k <= 0 are kept), k just above Z is no hybrid at all: the flat Gain
+  has no strict, resolved sample minimum, so no tangency either (the old rule, |Gain| <=
+  1e-14 on three samples and non-strict minima as tangencies, reported hybrids in both);
+* A1 fails (c_D > p) and G = 1: after either signal C covers [0, q-hat] (D concedes, Lambda =
+  theta), W0/Cb segments sit at q-hat and R (Lambda = L_alpha(theta)) follows. For a low type
+  below both thresholds, Gain vanishes on the C piece only (one interval, ending at q-hat), or,
+  with r = p theta_L (L_1(theta_L) = theta_L), on the whole path C | Cb | W0 | R, joined into
+  one interval across the segments;
+* where A1 holds the crisis model is the canonical model (CRISIS.md, first paragraph): at
+  extreme random A1 two-type points (k = 0 on most, theta_H up to 60, challenger costs far
+  below the war value) the crisis reference's equilibria equal the canonical reference's.
+
+Why
+---
+Until 2026-12-03 the hybrid search passed no continuum scale, so it used the old rule: three
+or more consecutive samples with |Gain| <= 1e-14 form a continuum at the run's midpoint,
+without joining across pieces, tangencies without the strict/resolved filter, and status bit 2
+never set for a hybrid. At extreme A1 points this reported runs of spurious hybrids in rounding
+noise (challenge probabilities within rounding of 1) that the canonical reference does not.
+
+Not covered: where A1 holds and a challenge probability is exactly 0 or 1, a mixer's Gain
+that vanishes identically is a continuum of hybrids here (the bullet above), while the
+canonical "Two-type ally" rules need 0 < P* < 1 and report none; such points are left out of
+the canonical comparison (conventions: sigma is set by rounding there).
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+import allysweep as asw
+from allysweep.engine import crisis_reference as cr
+
+K = cr.KIND_CODE
+HYBRID = K["hybrid"]
+FLAGS = ("stable", "ic_ok", "d1_ok", "degenerate", "selected")
+
+# A1 holds; theta_L = 0.2 < t = c_A/(p' - p) = 0.5 < theta_H = 2 (t_1 = t_0 as r = 0 and
+# p_alliance = p_coalition); G = Uniform(-3, -2) lies below every war value: P^ch = 1.
+A1_FLAT = dict(
+    p=0.4,
+    p_alliance=0.7,
+    p_coalition=0.7,
+    c_d=0.1,
+    c_d_joint=0.05,
+    c_c_extra=0.1,
+    c_a=0.15,
+    k=0.0,
+    r=0.0,
+    b_c=0.05,
+    theta_kind=1,
+    theta_a=0.2,
+    theta_b=2.0,
+    theta_c=0.3,
+    cost_kind=0,
+    cost_a=-3.0,
+    cost_b=-2.0,
+    range_cost=math.nan,
+)
+
+# A1 fails: omega = c_D - p = 0.5, q-hat_1 = omega/d_1 ~ 0.625, q-hat_0 = omega/d_0 ~ 0.8, G = 1
+# so q^C = q-hat; theta_L = 0.5 below t_1 = (c_A - r)/(p_alliance - p) and t_0 = c_A/(p_coalition - p).
+CRISIS_FLAT = dict(
+    p=0.25,
+    p_alliance=0.75,
+    p_coalition=0.575,
+    c_d=0.75,
+    c_d_joint=0.45,
+    c_c_extra=0.1,
+    c_a=0.5,
+    k=0.0,
+    r=0.1,
+    b_c=0.25,
+    theta_kind=1,
+    theta_a=0.5,
+    theta_b=3.0,
+    theta_c=0.2,
+    cost_kind=0,
+    cost_a=-3.0,
+    cost_b=-2.0,
+    range_cost=math.nan,
+)
+
+
+def pt(base, **kw):
+    d = dict(base)
+    d.update(kw)
+    return d
+
+
+def hybrids(res):
+    return [e for e in res["equilibria"] if e["kind"] == HYBRID]
+
+
+def expected_a1_candidates(P):
+    """The four one-type-mixing cases of the spec (conventions, "Two-type ally", **One type
+    mixing**) for theta_L < t <= theta_H: (sigma_L, sigma_H, q_1, q_0) at the midpoint q of
+    each case's q interval (x_a, q(prior of the mixer))."""
+    piH = P["theta_c"]
+    piL = 1.0 - piH
+    out = {}
+    # L mixes, sigma_H = 1, moving signal alliance: a = piH, x_a = 1, x_b = 0, q in (piH, 1)
+    q = 0.5 * (piH + 1.0)
+    w = piH * (1.0 - q) / q
+    out["L1"] = (w / piL, 1.0, q, 0.0)
+    # L mixes, sigma_H = 0, moving signal no alliance: a = piH, x_a = 1, x_b = 0, q in (piH, 1)
+    out["L0"] = (1.0 - w / piL, 0.0, 0.0, q)
+    # H mixes, sigma_L = 0, moving signal no alliance: a = piL, x_a = 0, x_b = 1, q in (0, piH)
+    q = 0.5 * piH
+    w = piL * q / (1.0 - q)
+    out["H0"] = (0.0, 1.0 - w / piH, 1.0, q)
+    # H mixes, sigma_L = 1, moving signal alliance: a = piL, x_a = 0, x_b = 1, q in (0, piH)
+    out["H1"] = (1.0, w / piH, q, 1.0)
+    return out
+
+
+def assert_continuum(e):
+    assert e["degenerate"] and not e["stable"] and not e["pinned"]
+    assert e["ic_ok"] and e["d1_ok"]
+
+
+def match(hs, sig_l, sig_h, q1, q0):
+    found = [
+        e
+        for e in hs
+        if abs(e["_sigma_L"] - sig_l) <= 1e-12
+        and abs(e["_sigma_H"] - sig_h) <= 1e-12
+        and abs(e["belief_alliance"] - q1) <= 1e-12
+        and abs(e["belief_no_alliance"] - q0) <= 1e-12
+    ]
+    assert len(found) == 1, [(e["_sigma_L"], e["_sigma_H"], e["belief_alliance"], e["belief_no_alliance"]) for e in hs]
+    return found[0]
+
+
+def test_a1_flat_gain_one_candidate_per_case_at_the_midpoint():
+    """Gain_m = P_0 L_0 - P_1 L_1 - k = 0 exactly (P = 1, L_0 = L_1, k = 0) on every restricted
+    path: exactly four hybrids, one per one-type-mixing case, each at the midpoint in q of the
+    case's interval, degenerate, not stable, status bit 2."""
+    P = A1_FLAT
+    m = cr.Model(P)
+    t = P["c_a"] / (P["p_alliance"] - P["p"])
+    assert m.t[1] == m.t[0] == t and P["theta_a"] < t <= P["theta_b"]
+    assert P["p"] >= P["c_d"]  # A1
+    res = cr.solve_crisis_point(P)
+    assert res["point"]["status"] == 2
+    hs = hybrids(res)
+    exp = expected_a1_candidates(P)
+    assert len(hs) == len(exp) == 4
+    for case in exp.values():
+        e = match(hs, *case)
+        assert_continuum(e)
+        assert e["prob_challenge_alliance"] == 1.0 and e["prob_challenge_no_alliance"] == 1.0
+
+
+def _z_a1(P):
+    """Z of the bullet at A1_FLAT's types: X = 0 (D resists), so 1e-15 (1 + k + L_0 + L_1)."""
+    m = cr.Model(P)
+    out = {}
+    for name in ("theta_a", "theta_b"):
+        x = P[name]
+        out[name] = 1e-15 * (1.0 + P["k"] + float(m.L(0, x)) + float(m.L(1, x)))
+    return out
+
+
+@pytest.mark.parametrize(("factor", "vanishes"), [(0.9, True), (1.2, False)])
+def test_constant_gain_near_z(factor, vanishes):
+    """Gain_m = -k along every path. k = 0.9 Z_min: each path vanishes, and the hybrids whose
+    pure type accepts Gain = -k (sigma_other = 0 needs Gain <= 0; sigma_other = 1 needs
+    Gain >= 0, tolerance 0 under A1, so those are dropped) are continua. k = 1.2 Z_max: small
+    but resolved, no hybrid and no status bit 2."""
+    z = _z_a1(A1_FLAT)
+    k = factor * (min(z.values()) if vanishes else max(z.values()))
+    P = pt(A1_FLAT, k=k)
+    zk = _z_a1(P)
+    if vanishes:
+        assert all(k <= v for v in zk.values())
+    else:
+        assert all(k > v for v in zk.values())
+    res = cr.solve_crisis_point(P)
+    hs = hybrids(res)
+    if not vanishes:
+        assert hs == []
+        assert not res["point"]["status"] & 2
+        return
+    assert res["point"]["status"] == 2
+    exp = expected_a1_candidates(P)
+    assert len(hs) == 2
+    for name in ("L0", "H0"):
+        assert_continuum(match(hs, *exp[name]))
+
+
+def test_crisis_path_vanishing_on_the_c_piece_only():
+    """A1 fails, G = 1, r = 0.1: low type L (theta_L below t_1, t_0). On C after either signal
+    Lambda = theta (D concedes), so Gain_L = 0 on the C piece of the moving signal; on R Gain_L =
+    theta_L - L_alpha(theta_L) > 0 and on the segments (1 - rho) times that. Two cases move a
+    signal through C with the other signal at belief 0 (in C): L mixes with sigma_H = 1 (alliance
+    moves, q in (pi_H, 1)) and with sigma_H = 0 (no alliance moves). Each has one interval, the C
+    piece (pi_H, q-hat_alpha), one candidate at its midpoint."""
+    P = CRISIS_FLAT
+    m = cr.Model(P)
+    assert P["c_d"] > P["p"]  # A1 fails
+    for a in (0, 1):
+        assert m.qC[a] == m.qhat[a] and P["theta_c"] < m.qhat[a] < 1.0 and m.has_Cb[a]
+    assert P["theta_a"] < min(m.t[0], m.t[1]) and P["theta_b"] > max(m.t[0], m.t[1])
+    piH, piL = P["theta_c"], 1.0 - P["theta_c"]
+    res = cr.solve_crisis_point(P)
+    assert res["point"]["status"] & 2
+    cont = [e for e in hybrids(res) if e["degenerate"]]
+    assert len(cont) == 2
+    for a, s_h in ((1, 1.0), (0, 0.0)):
+        q = 0.5 * (piH + m.qhat[a])
+        w = piH * (1.0 - q) / q
+        sig_l = w / piL if a == 1 else 1.0 - w / piL
+        q1, q0 = (q, 0.0) if a == 1 else (0.0, q)
+        e = match(cont, sig_l, s_h, q1, q0)
+        assert_continuum(e)
+        assert e[f"crisis_regime_{cr.SIGNAL_NAMES[a]}"] == cr.REGIME_CODE["C"]
+
+
+def test_crisis_path_vanishing_across_segments_is_one_interval():
+    """r = p theta_L makes L_1(theta_L) = (1 - p) theta_L + r = theta_L: with the alliance moving,
+    Lambda_1(theta_L) = theta_L on C, Cb, W0 and R, so Gain_L = 0 on the whole path (pi_H, 1),
+    across the two segments at q-hat_1: one joined interval, one candidate at (pi_H + 1)/2 (on
+    the C piece, as q-hat_1 > (pi_H + 1)/2), not one per piece."""
+    P = pt(CRISIS_FLAT, r=CRISIS_FLAT["p"] * CRISIS_FLAT["theta_a"])
+    m = cr.Model(P)
+    assert float(m.L(1, P["theta_a"])) == P["theta_a"]
+    assert P["theta_a"] < min(m.t[0], m.t[1])
+    piH, piL = P["theta_c"], 1.0 - P["theta_c"]
+    gp = cr._GammaPath(m, 1, piH, 1.0)
+    assert [pc[0] for pc in gp.pieces] == ["C", "Cb", "W0", "R"]
+    q = 0.5 * (piH + 1.0)
+    assert q < m.qhat[1]
+    res = cr.solve_crisis_point(P)
+    assert res["point"]["status"] & 2
+    hs = [e for e in hybrids(res) if e["_sigma_H"] == 1.0 and e["belief_no_alliance"] == 0.0]
+    assert len(hs) == 1, [(e["_sigma_L"], e["belief_alliance"]) for e in hs]
+    e = match(hs, piH * (1.0 - q) / q / piL, 1.0, q, 0.0)
+    assert_continuum(e)
+    assert e["crisis_regime_alliance"] == cr.REGIME_CODE["C"]
+
+
+def test_gamma_path_coordinate_is_q():
+    """The continuum rule's coordinate on a Gamma path is q (the cut-point path's is u):
+    interval ends, midpoint and the 1e-9 reach are in q."""
+    m = cr.Model(CRISIS_FLAT)
+    gp = cr._GammaPath(m, 1, 0.2, 1.0)
+    c, cb = gp.pieces[0], gp.pieces[1]
+    assert gp.coord_at(c, 0.0) == 0.2 and gp.coord_at(c, 1.0) == m.qhat[1]
+    assert gp.coord_at(cb, 0.3) == m.qhat[1] and gp.coord_span(cb) is None
+    assert abs(gp.coord_at(c, gp.native_at(c, 0.4)) - 0.4) <= 1e-15
+
+
+# ---------------------------------------------------------------------------
+# A1: the crisis reference equals the canonical reference on two-type points
+# ---------------------------------------------------------------------------
+
+
+def _extreme_a1_two_type(n, seed):
+    """Extreme A1 two-type points: k = 0 on most, theta_H up to 60, challenger costs far below
+    the war value 1 - p_alliance (uniform supports ending below it, or logistic/normal means
+    up to 60 scales below it), so that challenge probabilities are 1 or within rounding of 1."""
+    rng = np.random.default_rng(seed)
+    pts = []
+    while len(pts) < n:
+        p = rng.uniform(0.05, 0.95)
+        pa = rng.uniform(p, 1.0)
+        pc = pa if rng.random() < 0.3 else rng.uniform(p, pa)
+        if not (p < pc <= pa):
+            continue
+        cd = rng.uniform(0.0, p)  # A1: c_d <= p
+        ck = int(rng.integers(0, 3))
+        if ck == 0:
+            top = (1.0 - pa) - rng.uniform(0.0, 0.5) if rng.random() < 0.5 else rng.uniform(-1.0, 1.0)
+            w = rng.uniform(0.01, 1.0)
+            ca_, cb_ = top - 2.0 * w, top
+        else:
+            cb_ = rng.uniform(0.005, 0.1)
+            ca_ = (1.0 - pa) - rng.uniform(0.0, 60.0) * cb_
+        th_l = rng.uniform(0.0, 5.0)
+        pts.append(
+            dict(
+                p=p,
+                p_alliance=pa,
+                p_coalition=pc,
+                c_d=cd,
+                c_d_joint=rng.uniform(0.0, cd),
+                c_c_extra=rng.uniform(0.0, 0.3),
+                c_a=rng.uniform(0.01, 0.5),
+                k=0.0 if rng.random() < 0.8 else rng.uniform(0.0, 0.1),
+                r=0.0 if rng.random() < 0.3 else rng.uniform(0.0, 0.3),
+                b_c=rng.uniform(0.0, 0.3),
+                theta_kind=1.0,
+                theta_a=th_l,
+                theta_b=th_l + rng.uniform(0.01, 60.0),
+                theta_c=rng.uniform(0.05, 0.95),
+                cost_kind=float(ck),
+                cost_a=ca_,
+                cost_b=cb_,
+                range_cost=math.nan,
+            )
+        )
+    return {key: np.array([q[key] for q in pts]) for key in pts[0]}
+
+
+def _near_01(x):
+    return x <= 1e-12 or x >= 1.0 - 1e-12
+
+
+def test_a1_two_type_equals_the_canonical_reference():
+    """Same equilibria (kinds, prob_alliance to 1e-9, flags, status) as the canonical
+    reference at 600 extreme A1 two-type points. Left out (conventions, "Two-type ally": sigma is
+    set by rounding where a challenge probability is within rounding of 0 or 1): points where
+    the canonical reference reports a hybrid with a challenge probability within 1e-12 of 0 or
+    1, and points where the crisis reference reports a hybrid continuum (status bit 2), whose
+    challenge probabilities are then asserted within 1e-12 of 0 or 1 and whose other
+    equilibria must still be the canonical ones."""
+    cols = _extreme_a1_two_type(600, 20261203)
+    assert np.all(cols["p"] >= cols["c_d"])
+    out = cr.solve_crisis_reference(cols)
+    canon = asw.solve_flat(cols, method="reference")
+    left_out = 0
+    for i in range(len(cols["p"])):
+        n, nc = int(out["n_eq"][i]), int(canon["n_eq"][i])
+        ck = list(canon["kind"][i, :nc])
+        if any(
+            ck[j] == HYBRID
+            and (
+                _near_01(canon["prob_challenge_alliance"][i, j]) or _near_01(canon["prob_challenge_no_alliance"][i, j])
+            )
+            for j in range(nc)
+        ):
+            left_out += 1
+            continue
+        if int(out["status"][i]) & 2:
+            left_out += 1
+            keep = []
+            for j in range(n):
+                if out["kind"][i, j] == HYBRID and out["degenerate"][i, j]:
+                    assert _near_01(out["prob_challenge_alliance"][i, j]), i
+                    assert _near_01(out["prob_challenge_no_alliance"][i, j]), i
+                    assert not out["stable"][i, j], i
+                else:
+                    keep.append(j)
+            assert [out["kind"][i, j] for j in keep] == ck, i
+            np.testing.assert_allclose(
+                [out["prob_alliance"][i, j] for j in keep], canon["prob_alliance"][i, :nc], rtol=0.0, atol=1e-9
+            )
+            continue
+        assert int(out["status"][i]) == int(canon["status"][i]), i
+        assert list(out["kind"][i, :n]) == ck, (i, list(out["kind"][i, :n]), ck)
+        np.testing.assert_allclose(out["prob_alliance"][i, :n], canon["prob_alliance"][i, :nc], rtol=0.0, atol=1e-9)
+        for flag in FLAGS:
+            assert list(out[flag][i, :n]) == list(canon[flag][i, :nc]), (i, flag)
+    assert left_out < 0.2 * len(cols["p"])
