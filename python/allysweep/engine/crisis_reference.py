@@ -1484,6 +1484,28 @@ def _solve_two_type(m):
                 continue
             if q == x_b:
                 continue
+            if m.omega <= 0.0:
+                # where A1 holds the crisis model is the canonical one (CRISIS.md, intro):
+                # a hybrid (isolated or a continuum candidate) is kept only where the moving
+                # signal's challenge probability is strictly inside (0, 1), as the canonical
+                # "Two-type ally" rules require ("needs 0 < P* < 1"). Where A1 fails D's
+                # mixing can pin a hybrid with P^ch = 1, so no such condition there.
+                # Checked both at the root (for a continuum candidate its representative)
+                # and on the value the mixer's indifference pins, computed as the canonical
+                # rules do from the fixed signal's challenge probability (P_1* = (P_0 L_0 -
+                # k)/L_1, P_0* = (P_1 L_1 + k)/L_0, with L of the moving signal > 0): on a
+                # continuum along which P^ch is within rounding of 1 the representative's
+                # P^ch can be 1 - 4e-16 while the canonical P* is exactly 1.
+                pch = float(cr["mA"][0] + cr["mB"][0])
+                if not (0.0 < pch < 1.0):
+                    continue
+                p_b = float(cr_b["mA"][0] + cr_b["mB"][0])
+                l_a, l_b = float(m.L(a, th[mixer])), float(m.L(b, th[mixer]))
+                if not l_a > 0.0:
+                    continue
+                p_pin = (p_b * l_b - m.k) / l_a if a == 1 else (p_b * l_b + m.k) / l_a
+                if not (0.0 < p_pin < 1.0):
+                    continue
             w = fixed * (x_a - q) / (q - x_b)
             if not (0.0 < w < prior[mixer]):
                 continue
