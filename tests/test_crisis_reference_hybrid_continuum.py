@@ -28,6 +28,12 @@ cases where the Gain is known in closed form:
   below both thresholds, Gain vanishes on the C piece only (one interval, ending at q-hat), or,
   with r = p theta_L (L_1(theta_L) = theta_L), on the whole path C | Cb | W0 | R, joined into
   one interval across the segments;
+* A1 fails and G is uniform: the hybrid path's continuous pieces are split at the beliefs
+  where tau_beta(q) or tauA_beta(q) crosses an end of G's support. With G(tauA) = 0 on the
+  upper part of an M piece (and on W0 and R after it) the mixer's Gain vanishes from the clip
+  belief on: one joined interval from that belief, its candidate at the midpoint in q (before
+  the split, 2026-12-03, the M piece did not vanish as a whole and the interval began at
+  q-hat);
 * where A1 holds the crisis model is the canonical model (CRISIS.md, first paragraph): at
   extreme random A1 two-type points (k = 0 on most, theta_H up to 60, challenger costs far
   below the war value) the crisis reference's equilibria equal the canonical reference's.
@@ -353,3 +359,104 @@ def test_a1_two_type_equals_the_canonical_reference():
         for flag in FLAGS:
             assert list(out[flag][i, :n]) == list(canon[flag][i, :nc]), (i, flag)
     assert left_out <= 5, left_out
+
+
+# ---------------------------------------------------------------------------
+# A1 fails, uniform G: the Gamma path is split at G's clip beliefs
+# ---------------------------------------------------------------------------
+
+# A1 fails (c_D > p), theta_L = 0 < t_1, t_0 < theta_H, uniform G. On both signals q^C = 0 and
+# q-hat = 0.381: M on [0, q-hat], W0 at q-hat, R on [q-hat, 1]. tauA(q) = tau(q) + b_C crosses
+# cost_a at q = 0.286 inside M, so G(tauA) = 0 (no challenge) on the part of M above it.
+CLIP_FLAT = {
+    "p": 0.07583773547049386,
+    "p_alliance": 0.9531768332544853,
+    "p_coalition": 0.9531768332544853,
+    "c_d": 0.46879857113912016,
+    "c_d_joint": 0.314811600139195,
+    "c_c_extra": 0.11220312228316288,
+    "c_a": 0.1765928026566914,
+    "k": 0.0,
+    "r": 0.020756000086133052,
+    "b_c": 0.05686273581623927,
+    "theta_kind": 1.0,
+    "theta_a": 0.0,
+    "theta_b": 50.03106247734861,
+    "theta_c": 0.8315283143630189,
+    "cost_kind": 0.0,
+    "cost_a": 0.698047373746391,
+    "cost_b": 1.3541323919110508,
+    "range_cost": math.nan,
+}
+
+
+def _clip_beliefs(P, a):
+    """q = ((1 - p) + e - c)/M_a, e in {0, b_C}, c in {cost_a, cost_b} (conventions, "Two-type
+    ally", **Hybrid continua and tangencies**), from the parameters."""
+    M = P["p_alliance" if a == 1 else "p_coalition"] - P["p"] + P["c_c_extra"]
+    return sorted(((1.0 - P["p"]) + e - c) / M for e in (0.0, P["b_c"]) for c in (P["cost_a"], P["cost_b"]))
+
+
+@pytest.mark.parametrize("a", [1, 0])
+def test_gamma_path_split_at_uniform_g_clip_beliefs(a):
+    """H mixes on signal a (L pure: allies for a = 1, stays out for a = 0), so the moving
+    belief runs over (0, pi_H) and the fixed signal's belief is 1 (R, no challenge: Lambda = 0).
+    On M above q_clip = ((1 - p) + b_C - cost_a)/M_a G(tauA) = 0, so the mixer's Gain is 0
+    there, on W0 and on R (G(tau) = 0 too), and not below q_clip (theta_H X > 0). The whole
+    vanishing part is one joined interval [q_clip, pi_H]: one continuum candidate at its
+    midpoint in q. Without the split at the clip beliefs M = [0, q-hat] does not vanish as a
+    piece and the interval was [q-hat, pi_H] (candidate at (q-hat + pi_H)/2 = 0.606 instead of
+    0.559)."""
+    P = CLIP_FLAT
+    m = cr.Model(P)
+    assert m.omega > 0.0 and m.qC[a] == 0.0
+    thH, piH = P["theta_b"], P["theta_c"]
+    piL = 1.0 - piH
+    assert P["theta_a"] < min(m.t[0], m.t[1]) < max(m.t[0], m.t[1]) <= thH
+    qh = m.qhat[a]
+    assert 0.0 < qh < piH
+    cuts = _clip_beliefs(P, a)
+    inside = [q for q in cuts if 0.0 < q < qh]
+    assert len(inside) == 2  # tau = cost_a (0.2285) and tauA = cost_a (0.2860) inside M
+    q_clip = ((1.0 - P["p"]) + P["b_c"] - P["cost_a"]) / m.M[a]
+    assert q_clip == max(inside)
+    # the fixed signal b: belief 1 (H's own indicator), R, no challenge
+    b = 1 - a
+    rho_b, mA_b, mB_b = m.crisis_regime_arrays(b, m.regime(b, 1.0), np.array([1.0]))
+    cr_b = {"rho": rho_b, "mA": mA_b, "mB": mB_b}
+    assert float(mA_b[0] + mB_b[0]) == 0.0
+
+    # where the mixer's Gain vanishes, from the reference's own evaluation (|Gain| <= Z)
+    def gain_and_z(pc, lam):
+        c = m.eval_gamma_piece(a, pc, lam)
+        c1, c0 = (c, cr_b) if a == 1 else (cr_b, c)
+        g = m.gain(thH, c1, c0)
+        z = 1.0 + m.k + abs(float(m.L(0, thH))) + abs(float(m.L(1, thH)))
+        z = z + c["rho"] * (c["mA"] + c["mB"]) * thH + float(rho_b[0] * (mA_b[0] + mB_b[0])) * thH
+        return c["q"], g, cr.CONTINUUM_ROUNDING * z
+
+    lam = np.linspace(0.0, 1.0, 4001)
+    q_m, g_m, z_m = gain_and_z(("M", 0.0, qh), lam)
+    van = np.abs(g_m) <= z_m
+    assert np.all(van[q_m >= q_clip]) and not np.any(van[q_m < q_clip])
+    _, g_w, z_w = gain_and_z(("W0", qh, m.rho_hat, 0.0), lam)
+    assert np.all(np.abs(g_w) <= z_w)
+    _, g_r, z_r = gain_and_z(("R", qh, piH), lam)
+    assert np.all(np.abs(g_r) <= z_r)
+
+    q_mid = 0.5 * (q_clip + piH)
+    w = piL * q_mid / (1.0 - q_mid)
+    sig_h = w / piH if a == 1 else 1.0 - w / piH
+    res = cr.solve_crisis_point(P)
+    assert res["point"]["status"] & 2
+    q1, q0 = (q_mid, 1.0) if a == 1 else (1.0, q_mid)
+    e = match(hybrids(res), float(a), sig_h, q1, q0)
+    assert_continuum(e)
+    assert e[f"crisis_regime_{cr.SIGNAL_NAMES[a]}"] == cr.REGIME_CODE["R"]
+
+    # the hybrid path holds M split at both clip beliefs
+    gp = cr._GammaPath(m, a, 0.0, piH)
+    assert [pc[0] for pc in gp.pieces] == ["M", "M", "M", "W0", "R"]
+    assert [pc[1] for pc in gp.pieces if pc[0] == "M"] == [0.0, *inside]
+    # gamma_pieces itself (used by the response sets of the poolings) is not split
+    assert [pc[0] for pc in m.gamma_pieces(a, 0.0, piH)] == ["M", "W0", "R"]

@@ -1361,17 +1361,43 @@ def _pooling(m, types, on, q_on):
 class _GammaPath:
     """Gamma_a restricted to an open belief interval, in path order, for root finding.
 
-    Pieces are those of :meth:`Model.gamma_pieces` (q increases along the path), each
-    sampled in its local parameter lam in [0, 1]. The coordinate of the continuum rule is
+    Pieces are those of :meth:`Model.gamma_pieces` (q increases along the path), the
+    continuous ones split at a uniform G's clip beliefs (:meth:`clip_beliefs`; since
+    2026-12-03: without the split a piece whose gain vanishes only where G saturates was not
+    found vanishing, and joined intervals ended at the wrong q), each sampled in its local
+    parameter lam in [0, 1]. :meth:`Model.gamma_pieces` itself (the poolings' response sets)
+    is not split. The coordinate of the continuum rule is
     the belief q (conventions, "Two-type ally", **Hybrid continua and tangencies**): q =
     q_start + lam (q_end - q_start) on a continuous piece, the segment's q on a segment.
     """
 
     def __init__(self, m, a, qa, qb):
         self.m, self.a = m, a
-        self.pieces = [
+        pieces = [
             pc for pc in m.gamma_pieces(a, qa, qb) if not (pc[0] in ("Cb", "W0") and (pc[1] <= qa or pc[1] >= qb))
         ]
+        # the continuous pieces are split, like the cut-point path's u-pieces, at the
+        # beliefs where a uniform G's argument tau_a(q) or tauA_a(q) = tau_a(q) + b_C
+        # crosses an end of G's support (kinks of the gain; conventions, "Two-type ally",
+        # **Hybrid continua and tangencies**)
+        cuts = self.clip_beliefs(m, a)
+        self.pieces = []
+        for pc in pieces:
+            if pc[0] in ("Cb", "W0") or not cuts:
+                self.pieces.append(pc)
+                continue
+            inner = [q for q in cuts if pc[1] < q < pc[2]]
+            ends = [pc[1], *inner, pc[2]]
+            self.pieces += [(pc[0], q0, q1) for q0, q1 in zip(ends[:-1], ends[1:], strict=True)]
+
+    @staticmethod
+    def clip_beliefs(m, a):
+        """Sorted beliefs q = ((1 - p) + e - c)/M_a, e in {0, b_C}, c in {cost_a, cost_b}
+        (uniform cost only; empty otherwise), where tau_a(q) + e = c."""
+        if m.cost_kind != 0 or not m.M[a] > 0.0:
+            return []
+        qs = {((1.0 - m.p) + e - c) / m.M[a] for e in (0.0, m.bc) for c in (m.cost_a, m.cost_b)}
+        return sorted(q for q in qs if math.isfinite(q))
 
     def piece_range(self, pc):
         return (0.0, 1.0)
