@@ -34,6 +34,11 @@ cases where the Gain is known in closed form:
   belief on: one joined interval from that belief, its candidate at the midpoint in q (before
   the split, 2026-12-03, the M piece did not vanish as a whole and the interval began at
   q-hat);
+* where A1 holds the continuum rule does not apply (the bullet's last paragraph): a
+  vanishing interval gives no hybrid, and a sign change of a Gain below Z (challenge
+  probabilities ~1e-19) is still an isolated root, as the canonical closed form pins sigma
+  through P* there; two such points equal the canonical reference (one with no hybrid, where
+  the previous code reported two continuum hybrids; one with a canonical hybrid);
 * where A1 holds the crisis model is the canonical model (CRISIS.md, first paragraph): at
   extreme random A1 two-type points (k = 0 on most, theta_H up to 60, challenger costs far
   below the war value) the crisis reference's equilibria equal the canonical reference's.
@@ -460,3 +465,125 @@ def test_gamma_path_split_at_uniform_g_clip_beliefs(a):
     assert [pc[1] for pc in gp.pieces if pc[0] == "M"] == [0.0, *inside]
     # gamma_pieces itself (used by the response sets of the poolings) is not split
     assert [pc[0] for pc in m.gamma_pieces(a, 0.0, piH)] == ["M", "W0", "R"]
+
+
+# ---------------------------------------------------------------------------
+# A1 holds: a vanishing interval gives no hybrid
+# ---------------------------------------------------------------------------
+
+# A1 holds (p > c_D), two-type ally, every challenge probability on the hybrid paths ~1e-19
+# or below, so the mixer's Gain (~1e-19) is below Z on whole paths.
+A1_TINY_GAIN = {
+    "p": 0.6922048922459728,
+    "p_alliance": 0.81034555311943,
+    "p_coalition": 0.7294735954082868,
+    "c_d": 0.07161625830446924,
+    "c_d_joint": 0.06540716297655413,
+    "c_c_extra": 0.09115573295256059,
+    "c_a": 0.2690048868566997,
+    "k": 0.0,
+    "r": 0.01358587496668654,
+    "b_c": 0.14834249636911598,
+    "theta_kind": 1.0,
+    "theta_a": 0.048073711766501825,
+    "theta_b": 28.607045489293554,
+    "theta_c": 0.3438102253364662,
+    "cost_kind": 2.0,
+    "cost_a": 0.9150463267040438,
+    "cost_b": 0.06745799654630061,
+    "range_cost": 0.7940713400846162,
+}
+
+
+def test_a1_vanishing_interval_gives_no_hybrid():
+    """conventions, "Two-type ally", **Hybrid continua and tangencies**, last paragraph: where
+    A1 holds the hybrids are the canonical model's, the continuum rule does not apply and a
+    vanishing interval gives no hybrid. Here the Gain along a restricted path is below Z (every
+    challenge probability ~1e-19) and the canonical reference reports only the two poolings;
+    the previous code reported two continuum hybrids (status bit 2)."""
+    P = A1_TINY_GAIN
+    assert P["p"] >= P["c_d"]  # A1
+    cols = {key: np.array([val]) for key, val in P.items()}
+    canon = asw.solve_flat(cols, method="reference")
+    nc = int(canon["n_eq"][0])
+    assert HYBRID not in list(canon["kind"][0, :nc])
+    # the gain along the first restricted path (L mixing, H allies, moving signal alliance)
+    # is below Z at every sample
+    m = cr.Model(P)
+    h = {x: 1.0 if P[x] >= m.t[1] else 0.0 for x in ("theta_a", "theta_b")}
+    g = {x: 1.0 if P[x] >= m.t[0] else 0.0 for x in ("theta_a", "theta_b")}
+    assert h["theta_b"] != h["theta_a"]
+    piL, piH = 1.0 - P["theta_c"], P["theta_c"]
+    q_end = (piH * h["theta_b"] + piL * h["theta_a"]) / (piH + piL)
+    qa, qb = sorted((h["theta_b"], q_end))
+    gp = cr._GammaPath(m, 1, qa, qb)
+    qb0 = g["theta_a"]
+    reg = m.regime(0, qb0)
+    rho_b, mA_b, mB_b = m.crisis_regime_arrays(0, reg, np.array([qb0]))
+    cr_b = {"q": np.array([qb0]), "rho": rho_b, "mA": mA_b, "mB": mB_b, "reg": np.array([0], dtype=np.int8)}
+    x = P["theta_a"]
+    checked = 0
+    for pc in gp.pieces:
+        lam = gp.piece_grid(pc, cr.N_PIECE)
+        c1 = m.eval_gamma_piece(1, pc, lam)
+        gain = np.asarray(m.gain(x, c1, cr_b), dtype=float)
+        z = 1.0 + m.k + abs(float(m.L(0, x))) + abs(float(m.L(1, x)))
+        z = z + float(cr_b["rho"][0] * (cr_b["mA"][0] + cr_b["mB"][0])) * x
+        z = cr.CONTINUUM_ROUNDING * (z + c1["rho"] * (c1["mA"] + c1["mB"]) * x)
+        assert np.all(np.abs(gain) <= z)
+        checked += 1
+    assert checked > 0
+    res = cr.solve_crisis_point(P)
+    assert hybrids(res) == []
+    assert not res["point"]["status"] & 2
+    eqs = res["equilibria"]
+    assert [e["kind"] for e in eqs] == list(canon["kind"][0, :nc])
+    assert int(res["point"]["status"]) == int(canon["status"][0])
+    for j, e in enumerate(eqs):
+        assert e["prob_alliance"] == pytest.approx(float(canon["prob_alliance"][0, j]), abs=1e-9)
+        for flag in FLAGS:
+            assert bool(e[flag]) == bool(canon[flag][0, j]), (j, flag)
+
+
+def _equal_canonical_1e9(P, res):
+    cols = {key: np.array([val]) for key, val in P.items()}
+    canon = asw.solve_flat(cols, method="reference")
+    nc = int(canon["n_eq"][0])
+    eqs = res["equilibria"]
+    assert [e["kind"] for e in eqs] == list(canon["kind"][0, :nc])
+    assert int(res["point"]["status"]) == int(canon["status"][0])
+    for j, e in enumerate(eqs):
+        assert e["prob_alliance"] == pytest.approx(float(canon["prob_alliance"][0, j]), abs=1e-9)
+        for flag in FLAGS:
+            assert bool(e[flag]) == bool(canon[flag][0, j]), (j, flag)
+    return canon
+
+
+# A1_TINY_GAIN perturbed: the canonical closed form pins a hybrid with challenge
+# probabilities ~1e-39 and ~3e-22, where the mixer's Gain is below Z along the path.
+A1_TINY_GAIN_ROOT = pt(
+    A1_TINY_GAIN,
+    p_alliance=0.8263143440315037,
+    c_a=0.35883690006702146,
+    k=2.2554092502577667e-21,
+    r=0.012232016324999692,
+    b_c=0.24546259909033047,
+    theta_a=0.058282997253405015,
+    theta_b=25.65059923863217,
+    theta_c=0.5276011872172357,
+    cost_a=0.8066748545670379,
+    cost_b=0.055829789017045425,
+)
+
+
+def test_a1_isolated_root_below_z_is_kept():
+    """Where A1 holds no vanishing interval is formed, so a sign change of the Gain below Z is
+    still an isolated root (the closed form pins sigma through P* there): the canonical
+    reference's hybrid is found. With the intervals (and only their candidates dropped) the
+    sign change fell inside an interval and the hybrid was missed."""
+    P = A1_TINY_GAIN_ROOT
+    assert P["p"] >= P["c_d"]  # A1
+    res = cr.solve_crisis_point(P)
+    canon = _equal_canonical_1e9(P, res)
+    assert HYBRID in list(canon["kind"][0, : int(canon["n_eq"][0])])
+    assert not res["point"]["status"] & 2

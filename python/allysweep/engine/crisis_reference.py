@@ -985,7 +985,7 @@ def _root_strictly_inside(f, a, b):
     return u
 
 
-def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None):
+def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None, intervals_on=True):
     """Roots of a scalar function along a piecewise path.
 
     Parameters
@@ -1009,6 +1009,14 @@ def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None):
         two-type hybrids since 2026-12-03, conventions "Two-type ally", **Hybrid continua
         and tangencies**). Omitted, the rule before that: three or more consecutive
         samples with |value| <= 1e-14 form a continuum, reported at the run's midpoint.
+
+    intervals_on : bool
+        With ``scale_eval``: False forms no vanishing intervals (no continuum candidates, and
+        sign changes below Z are roots), keeping the strict/resolved tangency filter. The
+        two-type hybrids where A1 holds (conventions, "Two-type ally", **Hybrid continua and
+        tangencies**, last paragraph: the hybrids are the canonical model's, a vanishing
+        interval gives no hybrid, and the closed form pins sigma through P* even where the
+        gain is below Z).
 
     A strict sign change is refined by :func:`_root_strictly_inside`: the root lies strictly
     inside its bracket even when it is within brentq's xtol of an end.
@@ -1073,7 +1081,7 @@ def _find_path_roots(path, fun_eval, n=N_PIECE, scale_eval=None):
         skip_zero = np.zeros(N, dtype=bool)
         skip_tangency = np.zeros(N, dtype=bool)
     else:
-        intervals = _vanishing_intervals(path, own_x, own_v, own_z)
+        intervals = _vanishing_intervals(path, own_x, own_v, own_z) if intervals_on else []
         # samples on a vanishing interval: every sample of its pieces, and the joint
         # sample before its first piece (stored with the piece before)
         inside = np.zeros(N, dtype=bool)
@@ -1502,7 +1510,7 @@ def _solve_two_type(m):
             z = z + cr["rho"] * (cr["mA"] + cr["mB"]) * x
             return CONTINUUM_ROUNDING * z
 
-        for rt in _find_path_roots(gp, dev, scale_eval=scale):
+        for rt in _find_path_roots(gp, dev, scale_eval=scale, intervals_on=m.omega > 0.0):
             pc = gp.pieces[rt["piece"]]
             cr = m.eval_gamma_piece(a, pc, np.array([rt["x"]]))
             q = float(cr["q"][0])
@@ -1510,17 +1518,24 @@ def _solve_two_type(m):
                 continue
             if q == x_b:
                 continue
+            if m.omega <= 0.0 and rt["continuum"]:
+                # where A1 holds the hybrids are the canonical model's and the continuum rule
+                # does not apply: a vanishing interval gives no hybrid (conventions, "Two-type
+                # ally", **Hybrid continua and tangencies**, last paragraph). No intervals are
+                # formed there (intervals_on above), so a sign change of a gain below Z is
+                # still a root, as the canonical closed form pins sigma through P*; this is a
+                # guard only.
+                continue
             if m.omega <= 0.0:
                 # where A1 holds the crisis model is the canonical one (CRISIS.md, intro):
-                # a hybrid (isolated or a continuum candidate) is kept only where the moving
+                # an isolated hybrid is kept only where the moving
                 # signal's challenge probability is strictly inside (0, 1), as the canonical
                 # "Two-type ally" rules require ("needs 0 < P* < 1"). Where A1 fails D's
                 # mixing can pin a hybrid with P^ch = 1, so no such condition there.
-                # Checked both at the root (for a continuum candidate its representative)
-                # and on the value the mixer's indifference pins, computed as the canonical
-                # rules do from the fixed signal's challenge probability (P_1* = (P_0 L_0 -
-                # k)/L_1, P_0* = (P_1 L_1 + k)/L_0, with L of the moving signal > 0): on a
-                # continuum along which P^ch is within rounding of 1 the representative's
+                # Checked both at the root and on the value the mixer's indifference pins,
+                # computed as the canonical rules do from the fixed signal's challenge
+                # probability (P_1* = (P_0 L_0 - k)/L_1, P_0* = (P_1 L_1 + k)/L_0, with L of
+                # the moving signal > 0): where P^ch is within rounding of 1 the root's
                 # P^ch can be 1 - 4e-16 while the canonical P* is exactly 1.
                 pch = float(cr["mA"][0] + cr["mB"][0])
                 if not (0.0 < pch < 1.0):
