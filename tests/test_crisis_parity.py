@@ -141,3 +141,26 @@ def test_continuum_prone_points_agree(cost_kind):
         if bad:
             i = bad[0][1]
             pytest.fail(f"{label}: {len({j for _, j in bad})} points differ, first {bad[0]}: {point(keep, i)}")
+
+
+@pytest.mark.parametrize("cost_kind", [0, 1, 2])
+def test_saturated_two_type_points_agree(cost_kind):
+    """Two-type allies in the extreme setting of `test_continuum_prone_points_agree` (k = 0 on
+    70%, θ_H up to 60, challenge probabilities within rounding of 1; 65% with A1 failing):
+    `roots`, the crisis reference and `belief_space` report the same equilibria. With the engine of
+    2026-12-02 (2059885), `belief_space` differed from `roots` at 128, 102 and 78 of these
+    points (it took the rounding noise of a vanishing gain for hybrids) and the crisis reference
+    at 64, 54 and 34 (the hybrid search had no continuum rule: docs/conventions.md, two-type
+    "Hybrid continua and tangencies")."""
+    n = 300
+    cols = continuum_prone_columns(seed=850 + cost_kind, n=n, cost_kind=cost_kind, a1=False, theta_kind=1)
+    fast = asw.solve_flat(cols, method="roots")
+    assert np.mean(cols["c_d"] > cols["p"]) > 0.5
+    assert np.mean(fast["n_eq"] > 2) > 0.2
+    bad = _differing(fast, asw.solve_flat(cols, method="belief_space"))
+    assert not bad, f"belief_space: {len({j for _, j in bad})} points differ, first {bad[0]}: {point(cols, bad[0][1])}"
+    slow = crisis_reference.solve_crisis_reference(cols)
+    bad = _differing(fast, slow)
+    assert not bad, (
+        f"crisis reference: {len({j for _, j in bad})} points differ, first {bad[0]}: {point(cols, bad[0][1])}"
+    )
