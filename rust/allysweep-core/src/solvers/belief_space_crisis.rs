@@ -108,7 +108,8 @@ fn continuous(params: &Params, lo: f64, hi: f64, range_cost: f64, out: &mut Solu
         let cut = |q: f64| if alliance { hi - (hi - t1) / q } else { (t0 - q * lo) / (1.0 - q) };
         let residual = |g: &CrisisPoint| gain_at(cut(g.q), &pair(g));
         let responses = Responses::new(params, *crises.get(alliance), qa, qb);
-        for (g, _, _) in responses.zeros(residual, &mut continuum, None, &mut false) {
+        // Rounding level 1e-15: where Φ vanishes the spans above decide, the rest is noise.
+        for (g, _, _) in responses.zeros(residual, |_| 1e-15, None, &mut false).0 {
             let u = cut(g.q);
             if u > a && u < b {
                 push(u, pair(&g));

@@ -9,7 +9,7 @@
 use crate::model::crisis::{Crisis, CrisisPoint, Regime};
 use crate::model::dist::CostDist;
 use crate::model::params::Params;
-use crate::numeric::{all_roots, all_roots_resolved, brent, golden_min, Found};
+use crate::numeric::{all_roots_resolved, brent, golden_min, Found};
 use crate::solvers::certify::{isolate, Belief, Margins, Motion, PieceFn, Signal, Theta};
 use crate::solvers::cutpoint_map::CutpointMap;
 
@@ -405,66 +405,14 @@ impl<'a> Responses<'a> {
         }
     }
 
-    /// Every zero of `f` along the set (in path order): the crisis point there, whether `f`
-    /// rises through it along the path, and whether it is a tangency; `continuum` is set where
-    /// `f` vanishes on a whole piece (its midpoint is reported, as a tangency).
+    /// Every zero of `f` along the set (in path order): the crisis point there, whether `f` rises
+    /// through it along the path, and whether it is a tangency. With `certify` (the certified
+    /// search's function of piece i, `f` as a [`PieceFn`]) the zeros are isolated by [`isolate`]
+    /// and refined by Brent, with the grid search added on a piece it cannot decide; `certified`
+    /// is cleared then.
     ///
-    /// With `certify` (the certified search's function of piece i, `f` as a [`PieceFn`]) the
-    /// zeros are isolated by [`isolate`] and refined by Brent, with the grid search added on a
-    /// piece it cannot decide; `certified` is cleared then.
-    pub(crate) fn zeros(
-        &self,
-        f: impl Fn(&CrisisPoint) -> f64,
-        continuum: &mut bool,
-        certify: Option<&dyn Fn(usize) -> PieceFn>,
-        certified: &mut bool,
-    ) -> Vec<(CrisisPoint, bool, bool)> {
-        let mut out: Vec<(CrisisPoint, bool, bool)> = Vec::new();
-        for i in 0..self.pieces.len() {
-            let (a, b) = self.range(i);
-            if b <= a {
-                continue;
-            }
-            let g = |x: f64| f(&self.point(i, x));
-            let tol = 1e-14 * (1.0 + b - a);
-            let mut found = Vec::new();
-            let (grid, proved) = match certify {
-                Some(piece_fn) => {
-                    let iso = isolate(&piece_fn(i), a, b);
-                    for br in &iso.brackets {
-                        found.push(Found { x: brent(g, br.a, br.b, br.fa, br.fb, tol), tangent: false });
-                    }
-                    *certified &= iso.certified;
-                    (!iso.certified, iso.brackets.len())
-                }
-                None => (true, 0),
-            };
-            let before = out.len();
-            if grid && all_roots(g, a, b, 48, 4, tol, |_| 1e-15, &mut |r| found.push(r)) {
-                *continuum = true;
-                found.push(Found { x: 0.5 * (a + b), tangent: true });
-            }
-            for r in found {
-                let h = 1e-6 * (b - a);
-                let (x1, x2) = ((r.x - h).max(a), (r.x + h).min(b));
-                let rising = g(x2) > g(x1);
-                let point = self.point(i, r.x);
-                let same = |o: &(CrisisPoint, bool, bool)| {
-                    (o.0.q - point.q).abs() < 1e-9 && (o.0.rho - point.rho).abs() < 1e-9
-                };
-                if !out.iter().any(same) {
-                    out.push((point, rising, r.tangent));
-                }
-            }
-            if !grid && out.len() - before < proved {
-                *certified = false; // certified zeros closer than 1e-9 reported as one
-            }
-        }
-        out
-    }
-
-    /// [`Self::zeros`] with the cut-point path's continuum and tangency rules (docs/conventions.md,
-    /// two-type "Hybrid continua and tangencies"): `zero(γ)` is the rounding level of `f` at γ. A
+    /// The cut-point path's continuum and tangency rules apply (docs/conventions.md, two-type
+    /// "Hybrid continua and tangencies"): `zero(γ)` is the rounding level of `f` at γ. A
     /// piece vanishes when |f| <= zero at every one of its grid samples; adjacent vanishing pieces
     /// (zero-length pieces between them aside) join into one interval, represented by the crisis
     /// point at the midpoint in q of its ends (on the first belief piece containing it; an
@@ -472,7 +420,7 @@ impl<'a> Responses<'a> {
     /// zeros, less those within 1e-9 in q of an interval, the representatives and the intervals'
     /// ends in q.
     #[allow(clippy::type_complexity)]
-    pub(crate) fn zeros_resolved(
+    pub(crate) fn zeros(
         &self,
         f: impl Fn(&CrisisPoint) -> f64,
         zero: impl Fn(&CrisisPoint) -> f64,

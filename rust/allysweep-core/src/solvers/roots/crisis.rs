@@ -30,17 +30,22 @@ struct Root {
 /// vanishes there (docs/conventions.md, crisis "Continuum"): the rounding level of Λ_0 − Λ_1 − k.
 const ZERO_PHI: f64 = 1e-15;
 
-/// The size below which Φ counts as zero at parameter x of `piece`.
-fn zero_phi(path: &CutpointPath<'_>, piece: &Piece, x: f64) -> f64 {
-    let params = path.params;
-    let (u, [c0, c1]) = path.point(piece, x);
+/// The size below which Φ, or a type θ's Gain, counts as zero at the crises `c0` (after no
+/// alliance) and `c1` (after an alliance): the rounding level of Λ_0 − Λ_1 − k.
+fn rounding_level(params: &Params, theta: f64, c0: &CrisisPoint, c1: &CrisisPoint) -> f64 {
     let concede = |c: &CrisisPoint| c.rho * (c.m_a + c.m_b);
     ZERO_PHI
         * (1.0
             + params.k
-            + (concede(&c0) + concede(&c1)) * u.abs()
-            + params.loss(false, u).abs()
-            + params.loss(true, u).abs())
+            + (concede(c0) + concede(c1)) * theta.abs()
+            + params.loss(false, theta).abs()
+            + params.loss(true, theta).abs())
+}
+
+/// The size below which Φ counts as zero at parameter x of `piece`.
+fn zero_phi(path: &CutpointPath<'_>, piece: &Piece, x: f64) -> f64 {
+    let (u, [c0, c1]) = path.point(piece, x);
+    rounding_level(path.params, u, &c0, &c1)
 }
 
 /// Every equilibrium of a continuous ally θ ~ U[lo, hi] at a point where A1 fails.
@@ -256,16 +261,10 @@ pub(crate) fn two_type(params: &Params, low: f64, high: f64, prior_high: f64, ra
             // "Hybrid continua and tangencies").
             let zero = |g: &CrisisPoint| {
                 let (c1, c0) = pair(g);
-                let concede = |c: &CrisisPoint| c.rho * (c.m_a + c.m_b);
-                ZERO_PHI
-                    * (1.0
-                        + params.k
-                        + (concede(&c0) + concede(&c1)) * th_m.abs()
-                        + params.loss(false, th_m).abs()
-                        + params.loss(true, th_m).abs())
+                rounding_level(params, th_m, &c0, &c1)
             };
             let mut complete = true;
-            let (zeros, representatives, _) = path.zeros_resolved(mixer_gain, zero, Some(&piece_fn), &mut complete);
+            let (zeros, representatives, _) = path.zeros(mixer_gain, zero, Some(&piece_fn), &mut complete);
             if !complete {
                 out.doubt();
             }
@@ -359,15 +358,9 @@ pub(crate) fn hybrid_vanishing(
     };
     let zero = |g: &CrisisPoint| {
         let (c1, c0) = pair(g);
-        let concede = |c: &CrisisPoint| c.rho * (c.m_a + c.m_b);
-        ZERO_PHI
-            * (1.0
-                + params.k
-                + (concede(&c0) + concede(&c1)) * th_m.abs()
-                + params.loss(false, th_m).abs()
-                + params.loss(true, th_m).abs())
+        rounding_level(params, th_m, &c0, &c1)
     };
     let path = Responses::new(params, *crises.get(moving), qa, qb);
-    let (_, representatives, spans) = path.zeros_resolved(mixer_gain, zero, None, &mut true);
+    let (_, representatives, spans) = path.zeros(mixer_gain, zero, None, &mut true);
     (spans, representatives)
 }
