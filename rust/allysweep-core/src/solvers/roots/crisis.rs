@@ -7,7 +7,7 @@ use crate::model::equilibrium::{Equilibrium, Flags, Kind, Solution};
 use crate::model::params::Params;
 use crate::numeric::{all_roots_resolved, brent, Found};
 use crate::solvers::certify::{fixed_gain, isolate};
-use crate::solvers::crisis_path::{CutpointPath, Piece};
+use crate::solvers::crisis_path::{gain, Crises, CutpointPath, Piece, Responses, TOL};
 use crate::solvers::crisis_pooling::{pooling, two_type_pure_profiles};
 use crate::solvers::cutpoint_map::DEGENERATE_SLOPE;
 use crate::solvers::pooling::Support;
@@ -226,12 +226,10 @@ fn push_root(roots: &mut Vec<Root>, root: Root) {
 /// §3.5): the four pure profiles, then one type mixing while the other plays a pure strategy,
 /// its indifference solved along the crisis path of the signal whose belief the mixing moves.
 pub(crate) fn two_type(params: &Params, low: f64, high: f64, prior_high: f64, range_cost: f64, out: &mut Solution) {
-    use crate::solvers::crisis_path::{gain, Crises, Responses, TOL};
     let crises = Crises::new(params);
     out.begin_certified();
     let margins = crate::solvers::certify::Margins::new(params);
     two_type_pure_profiles(params, &crises, (low, high, prior_high), range_cost, out);
-    let indicator = |b: bool| f64::from(u8::from(b));
     let types = [(low, 1.0 - prior_high), (high, prior_high)];
     // One type mixes; the other allies surely (the alliance belief moves) or never (the
     // no-alliance belief moves).
@@ -240,31 +238,20 @@ pub(crate) fn two_type(params: &Params, low: f64, high: f64, prior_high: f64, ra
         let (th_m, w_m) = types[mixer];
         let (th_o, w_o) = types[other];
         for other_allies in [true, false] {
-            let moving = other_allies;
-            let t_move = params.threshold(moving);
-            let (x_a, x_b) = (indicator(th_o >= t_move), indicator(th_m >= t_move));
-            if w_o == 0.0 || x_a == x_b {
+            let Some(profile) = HybridProfile::new(params, &crises, types[mixer], types[other], other_allies) else {
                 continue; // the belief does not move with the mixing
-            }
-            let q_end = (w_o * x_a + w_m * x_b) / (w_o + w_m);
-            let (qa, qb) = (x_a.min(q_end), x_a.max(q_end));
-            // The signal only the mixer sends carries the mixer's own indicator.
-            let fixed = crises.get(!moving).at(indicator(th_m >= params.threshold(!moving)));
-            let pair = |g: &CrisisPoint| if moving { (*g, fixed) } else { (fixed, *g) };
-            let mixer_gain = |g: &CrisisPoint| {
-                let (c1, c0) = pair(g);
-                gain(params, th_m, &c1, &c0)
             };
+            let HybridProfile { moving, x_a, x_b, qa, qb, fixed, .. } = profile;
+            let pair = |g: &CrisisPoint| profile.pair(g);
             let path = Responses::new(params, *crises.get(moving), qa, qb);
             let piece_fn = |i: usize| path.piece_fn(i, params, margins, moving, &fixed, th_m, 1.0);
-            // Gain_m's rounding level: Z of the cut-point path with θ_m for u (conventions,
-            // "Hybrid continua and tangencies").
-            let zero = |g: &CrisisPoint| {
-                let (c1, c0) = pair(g);
-                rounding_level(params, th_m, &c0, &c1)
-            };
             let mut complete = true;
-            let (zeros, representatives, _) = path.zeros(mixer_gain, zero, Some(&piece_fn), &mut complete);
+            let (zeros, representatives, _) = path.zeros(
+                |g| profile.gain(params, g),
+                |g| profile.rounding_level(params, g),
+                Some(&piece_fn),
+                &mut complete,
+            );
             if !complete {
                 out.doubt();
             }
@@ -335,32 +322,78 @@ pub(crate) fn two_type(params: &Params, low: f64, high: f64, prior_high: f64, ra
 /// (θ, prior mass); the other type allies surely (`other_allies`) or never.
 pub(crate) fn hybrid_vanishing(
     params: &Params,
-    crises: &crate::solvers::crisis_path::Crises<'_>,
-    (th_m, w_m): (f64, f64),
-    (th_o, w_o): (f64, f64),
+    crises: &Crises<'_>,
+    mixer: (f64, f64),
+    other: (f64, f64),
     other_allies: bool,
 ) -> (Vec<(f64, f64)>, Vec<CrisisPoint>) {
-    use crate::solvers::crisis_path::{gain, Responses};
-    let indicator = |b: bool| f64::from(u8::from(b));
-    let moving = other_allies;
-    let t_move = params.threshold(moving);
-    let (x_a, x_b) = (indicator(th_o >= t_move), indicator(th_m >= t_move));
-    if w_o == 0.0 || x_a == x_b {
+    let Some(profile) = HybridProfile::new(params, crises, mixer, other, other_allies) else {
         return (Vec::new(), Vec::new());
-    }
-    let q_end = (w_o * x_a + w_m * x_b) / (w_o + w_m);
-    let (qa, qb) = (x_a.min(q_end), x_a.max(q_end));
-    let fixed = crises.get(!moving).at(indicator(th_m >= params.threshold(!moving)));
-    let pair = |g: &CrisisPoint| if moving { (*g, fixed) } else { (fixed, *g) };
-    let mixer_gain = |g: &CrisisPoint| {
-        let (c1, c0) = pair(g);
-        gain(params, th_m, &c1, &c0)
     };
-    let zero = |g: &CrisisPoint| {
-        let (c1, c0) = pair(g);
-        rounding_level(params, th_m, &c0, &c1)
-    };
-    let path = Responses::new(params, *crises.get(moving), qa, qb);
-    let (_, representatives, spans) = path.zeros(mixer_gain, zero, None, &mut true);
+    let path = Responses::new(params, *crises.get(profile.moving), profile.qa, profile.qb);
+    let (_, representatives, spans) =
+        path.zeros(|g| profile.gain(params, g), |g| profile.rounding_level(params, g), None, &mut true);
     (spans, representatives)
+}
+
+/// One type mixing while the other allies surely or never: the moving signal, the belief
+/// interval the mixing sweeps, and the other signal's fixed crisis.
+struct HybridProfile {
+    /// The mixer's type.
+    th_m: f64,
+    /// The moving signal is the alliance (the other type allies surely).
+    moving: bool,
+    /// The pure type's and the mixer's intervention indicators on the moving signal.
+    x_a: f64,
+    x_b: f64,
+    /// The open belief interval the mixing sweeps.
+    qa: f64,
+    qb: f64,
+    /// The crisis after the signal only the mixer sends (its own indicator as the belief).
+    fixed: CrisisPoint,
+}
+
+impl HybridProfile {
+    /// `mixer` and `other` are (θ, prior mass); None where the belief does not move with σ.
+    fn new(
+        params: &Params,
+        crises: &Crises<'_>,
+        mixer: (f64, f64),
+        other: (f64, f64),
+        other_allies: bool,
+    ) -> Option<Self> {
+        let ((th_m, w_m), (th_o, w_o)) = (mixer, other);
+        let indicator = |b: bool| f64::from(u8::from(b));
+        let moving = other_allies;
+        let t_move = params.threshold(moving);
+        let (x_a, x_b) = (indicator(th_o >= t_move), indicator(th_m >= t_move));
+        if w_o == 0.0 || x_a == x_b {
+            return None;
+        }
+        let q_end = (w_o * x_a + w_m * x_b) / (w_o + w_m);
+        let fixed = crises.get(!moving).at(indicator(th_m >= params.threshold(!moving)));
+        Some(HybridProfile { th_m, moving, x_a, x_b, qa: x_a.min(q_end), qb: x_a.max(q_end), fixed })
+    }
+
+    /// (crisis after an alliance, after none) with the moving signal at `g`.
+    fn pair(&self, g: &CrisisPoint) -> (CrisisPoint, CrisisPoint) {
+        if self.moving {
+            (*g, self.fixed)
+        } else {
+            (self.fixed, *g)
+        }
+    }
+
+    /// The mixer's Gain with the moving signal at `g`.
+    fn gain(&self, params: &Params, g: &CrisisPoint) -> f64 {
+        let (c1, c0) = self.pair(g);
+        gain(params, self.th_m, &c1, &c0)
+    }
+
+    /// Its rounding level: the cut-point path's Z with θ_m for u (docs/conventions.md,
+    /// "Hybrid continua and tangencies").
+    fn rounding_level(&self, params: &Params, g: &CrisisPoint) -> f64 {
+        let (c1, c0) = self.pair(g);
+        rounding_level(params, self.th_m, &c0, &c1)
+    }
 }
