@@ -123,6 +123,15 @@ impl Params {
         fight.min(stay_out)
     }
 
+    /// The size below which Φ, or type θ's Gain, counts as zero (docs/conventions.md,
+    /// "Continuum"): 1e-15·(1 + k + X·θ + L_0(θ) + L_1(θ)), the rounding level of Λ_0 − Λ_1 − k,
+    /// with `concession` = X_0 + X_1 the concession probabilities at the two signals' crises (0
+    /// where A1 holds).
+    #[inline]
+    pub(crate) fn gain_rounding(&self, theta: f64, concession: f64) -> f64 {
+        1e-15 * (1.0 + self.k + concession * theta.abs() + self.loss(false, theta).abs() + self.loss(true, theta).abs())
+    }
+
     /// Gain(θ) = P_0 L_0(θ) - P_1 L_1(θ) - k: A's gain from allying at challenge probabilities
     /// (P_0, P_1) (§5.5).
     #[inline]

@@ -296,7 +296,7 @@ fn mixing(params: &Params, mixer: Type, other: Type, other_allies: bool, range_c
     // The mixer's gain within rounding of 0 for every σ (its challenge probabilities saturated,
     // say): the residual is rounding noise and its sign changes are no fixed points. The
     // indifference is then decided as `roots` decides it, in closed form (not cross-checked).
-    let zero = 1e-15 * (1.0 + params.k + params.loss(false, mixer.theta).abs() + params.loss(true, mixer.theta).abs());
+    let zero = params.gain_rounding(mixer.theta, 0.0);
     let vanishes = all_roots(residual, 0.0, 1.0, 8, 1, 0.0, |_| zero, &mut |f: Found| {
         if f.x > 0.0 && f.x < 1.0 && n < found.len() && !found[..n].iter().any(|s| (s - f.x).abs() < MERGE_TOL) {
             found[n] = f.x;

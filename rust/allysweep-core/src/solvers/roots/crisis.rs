@@ -26,20 +26,11 @@ struct Root {
     pinned: bool,
 }
 
-/// |Φ| at or below ZERO_PHI·(1 + k + (X_0 + X_1)·u + L_0(u) + L_1(u)) on a whole piece means Φ
-/// vanishes there (docs/conventions.md, crisis "Continuum"): the rounding level of Λ_0 − Λ_1 − k.
-const ZERO_PHI: f64 = 1e-15;
-
 /// The size below which Φ, or a type θ's Gain, counts as zero at the crises `c0` (after no
-/// alliance) and `c1` (after an alliance): the rounding level of Λ_0 − Λ_1 − k.
+/// alliance) and `c1` (after an alliance) (docs/conventions.md, crisis "Continuum").
 fn rounding_level(params: &Params, theta: f64, c0: &CrisisPoint, c1: &CrisisPoint) -> f64 {
     let concede = |c: &CrisisPoint| c.rho * (c.m_a + c.m_b);
-    ZERO_PHI
-        * (1.0
-            + params.k
-            + (concede(c0) + concede(c1)) * theta.abs()
-            + params.loss(false, theta).abs()
-            + params.loss(true, theta).abs())
+    params.gain_rounding(theta, concede(c0) + concede(c1))
 }
 
 /// The size below which Φ counts as zero at parameter x of `piece`.

@@ -31,9 +31,6 @@ const GRID_CELLS: usize = 32;
 const EDGE_SUB: usize = 4;
 /// Roots closer than this are one root (found from both sides of a kink).
 const MERGE_TOL: f64 = 1e-9;
-/// Φ vanishes identically on a piece when |Φ(u)| <= ZERO_PHI·(1 + k + L_0(u) + L_1(u)) on all of
-/// it (docs/conventions.md "Continuum"): the rounding of Φ grows with the losses it subtracts.
-const ZERO_PHI: f64 = 1e-15;
 /// Polynomial pieces (uniform G) whose coefficients are all below this share of their magnitudes
 /// are sampled for the continuum rule.
 const SMALL_COEFFICIENTS: f64 = 1e-12;
@@ -356,10 +353,11 @@ impl<'a> Interior<'a> {
         }
     }
 
-    /// The size below which Φ(u) counts as zero (docs/conventions.md "Continuum").
+    /// The size below which Φ(u) counts as zero: Φ vanishes identically on a piece when
+    /// |Φ(u)| <= 1e-15·(1 + k + L_0(u) + L_1(u)) on all of it (docs/conventions.md "Continuum"):
+    /// the rounding of Φ grows with the losses it subtracts.
     fn zero_phi(&self, u: f64) -> f64 {
-        let params = self.params;
-        ZERO_PHI * (1.0 + params.k + params.loss(false, u).abs() + params.loss(true, u).abs())
+        self.params.gain_rounding(u, 0.0)
     }
 
     /// Whether |Φ| <= [`Self::zero_phi`] at [`VANISH_SAMPLES`] evenly spaced points of [a, b], ends
@@ -411,14 +409,6 @@ impl<'a> Interior<'a> {
     }
 }
 
-/// How many roots the quadratic Q(u) = c[0] u² + c[1] u + c[2] provably has on [a, b], or
-/// `None` where rounding leaves it open. `m` bounds, per coefficient, the sum of the magnitudes
-/// of the terms it was computed from; each coefficient and each evaluation of Q is then within
-/// `REL·(m[0] u² + m[1] |u| + m[2])` of the exact one (at most a dozen operations on inputs
-/// with relative error below 4ε: a margin of ~450ε covers it, as in `certify`). The count
-/// follows from Q's certain signs at a, b and, where it lies inside, at its extremum: opposite
-/// signs at the ends mean one root; equal ones mean two if the extremum has the other sign
-/// (it is then a minimum of the ends' sign), none if it has the same sign or lies outside.
 /// The intervals of (lo, hi) on which Φ vanishes (docs/conventions.md, "Continuum"): each piece
 /// between Φ's kinks checked on its evenly spaced samples, adjacent vanishing pieces joined. For
 /// `belief_space`, whose fixed-point search cannot tell a vanishing Φ from rounding noise.
@@ -433,6 +423,14 @@ pub(crate) fn vanishing_intervals(params: &Params, lo: f64, hi: f64) -> ([(f64, 
     (interior.continua.get(), interior.n_continua.get())
 }
 
+/// How many roots the quadratic Q(u) = c[0] u² + c[1] u + c[2] provably has on [a, b], or
+/// `None` where rounding leaves it open. `m` bounds, per coefficient, the sum of the magnitudes
+/// of the terms it was computed from; each coefficient and each evaluation of Q is then within
+/// `REL·(m[0] u² + m[1] |u| + m[2])` of the exact one (at most a dozen operations on inputs
+/// with relative error below 4ε: a margin of ~450ε covers it, as in `certify`). The count
+/// follows from Q's certain signs at a, b and, where it lies inside, at its extremum: opposite
+/// signs at the ends mean one root; equal ones mean two if the extremum has the other sign
+/// (it is then a minimum of the ends' sign), none if it has the same sign or lies outside.
 fn quadratic_count(c: [f64; 3], m: [f64; 3], a: f64, b: f64) -> Option<usize> {
     let top = a.abs().max(b.abs());
     let err = REL * ((m[0] * top + m[1]) * top + m[2]) + f64::MIN_POSITIVE;
